@@ -1,0 +1,46 @@
+"""``assist-app`` entry point: builds the argument parser from the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from assist_app import __version__
+from assist_app.commands import analyze as analyze_cmd
+from assist_app.commands import library as library_cmd
+
+# Each command module adds its subcommands; order is the order shown in --help.
+COMMAND_MODULES = [analyze_cmd, library_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assist-app", description="坐席助手：通话实时辅助（离线）")
+    parser.add_argument("--version", action="version", version=f"assist-app {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="详细日志（英文）")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

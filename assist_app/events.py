@@ -1,0 +1,383 @@
+"""Typed, immutable events and value types shared by every package.
+
+Everything that crosses a package boundary (audio → ASR → analysis → UI/store) is one of these
+frozen dataclasses; no raw dicts travel between packages. ``to_json`` gives the DESIGN.md §5
+wire form used by ``analyze`` output and the ``listen``/``demo`` event stream.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Speaker(enum.StrEnum):
+    """Who spoke; known by construction from the audio channel, never guessed."""
+
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+class Phase(enum.StrEnum):
+    """The empathy-formula steps (seed 003) plus ``other``; order is the formula's order."""
+
+    GREETING = "greeting"
+    ASKING = "asking"
+    LISTENING = "listening"
+    SOOTHING = "soothing"
+    EXPLANATION = "explanation"
+    ADVICE = "advice"
+    CLOSING = "closing"
+    OTHER = "other"
+
+    @classmethod
+    def steps(cls) -> tuple[Phase, ...]:
+        """The seven formula steps, in order, without ``other``."""
+        return tuple(p for p in cls if p is not cls.OTHER)
+
+    @property
+    def label_zh(self) -> str:
+        return _PHASE_ZH[self]
+
+
+_PHASE_ZH = {
+    Phase.GREETING: "问候",
+    Phase.ASKING: "询问问题",
+    Phase.LISTENING: "倾听认可",
+    Phase.SOOTHING: "安抚情绪",
+    Phase.EXPLANATION: "问题解释",
+    Phase.ADVICE: "其他建议",
+    Phase.CLOSING: "告别",
+    Phase.OTHER: "其他",
+}
+
+
+class EmotionLabel(enum.StrEnum):
+    ANGRY = "angry"
+    ANXIOUS = "anxious"
+    COMPLAINT_ESCALATION = "complaint_escalation"
+    NEGATIVE_OTHER = "negative_other"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+    @property
+    def label_zh(self) -> str:
+        return _EMOTION_ZH[self]
+
+
+_EMOTION_ZH = {
+    EmotionLabel.ANGRY: "愤怒",
+    EmotionLabel.ANXIOUS: "焦急",
+    EmotionLabel.COMPLAINT_ESCALATION: "投诉升级",
+    EmotionLabel.NEGATIVE_OTHER: "不满",
+    EmotionLabel.NEUTRAL: "平静",
+    EmotionLabel.POSITIVE: "满意",
+}
+
+
+class Severity(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class FlagKind(enum.StrEnum):
+    BANNED_PHRASE = "banned_phrase"
+    CONDUCT = "conduct"
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis value types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """One final (or partial) piece of speech from one side of the call."""
+
+    speaker: Speaker
+    text: str
+    call_id: str = "call"
+    index: int = 0
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcousticFeatures:
+    """Optional acoustic measurements for one utterance, fed by the audio pipeline.
+
+    ``loudness_rel_db`` is the utterance's loudness against the speaker's own running baseline
+    (positive = louder than usual); ``rate_cpm`` is characters per minute; ``overlap_s`` is how
+    long the other side was talking at the same time.
+    """
+
+    loudness_rel_db: float | None = None
+    rate_cpm: float | None = None
+    overlap_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A banned phrase or a conduct problem in the agent's speech (DESIGN.md §5 ``flags`` item)."""
+
+    rule: str
+    kind: FlagKind
+    severity: Severity
+    span: tuple[int, int]
+    matched: str
+    message: str
+    replacement: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "span": [self.span[0], self.span[1]],
+            "matched": self.matched,
+            "message": self.message,
+            "replacement": self.replacement,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionReading:
+    label: EmotionLabel
+    intensity: float
+    cues: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label.value, "intensity": round(self.intensity, 3), "cues": list(self.cues)}
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    step: Phase
+    text: str
+    reason: str
+    phrase_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step.value, "text": self.text, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaPosition:
+    """Where the call stands in the formula: steps done, the current one, the next one."""
+
+    done: tuple[Phase, ...]
+    current: Phase
+    next: Phase | None
+
+
+@dataclass(frozen=True, slots=True)
+class UtteranceAnalysis:
+    """Everything the engine concluded about one final utterance (one ``analyze`` output line)."""
+
+    utterance: Utterance
+    phase: Phase
+    call_phase: Phase
+    position: FormulaPosition
+    emotion: EmotionReading | None
+    flags: tuple[Flag, ...]
+    suggestions: tuple[Suggestion, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        u = self.utterance
+        return {
+            "call_id": u.call_id,
+            "index": u.index,
+            "speaker": u.speaker.value,
+            "text": u.text,
+            "phase": self.phase.value,
+            "call_phase": self.call_phase.value,
+            "emotion": self.emotion.to_json() if self.emotion else None,
+            "flags": [f.to_json() for f in self.flags],
+            "suggestions": [s.to_json() for s in self.suggestions],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Pipeline events (the ``listen`` / ``demo --headless`` stream). Every event carries the speaker
+# (or None), ``t`` = seconds of call audio, and ``wall`` = Unix time it was emitted, so latency
+# can be measured end to end.
+# --------------------------------------------------------------------------------------------
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    t: float
+    speaker: Speaker | None = None
+    wall: float = field(default_factory=_now)
+
+    type_name = "event"
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.type_name,
+            "speaker": self.speaker.value if self.speaker else None,
+            "t": round(self.t, 3),
+            "wall": round(self.wall, 4),
+        }
+        out.update(self.payload())
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStarted(Event):
+    call_id: str
+    source: str = ""
+    type_name = "call_started"
+
+    def payload(self) -> dict[str, Any]:
+        return {"call_id": self.call_id, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded(Event):
+    call_id: str
+    reason: str = "normal"  # normal | interrupted | device_lost | error
+    type_name = "call_ended"
+
+    def payload(self) -> dict[str, Any]:
+        return {"call_id": self.call_id, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelEvent(Event):
+    """Per-channel loudness and voice activity for one audio block."""
+
+    dbfs: float
+    voiced: bool
+    type_name = "level"
+
+    def payload(self) -> dict[str, Any]:
+        return {"dbfs": round(self.dbfs, 1), "voiced": self.voiced}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartialText(Event):
+    text: str
+    type_name = "partial"
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WordTiming:
+    word: str
+    start: float
+    end: float
+    conf: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinalText(Event):
+    """A finished utterance; ``start``/``end`` in call-audio seconds, words with timings if known."""
+
+    text: str
+    start: float | None = None
+    end: float | None = None
+    words: tuple[WordTiming, ...] = ()
+    acoustic: AcousticFeatures | None = None
+    type_name = "final"
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}
+        if self.words:
+            out["words"] = [
+                {"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3), "conf": round(w.conf, 3)}
+                for w in self.words
+            ]
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlagRaised(Event):
+    flag: Flag
+    text: str = ""
+    final: bool = False
+    type_name = "flag"
+
+    def payload(self) -> dict[str, Any]:
+        out = self.flag.to_json()
+        out["text"] = self.text
+        out["final"] = self.final
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConductEvent(Event):
+    """A conduct finding or reminder (hold timers, speaking rate, interruptions, closing check)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    value: float | None = None
+    type_name = "conduct"
+
+    def payload(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity.value, "message": self.message, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmotionEvent(Event):
+    reading: EmotionReading
+    text: str = ""
+    type_name = "emotion"
+
+    def payload(self) -> dict[str, Any]:
+        out = self.reading.to_json()
+        out["text"] = self.text
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseEvent(Event):
+    phase: Phase  # label of the utterance
+    position: FormulaPosition
+    type_name = "phase"
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase.value,
+            "call_phase": self.position.current.value,
+            "done": [p.value for p in self.position.done],
+            "next": self.position.next.value if self.position.next else None,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestionEvent(Event):
+    suggestions: tuple[Suggestion, ...]
+    type_name = "suggestion"
+
+    def payload(self) -> dict[str, Any]:
+        return {"suggestions": [s.to_json() for s in self.suggestions]}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusEvent(Event):
+    """Something the user should know about the session itself (device lost, queue overflow...)."""
+
+    code: str
+    message: str  # Simplified Chinese, shown to the user
+    type_name = "status"
+
+    def payload(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message}
