@@ -1,0 +1,1 @@
+"""Speech recognition: the Vosk engine wrapper and the model store (find, install, download, verify)."""

@@ -1,0 +1,223 @@
+"""Installing and downloading models: zip or folder in, verified model folder out, atomically.
+
+Everything is unpacked or copied into a hidden temporary folder next to the destination, checked
+(structure, published hashes for known models) and only then renamed into place, so a
+half-written or corrupt model never becomes active. Downloads resume with HTTP ``Range`` after an
+interrupted transfer and retry a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import logging
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from assist_app.asr.models import (
+    CatalogEntry,
+    entry_for_folder,
+    hash_problems,
+    is_model_dir,
+    sha256_file,
+    structure_problems,
+    user_models_dir,
+    write_manifest,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int | None], None]  # (bytes so far, total or None)
+
+
+class InstallError(Exception):
+    """Install/download failed; ``message_zh`` is for the user, ``str()`` English for logs."""
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    path: Path
+    verified_files: int  # files checked against published hashes (0 = structure only)
+
+
+def _find_model_root(folder: Path) -> Path | None:
+    if is_model_dir(folder):
+        return folder
+    for p in sorted(folder.rglob("am")):
+        if p.is_dir() and is_model_dir(p.parent):
+            return p.parent
+    return None
+
+
+def _safe_extract(zf: zipfile.ZipFile, dest: Path) -> None:
+    for info in zf.infolist():
+        name = PurePosixPath(info.filename)
+        if name.is_absolute() or ".." in name.parts:
+            raise InstallError(
+                f"unsafe path in zip: {info.filename}", f"压缩包含有不安全的路径：{info.filename}"
+            )
+    zf.extractall(dest)
+
+
+def install_model(source: Path, dest_root: Path | None = None, *, name: str | None = None) -> Installed:
+    """Install a model from a zip or a folder into ``dest_root`` (default: user models dir)."""
+    dest_root = dest_root or user_models_dir()
+    if not source.exists():
+        raise InstallError(f"{source} does not exist", f"找不到：{source}")
+    dest_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".installing-", dir=dest_root))
+    try:
+        if source.is_dir():
+            root_src = _find_model_root(source)
+            if root_src is None:
+                raise InstallError(
+                    f"{source} is not a Vosk model: {structure_problems(source)}",
+                    f"不是可用的 Vosk 模型：{source}\n  " + "\n  ".join(structure_problems(source)),
+                )
+            staged = tmp / (name or root_src.name)
+            shutil.copytree(root_src, staged)
+        else:
+            try:
+                with zipfile.ZipFile(source) as zf:
+                    bad = zf.testzip()
+                    if bad is not None:
+                        raise InstallError(
+                            f"corrupt zip member {bad}", f"压缩包已损坏（{bad} 校验失败）：{source}"
+                        )
+                    _safe_extract(zf, tmp / "unpacked")
+            except zipfile.BadZipFile as exc:
+                raise InstallError(
+                    f"{source} is not a valid zip: {exc}", f"不是有效的 zip 压缩包或已损坏：{source}"
+                ) from exc
+            found = _find_model_root(tmp / "unpacked")
+            if found is None:
+                probs = structure_problems(tmp / "unpacked")
+                raise InstallError(
+                    f"zip {source} holds no Vosk model: {probs}",
+                    f"压缩包里没有可用的 Vosk 模型：{source}\n  " + "\n  ".join(probs),
+                )
+            model_name = name or (found.name if found != tmp / "unpacked" else source.stem)
+            staged = tmp / model_name
+            found.rename(staged)
+        entry = entry_for_folder(staged.name)
+        verified = 0
+        if entry is not None and entry.files:
+            problems = hash_problems(staged, entry.files)
+            if problems:
+                raise InstallError(
+                    f"{staged.name} failed hash verification: {problems}",
+                    f"模型校验失败，未安装（{staged.name}）：\n  " + "\n  ".join(problems),
+                )
+            verified = len(entry.files)
+        write_manifest(staged)
+        final = dest_root / staged.name
+        old = None
+        if final.exists():
+            old = dest_root / f".old-{staged.name}-{int(time.time())}"
+            final.rename(old)
+        staged.rename(final)  # atomic on one filesystem: the model appears complete or not at all
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        log.info("installed model %s (%d files hash-verified)", final, verified)
+        return Installed(final, verified)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def download_file(
+    url: str,
+    dest: Path,
+    *,
+    progress: ProgressFn | None = None,
+    retries: int = 3,
+    timeout: float = 30.0,
+    chunk: int = 1 << 16,
+) -> Path:
+    """Download ``url`` to ``dest``, resuming ``dest.part`` with HTTP Range after interruptions."""
+    part = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    last_exc: Exception | None = None
+    for attempt in range(retries + 1):
+        have = part.stat().st_size if part.exists() else 0
+        req = urllib.request.Request(url, headers={"User-Agent": "assist-app"})
+        if have:
+            req.add_header("Range", f"bytes={have}-")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                status = getattr(resp, "status", 200)
+                if have and status == 206:
+                    mode = "ab"
+                    length = resp.headers.get("Content-Length")
+                    total = have + int(length) if length else None
+                else:
+                    have, mode = 0, "wb"  # server ignored Range: start over
+                    length = resp.headers.get("Content-Length")
+                    total = int(length) if length else None
+                with part.open(mode) as f:
+                    while block := resp.read(chunk):
+                        f.write(block)
+                        have += len(block)
+                        if progress:
+                            progress(have, total)
+                if total is not None and have < total:
+                    raise ConnectionError(f"transfer ended at {have} of {total} bytes")
+            part.replace(dest)
+            return dest
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:  # we already have everything
+                part.replace(dest)
+                return dest
+            if exc.code == 404:
+                raise InstallError(f"{url}: 404", f"下载地址不存在（404）：{url}") from exc
+            last_exc = exc
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets, IncompleteRead
+            last_exc = exc
+        log.warning("download attempt %d of %s failed: %s", attempt + 1, url, last_exc)
+        if attempt < retries:
+            time.sleep(min(2.0, 0.2 * (attempt + 1)))
+    raise InstallError(
+        f"download of {url} failed after {retries + 1} attempts: {last_exc}",
+        f"下载失败（已重试 {retries} 次，已下载部分会在下次继续）：{url}\n  原因：{last_exc}",
+    )
+
+
+def download_model(
+    entry: CatalogEntry,
+    *,
+    dest_root: Path | None = None,
+    cache_dir: Path | None = None,
+    base_url: str | None = None,
+    progress: ProgressFn | None = None,
+    retries: int = 3,
+) -> Installed:
+    """Download a catalogued model, check it and install it atomically."""
+    dest_root = dest_root or user_models_dir()
+    cache_dir = cache_dir or dest_root / ".downloads"
+    url = entry.url(base_url)
+    zip_path = download_file(url, cache_dir / entry.zip_name, progress=progress, retries=retries)
+    if entry.zip_sha256 is not None:
+        got = sha256_file(zip_path)
+        if got != entry.zip_sha256:
+            # DESIGN.md §4 only records the zip hash second-hand; the per-file hashes checked
+            # by install_model are the authority, so this is a warning, not a rejection.
+            log.warning(
+                "zip sha256 %s differs from the recorded %s; relying on per-file hashes",
+                got,
+                entry.zip_sha256,
+            )
+    try:
+        return install_model(zip_path, dest_root, name=entry.folder)
+    finally:
+        with contextlib.suppress(OSError):
+            zip_path.unlink()  # a bad zip must not be resumed from next time

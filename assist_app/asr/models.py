@@ -1,0 +1,306 @@
+"""The ASR model store: where models are found, what makes a folder a usable model, and hashes.
+
+Discovery order (first usable model wins):
+1. ``--model DIR`` on the command line (must be usable, or it is an error);
+2. ``ASSIST_MODEL_DIR`` (a model folder, or a folder of models);
+3. ``models/`` beside the app (``resources.bundled_models_dir()``), where IT puts a model for
+   every user of the PC;
+4. the user data folder (platformdirs), where ``model install``/``model download`` put models.
+
+A folder is a usable Vosk model when it has an acoustic model, features config and a graph; an
+``ivector/`` folder, if present, must be complete. Known models (DESIGN.md §4) are checked
+against their published per-file SHA-256; every model we install gets a manifest of its own file
+hashes so ``model verify`` notices later damage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from assist_app import resources
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = ".assist-manifest.json"
+ENV_MODEL_DIR = "ASSIST_MODEL_DIR"
+ENV_BASE_URL = "ASSIST_MODEL_BASE_URL"
+OFFICIAL_BASE_URL = "https://alphacephei.com/vosk/models/"
+
+
+@dataclass(frozen=True, slots=True)
+class FileHash:
+    sha256: str
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """A model the app knows how to download and verify."""
+
+    key: str
+    folder: str
+    title_zh: str
+    approx_mb: int
+    files: Mapping[str, FileHash] = field(default_factory=dict)
+    zip_sha256: str | None = None
+
+    @property
+    def zip_name(self) -> str:
+        return f"{self.folder}.zip"
+
+    def url(self, base: str | None = None) -> str:
+        base = base or os.environ.get(ENV_BASE_URL) or OFFICIAL_BASE_URL
+        return base.rstrip("/") + "/" + self.zip_name
+
+
+# DESIGN.md §4. The per-file hashes are authoritative; the zip hash is only "recorded elsewhere".
+CATALOG: dict[str, CatalogEntry] = {
+    "small-cn": CatalogEntry(
+        key="small-cn",
+        folder="vosk-model-small-cn-0.22",
+        title_zh="普通话小模型（约 42 MB，推荐坐席电脑使用）",
+        approx_mb=42,
+        files={
+            "am/final.mdl": FileHash(
+                "91eda2c04c4f599361cb92b0e5298ccdf6b3c7a1fa52bfcefcd2c4e07aa1c131", 15_901_896
+            ),
+            "graph/Gr.fst": FileHash(
+                "46d41a9b1723abccdcb354d731a5b58d87c060100d88ada1a3e31220f52b0434", 26_082_259
+            ),
+            "graph/HCLr.fst": FileHash(
+                "798af0d9ba6f2d727747f58e1e7b2305f8618bc8ea7f6c51beecd8a2c965b965", 16_158_762
+            ),
+            "ivector/final.ie": FileHash(
+                "c39d46fbff04efb7baa9660ae7a728b0e2f35a4a1250b56ed3a599e26956df86", 9_927_287
+            ),
+            "ivector/final.dubm": FileHash(
+                "e33276cbd548c0a03ae5812c98115940614997dff23a6d59968af6eaf7630ff8"
+            ),
+            "ivector/final.mat": FileHash("42706d88818070ea0d0182b4d11367ba52a13b9a2be45630f60858a422109ada"),
+        },
+        zip_sha256="3af8b0e7e0f835ae9d414ce5df580237a3cfb08d586c9fbbb0f7ff29ad5b14ba",
+    ),
+    "cn": CatalogEntry(
+        key="cn",
+        folder="vosk-model-cn-0.22",
+        title_zh="普通话大模型（约 1.3 GB，更准确，需要更多内存）",
+        approx_mb=1300,
+    ),
+}
+
+
+def entry_for_folder(name: str) -> CatalogEntry | None:
+    for entry in CATALOG.values():
+        if entry.folder == name:
+            return entry
+    return None
+
+
+def user_models_dir() -> Path:
+    """Where ``model install``/``download`` put models for this user."""
+    return Path(user_data_dir("assist-app", appauthor=False)) / "models"
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def structure_problems(path: Path) -> list[str]:
+    """Why ``path`` is not a usable Vosk model (Chinese, one reason a line); empty if usable."""
+    if not path.exists():
+        return [f"文件夹不存在：{path}"]
+    if not path.is_dir():
+        return [f"不是文件夹：{path}"]
+    problems = []
+
+    def need(rel: str, what: str) -> None:
+        p = path / rel
+        if not p.is_file():
+            problems.append(f"缺少{what}（{rel}）")
+        elif p.stat().st_size == 0:
+            problems.append(f"{what}是空文件（{rel}）")
+
+    need("am/final.mdl", "声学模型")
+    need("conf/mfcc.conf", "特征配置")
+    graph = path / "graph"
+    has_hclg = (graph / "HCLG.fst").is_file()
+    has_lookahead = (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+    if not (has_hclg or has_lookahead):
+        problems.append("缺少解码图（graph/HCLG.fst，或 graph/HCLr.fst 与 graph/Gr.fst）")
+    else:
+        for rel in ("graph/HCLG.fst",) if has_hclg else ("graph/HCLr.fst", "graph/Gr.fst"):
+            if (path / rel).stat().st_size == 0:
+                problems.append(f"解码图是空文件（{rel}）")
+    if (path / "ivector").is_dir():
+        for rel in ("ivector/final.ie", "ivector/final.dubm", "ivector/final.mat"):
+            need(rel, "i-vector 文件")
+    return problems
+
+
+def is_model_dir(path: Path) -> bool:
+    return not structure_problems(path)
+
+
+def _iter_files(root: Path) -> Iterable[Path]:
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != MANIFEST_NAME:
+            yield p
+
+
+def write_manifest(model_dir: Path) -> None:
+    files = {p.relative_to(model_dir).as_posix(): sha256_file(p) for p in _iter_files(model_dir)}
+    (model_dir / MANIFEST_NAME).write_text(json.dumps({"files": files}, indent=1, sort_keys=True))
+
+
+def hash_problems(model_dir: Path, expected: Mapping[str, FileHash]) -> list[str]:
+    problems = []
+    for rel, fh in expected.items():
+        p = model_dir / rel
+        if not p.is_file():
+            problems.append(f"缺少文件 {rel}")
+            continue
+        if fh.size is not None and p.stat().st_size != fh.size:
+            problems.append(f"{rel} 大小不符（{p.stat().st_size} 字节，应为 {fh.size}）")
+            continue
+        if sha256_file(p) != fh.sha256:
+            problems.append(f"{rel} 校验值（SHA-256）不符，文件已损坏或被修改")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    path: Path
+    problems: tuple[str, ...]
+    checked_files: int
+    source: str  # "catalog", "manifest" or "structure"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_model(model_dir: Path) -> VerifyReport:
+    """Structure, then the catalog's published hashes or our install manifest."""
+    problems = structure_problems(model_dir)
+    if problems:
+        return VerifyReport(model_dir, tuple(problems), 0, "structure")
+    entry = entry_for_folder(model_dir.name)
+    if entry is not None and entry.files:
+        return VerifyReport(
+            model_dir, tuple(hash_problems(model_dir, entry.files)), len(entry.files), "catalog"
+        )
+    manifest = model_dir / MANIFEST_NAME
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text())
+            expected = {rel: FileHash(str(h)) for rel, h in dict(data["files"]).items()}
+        except (ValueError, KeyError, TypeError):
+            return VerifyReport(model_dir, (f"校验清单已损坏：{manifest.name}",), 0, "manifest")
+        return VerifyReport(model_dir, tuple(hash_problems(model_dir, expected)), len(expected), "manifest")
+    return VerifyReport(model_dir, (), 0, "structure")
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCandidate:
+    path: Path
+    origin: str  # "cli", "env", "bundled", "user"
+    problems: tuple[str, ...]
+
+    @property
+    def usable(self) -> bool:
+        return not self.problems
+
+
+ORIGIN_ZH = {
+    "cli": "命令行 --model",
+    "env": ENV_MODEL_DIR,
+    "bundled": "程序目录 models/",
+    "user": "用户数据目录",
+}
+
+
+def _models_in(folder: Path) -> list[Path]:
+    """A folder that is a model, or the model folders inside it (Mandarin ones first)."""
+    if not folder.is_dir():
+        return []
+    if is_model_dir(folder):
+        return [folder]
+    subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    return sorted(subs, key=lambda p: (0 if "cn" in p.name else 1, p.name))
+
+
+def search_roots(cli_model: Path | None = None) -> list[tuple[str, Path]]:
+    roots: list[tuple[str, Path]] = []
+    if cli_model is not None:
+        roots.append(("cli", cli_model))
+    env = os.environ.get(ENV_MODEL_DIR)
+    if env:
+        roots.append(("env", Path(env)))
+    roots.append(("bundled", resources.bundled_models_dir()))
+    roots.append(("user", user_models_dir()))
+    return roots
+
+
+def list_candidates(cli_model: Path | None = None) -> list[ModelCandidate]:
+    out = []
+    for origin, root in search_roots(cli_model):
+        if origin == "cli":
+            out.append(ModelCandidate(root, origin, tuple(structure_problems(root))))
+            continue
+        for p in _models_in(root):
+            out.append(ModelCandidate(p, origin, tuple(structure_problems(p))))
+    return out
+
+
+class ModelNotFoundError(Exception):
+    """No usable model; ``message_zh`` tells the user how to install one."""
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+
+
+def how_to_install_zh() -> str:
+    return (
+        "没有找到语音识别模型，无法实时转写。安装方法（任选其一）：\n"
+        "  1. 已有模型压缩包或文件夹：assist-app model install vosk-model-small-cn-0.22.zip\n"
+        "  2. 在能上网的电脑上：assist-app model download small-cn\n"
+        f"  3. 把模型文件夹放到 {resources.bundled_models_dir()} 或 {user_models_dir()}，"
+        f"或设置环境变量 {ENV_MODEL_DIR}\n"
+        "演示模式和转写文本分析（analyze）不需要模型，可以照常使用。"
+    )
+
+
+def find_model(cli_model: Path | None = None) -> Path:
+    """The model to use, in discovery order; raises ``ModelNotFoundError``."""
+    if cli_model is not None:
+        problems = structure_problems(cli_model)
+        if problems:
+            raise ModelNotFoundError(
+                f"--model {cli_model} is not a usable Vosk model: {problems}",
+                f"指定的模型文件夹不可用：{cli_model}\n  " + "\n  ".join(problems),
+            )
+        return cli_model
+    for cand in list_candidates(None):
+        if cand.usable:
+            log.info("using ASR model %s (from %s)", cand.path, cand.origin)
+            return cand.path
+    raise ModelNotFoundError("no usable ASR model found", how_to_install_zh())

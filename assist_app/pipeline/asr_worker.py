@@ -1,0 +1,146 @@
+"""One ASR worker thread per channel: feeds its recognizer, emits partial and final text.
+
+Times: the recognizer reports word times from its own stream start; the worker knows the call
+time of the first sample it fed (``offset``) and shifts them. A gap in the incoming audio (a
+device that was away) ends the current utterance and starts a fresh recognizer at the new
+offset, so word times stay true call times.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from assist_app.asr.engine import RecognizerFactory, StreamingRecognizer, parse_final, parse_partial
+from assist_app.audio.blocks import AudioBlock
+from assist_app.events import Event, FinalText, PartialText, Speaker, WordTiming
+from assist_app.pipeline.acoustics import AcousticTracker
+
+log = logging.getLogger(__name__)
+
+_GAP_S = 0.25  # more missing audio than this is a gap, not jitter
+
+
+class AsrWorker:
+    """Owns one recognizer and one thread; ``put`` blocks, ``finish`` flushes and joins."""
+
+    def __init__(
+        self,
+        speaker: Speaker,
+        factory: RecognizerFactory,
+        emit: Callable[[Event], None],
+        tracker: AcousticTracker,
+        *,
+        queue_blocks: int = 300,
+    ) -> None:
+        self.speaker = speaker
+        self._factory = factory
+        self._emit = emit
+        self._tracker = tracker
+        self._queue: queue.Queue[AudioBlock | None] = queue.Queue(maxsize=queue_blocks)
+        self._abort = threading.Event()
+        self._thread = threading.Thread(target=self._main, name=f"asr-{speaker.value}", daemon=True)
+        self.error: BaseException | None = None
+        self.finals = 0
+        self.partials = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, block: AudioBlock, stop: threading.Event) -> bool:
+        """Queue a block, waiting while the worker is behind; False if stopped meanwhile."""
+        while not stop.is_set() and self._thread.is_alive():
+            try:
+                self._queue.put(block, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def finish(self, *, abort: bool, timeout: float = 10.0) -> None:
+        """Send the sentinel (after the queued audio, or at once if ``abort``) and join."""
+        if abort:
+            self._abort.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                if abort:
+                    self._drain()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("ASR worker %s did not stop within %.1fs", self.speaker.value, timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+
+    # -- worker thread -----------------------------------------------------------------------
+
+    def _main(self) -> None:
+        rec: StreamingRecognizer | None = None
+        offset = 0.0
+        expected = 0.0
+        last_partial = ""
+        try:
+            while True:
+                block = self._queue.get()
+                if block is None:
+                    break
+                if self._abort.is_set():
+                    continue
+                if rec is None or block.t > expected + _GAP_S:
+                    if rec is not None:
+                        self._final(rec.FinalResult(), offset, expected)
+                    rec = self._factory()
+                    offset = block.t
+                    last_partial = ""
+                expected = block.end
+                if rec.AcceptWaveform(block.samples.tobytes()):
+                    self._final(rec.Result(), offset, block.end)
+                    last_partial = ""
+                else:
+                    partial = parse_partial(rec.PartialResult())
+                    if partial and partial != last_partial:
+                        last_partial = partial
+                        self.partials += 1
+                        self._emit(PartialText(t=block.end, speaker=self.speaker, text=partial))
+            if rec is not None:
+                self._final(rec.FinalResult(), offset, expected)
+        except BaseException as exc:  # report, never hang the session
+            log.exception("ASR worker %s failed", self.speaker.value)
+            self.error = exc
+
+    def _final(self, raw: str, offset: float, t: float) -> None:
+        res = parse_final(raw)
+        if not res.text:
+            return
+        words = tuple(
+            WordTiming(word=w.word, start=w.start + offset, end=w.end + offset, conf=w.conf)
+            for w in res.words
+        )
+        start = words[0].start if words else None
+        end = words[-1].end if words else None
+        acoustic = self._tracker.features(self.speaker, start, end, res.text)
+        self.finals += 1
+        self._emit(
+            FinalText(
+                t=max(t, end or 0.0),
+                speaker=self.speaker,
+                text=res.text,
+                start=None if start is None else round(start, 3),
+                end=None if end is None else round(end, 3),
+                words=words,
+                acoustic=acoustic,
+            )
+        )
