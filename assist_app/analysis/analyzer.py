@@ -1,0 +1,153 @@
+"""Per-call analysis of final utterances: phase, emotion, flags, suggestions.
+
+``AnalysisKit`` holds what is built once per library (compiled patterns, the DUTIR lexicon, the
+jieba tokenizer); ``CallAnalyzer`` holds one call's state. The result for an utterance depends
+only on it and earlier ones, as in a live call (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import jieba
+
+from assist_app.analysis.banned import BannedPhraseDetector
+from assist_app.analysis.conduct import ConductMonitor
+from assist_app.analysis.emotion import EmotionReader, build_tokenizer, load_dutir
+from assist_app.analysis.phase import FormulaTracker, PhaseClassifier
+from assist_app.analysis.suggest import PhraseSettings, SituationDetector, Suggester
+from assist_app.events import (
+    AcousticFeatures,
+    EmotionLabel,
+    EmotionReading,
+    Phase,
+    Speaker,
+    Utterance,
+    UtteranceAnalysis,
+)
+from assist_app.library.model import ScriptLibrary
+from assist_app.textnorm import normalize
+
+log = logging.getLogger(__name__)
+
+UPSET = frozenset(
+    {EmotionLabel.ANGRY, EmotionLabel.ANXIOUS, EmotionLabel.COMPLAINT_ESCALATION, EmotionLabel.NEGATIVE_OTHER}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisKit:
+    """Everything built once per script library and shared by all calls (read-only)."""
+
+    library: ScriptLibrary
+    banned: BannedPhraseDetector
+    phases: PhaseClassifier
+    situations: SituationDetector
+    dutir: dict[str, frozenset[str]]
+    tokenizer: jieba.Tokenizer
+
+    @classmethod
+    def build(cls, library: ScriptLibrary) -> AnalysisKit:
+        return cls(
+            library=library,
+            banned=BannedPhraseDetector(library),
+            phases=PhaseClassifier(library),
+            situations=SituationDetector(library),
+            dutir=load_dutir(),
+            tokenizer=build_tokenizer(library),
+        )
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+_kits: dict[int, AnalysisKit] = {}
+_kits_lock = threading.Lock()
+
+
+def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
+    """The kit for ``library``, built on first use and reused (one per loaded library)."""
+    if isinstance(library, AnalysisKit):
+        return library
+    with _kits_lock:
+        kit = _kits.get(id(library))
+        if kit is None or kit.library is not library:
+            if len(_kits) >= 4:
+                _kits.pop(next(iter(_kits)))
+            kit = AnalysisKit.build(library)
+            _kits[id(library)] = kit
+        return kit
+
+
+class CallAnalyzer:
+    """Analyses the final utterances of one call, in order."""
+
+    def __init__(
+        self,
+        library: ScriptLibrary | AnalysisKit,
+        settings: PhraseSettings | None = None,
+        call_id: str = "call",
+    ) -> None:
+        self.kit = kit_for(library)
+        lib = self.kit.library
+        self.call_id = call_id
+        self.settings = settings or PhraseSettings()
+        greeting = lib.formula.step(Phase.GREETING).phrases
+        closing = lib.formula.step(Phase.CLOSING).phrases
+        self.tracker = FormulaTracker()
+        self.emotion = EmotionReader(lib, self.kit.dutir, self.kit.tokenizer)
+        self.conduct = ConductMonitor(
+            lib,
+            opening_example=self.settings.fill(greeting[0].text) if greeting else "",
+            closing_example=self.settings.fill(closing[0].text) if closing else "",
+        )
+        self.suggester = Suggester(lib, self.settings)
+        self.analyses: list[UtteranceAnalysis] = []
+        self.last_emotion: EmotionReading | None = None
+        self._soothed_since_upset = False
+
+    @property
+    def customer_upset(self) -> bool:
+        return self.last_emotion is not None and self.last_emotion.label in UPSET
+
+    def analyze(self, utt: Utterance, acoustic: AcousticFeatures | None = None) -> UtteranceAnalysis:
+        utt = Utterance(utt.speaker, utt.text, self.call_id, len(self.analyses), utt.start, utt.end)
+        norm = normalize(utt.text)
+        vote = self.kit.phases.classify(utt.speaker, norm)
+        phase = vote.phase
+        emotion: EmotionReading | None = None
+        flags = []
+        if utt.speaker is Speaker.CUSTOMER:
+            emotion = self.emotion.read(norm, acoustic)
+            prev = self.last_emotion
+            if emotion.label in UPSET and (
+                prev is None or prev.label is not emotion.label or emotion.intensity > prev.intensity + 0.15
+            ):
+                self._soothed_since_upset = False  # a new or stronger upset needs soothing again
+            self.last_emotion = emotion
+        else:
+            flags.extend(h.flag for h in self.kit.banned.detect(norm))
+            if phase is Phase.SOOTHING:
+                self._soothed_since_upset = True
+            self.suggester.observe_agent(norm)
+        flags.extend(self.conduct.on_utterance(utt, norm, acoustic))
+        flags.sort(key=lambda f: (f.span[0], f.span[1]))
+        self.tracker.update(utt.speaker, phase)
+        situations = self.kit.situations.detect(utt.speaker, norm)
+        position = self.tracker.position(customer_upset=self.customer_upset and not self._soothed_since_upset)
+        suggestions = self.suggester.suggest(
+            position, situations, upset=self.customer_upset, soothed=self._soothed_since_upset
+        )
+        result = UtteranceAnalysis(
+            utterance=utt,
+            phase=phase,
+            call_phase=position.current,
+            position=position,
+            emotion=emotion,
+            flags=tuple(flags),
+            suggestions=suggestions,
+        )
+        self.analyses.append(result)
+        return result

@@ -1,0 +1,236 @@
+"""Conduct rules from the seeds, on the agent's side of the call.
+
+- opening phrase in the agent's first turn (000/001/004 首问语);
+- "还有其他问题吗"-type check and a closing phrase before the call ends (000 结束语, 003);
+- hold etiquette: ask before holding, thank after, a progress update every 15 s, 30 s limit (001);
+- speaking rate within 180–200 字/分 when timings are known (000);
+- 喂 as an address and filler particles/口头禅 (000 行为禁忌);
+- interrupting the customer when timings overlap (000, 003 不随意打断客户).
+
+Numbers and phrase lists come from ``conduct.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assist_app.analysis.matcher import PatternSet
+from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance
+from assist_app.library.model import ConductConfig, ScriptLibrary
+from assist_app.textnorm import NormText
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A timer-driven conduct finding (not tied to an utterance)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    value: float | None = None
+
+
+def _flag(rule: str, severity: Severity, span: tuple[int, int], text: str, message: str, replacement: str) -> Flag:
+    return Flag(
+        rule=f"conduct.{rule}",
+        kind=FlagKind.CONDUCT,
+        severity=severity,
+        span=span,
+        matched=text[span[0] : span[1]],
+        message=message,
+        replacement=replacement,
+    )
+
+
+class ConductMonitor:
+    """Tracks one call's conduct; feed every final utterance in order, then ``finish``."""
+
+    def __init__(self, library: ScriptLibrary, opening_example: str = "", closing_example: str = "") -> None:
+        cfg: ConductConfig = library.conduct
+        self.cfg = cfg
+        self._opening = PatternSet((p, "opening") for p in cfg.opening_patterns)
+        self._check = PatternSet((p, "check") for p in cfg.closing_check_patterns)
+        self._farewell = PatternSet((p, "farewell") for p in cfg.farewell_patterns)
+        self._address = PatternSet((p, "address") for p in cfg.address_patterns)
+        self._address_unless = PatternSet((p, "unless") for p in cfg.address_unless)
+        self._fillers = PatternSet((p, "filler") for p in cfg.filler_patterns)
+        self._hold_ask = PatternSet((p, "ask") for p in cfg.hold.ask_patterns)
+        self._hold_thanks = PatternSet((p, "thanks") for p in cfg.hold.thanks_patterns)
+        self._hold_progress = PatternSet((p, "progress") for p in cfg.hold.progress_patterns)
+        self._opening_example = opening_example or "您好，很高兴为您服务，请问有什么可以帮您？"
+        self._closing_example = closing_example or "请问还有其他可以帮您的吗？感谢您的来电，再见！"
+        self.agent_turns = 0
+        self.closing_check_seen = False
+        self.farewell_seen = False
+        self.interruptions = 0
+        self.rate_samples: list[float] = []
+        self.holds: list[tuple[float, float]] = []  # (start, duration)
+        self._hold_start: float | None = None
+        self._hold_reminded: set[int] = set()
+        self._last_agent_end: float | None = None
+        self._last_customer: Utterance | None = None
+        self._customer_since_agent = False
+
+    # -- per utterance -----------------------------------------------------------------------
+
+    def on_utterance(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None = None) -> list[Flag]:
+        if utt.speaker is Speaker.CUSTOMER:
+            self._last_customer = utt
+            self._customer_since_agent = True
+            return []
+        text = utt.text
+        flags: list[Flag] = []
+        self.agent_turns += 1
+        whole = (0, len(text))
+
+        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not self._opening.find(norm):
+            flags.append(
+                _flag("opening_missing", Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语", self._opening_example)
+            )
+
+        for m in self._address.find(norm):
+            span = norm.span_to_original(m.start, m.end)
+            if any(u.start <= m.start < u.end for u in self._address_unless.find(norm)):
+                continue
+            flags.append(_flag("address_wei", Severity.MEDIUM, span, text, "用“喂”称呼客户", "您好，请问您能听到我说话吗？"))
+            break
+
+        fillers = self._fillers.find(norm)
+        if len(fillers) > self.cfg.filler_max_per_utterance:
+            m = fillers[self.cfg.filler_max_per_utterance]
+            flags.append(
+                _flag("filler", Severity.LOW, norm.span_to_original(m.start, m.end), text, "口头禅或语气词过多", "去掉语气词，语句简洁完整")
+            )
+
+        rate = self._rate(utt, norm, acoustic)
+        if rate is not None:
+            self.rate_samples.append(rate)
+            if rate > self.cfg.speaking_rate.max_cpm:
+                flags.append(
+                    _flag("rate_fast", Severity.LOW, whole, text, f"语速偏快（{rate:.0f}字/分）", "放慢语速，每分钟180–200字")
+                )
+            elif rate < self.cfg.speaking_rate.min_cpm:
+                flags.append(
+                    _flag("rate_slow", Severity.LOW, whole, text, f"语速偏慢（{rate:.0f}字/分）", "保持每分钟180–200字的语速")
+                )
+
+        if self._interrupts(utt, acoustic):
+            self.interruptions += 1
+            flags.append(_flag("interrupt", Severity.MEDIUM, (0, 0), text, "打断客户说话", "请等客户说完再回应"))
+
+        flags.extend(self._hold_on_agent(utt, norm, text))
+
+        if self._check.find(norm):
+            self.closing_check_seen = True
+        if self._farewell.find(norm):
+            self.farewell_seen = True
+        self._last_agent_end = utt.end if utt.end is not None else utt.start
+        self._customer_since_agent = False
+        return flags
+
+    def _rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> float | None:
+        if acoustic is not None and acoustic.rate_cpm is not None:
+            return acoustic.rate_cpm if len(norm.text) >= self.cfg.speaking_rate.min_chars else None
+        if utt.start is None or utt.end is None or utt.end <= utt.start:
+            return None
+        if len(norm.text) < self.cfg.speaking_rate.min_chars:
+            return None
+        return len(norm.text) / ((utt.end - utt.start) / 60.0)
+
+    def _interrupts(self, utt: Utterance, acoustic: AcousticFeatures | None) -> bool:
+        min_overlap = self.cfg.interruption_min_overlap_s
+        if acoustic is not None and acoustic.overlap_s is not None:
+            return acoustic.overlap_s >= min_overlap
+        cust = self._last_customer
+        if cust is None or utt.start is None or cust.start is None or cust.end is None:
+            return False
+        return cust.start < utt.start and cust.end - utt.start >= min_overlap
+
+    def _hold_on_agent(self, utt: Utterance, norm: NormText, text: str) -> list[Flag]:
+        flags: list[Flag] = []
+        start = utt.start
+        hold = self.cfg.hold
+        if self._hold_start is not None and start is not None:
+            waited = start - self._hold_start
+            if self._hold_progress.find(norm) and not self._hold_thanks.find(norm):
+                self._hold_start = start if utt.end is None else utt.end  # an update restarts the wait
+                self._hold_reminded.clear()
+                return flags
+            self.holds.append((self._hold_start, waited))
+            if waited > hold.limit_s:
+                flags.append(
+                    _flag(
+                        "hold_too_long",
+                        Severity.MEDIUM,
+                        (0, 0),
+                        text,
+                        f"让客户等待{waited:.0f}秒，超过{hold.limit_s:.0f}秒",
+                        "请您稍等，我还在为您查询，大约还需要一分钟，您看可以吗？",
+                    )
+                )
+            if waited >= hold.update_every_s and not self._hold_thanks.find(norm):
+                flags.append(
+                    _flag("hold_no_thanks", Severity.LOW, (0, 0), text, "等待后未致谢", "感谢您的耐心等待。")
+                )
+            self._hold_start = None
+            self._hold_reminded.clear()
+        elif (
+            start is not None
+            and self._last_agent_end is not None
+            and not self._customer_since_agent
+            and start - self._last_agent_end >= hold.update_every_s
+        ):
+            # The line went quiet on the agent's side with no hold asked for.
+            flags.append(
+                _flag(
+                    "hold_without_ask",
+                    Severity.MEDIUM,
+                    (0, 0),
+                    text,
+                    f"未征得同意让客户等待了{start - self._last_agent_end:.0f}秒",
+                    "请您稍等，我帮您查询一下，您看可以吗？",
+                )
+            )
+        if self._hold_ask.find(norm):
+            self._hold_start = utt.end if utt.end is not None else utt.start
+            self._hold_reminded.clear()
+        return flags
+
+    # -- timers and end of call --------------------------------------------------------------
+
+    @property
+    def on_hold_since(self) -> float | None:
+        return self._hold_start
+
+    def tick(self, t: float) -> list[Reminder]:
+        """Hold reminders due at call-audio time ``t`` (15 s update, 30 s limit; seed 001)."""
+        if self._hold_start is None:
+            return []
+        waited = t - self._hold_start
+        hold = self.cfg.hold
+        out: list[Reminder] = []
+        step = int(waited // hold.update_every_s)
+        if step >= 1 and step not in self._hold_reminded:
+            self._hold_reminded.add(step)
+            if waited >= hold.limit_s:
+                out.append(Reminder("conduct.hold_limit", Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited))
+            else:
+                out.append(
+                    Reminder("conduct.hold_update_due", Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度", waited)
+                )
+        return out
+
+    def finish(self) -> list[Reminder]:
+        """End-of-call checks: closing question and farewell (000 结束语; 003 确认无其他需求)."""
+        if self.agent_turns < 2:
+            return []
+        out = []
+        if not self.closing_check_seen:
+            out.append(Reminder("conduct.closing_check_missing", Severity.MEDIUM, "结束前未询问客户是否还有其他需要"))
+        if not self.farewell_seen:
+            out.append(Reminder("conduct.farewell_missing", Severity.MEDIUM, "未使用结束语（感谢来电、再见）"))
+        return out
+
+    @property
+    def closing_example(self) -> str:
+        return self._closing_example

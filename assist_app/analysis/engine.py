@@ -1,0 +1,144 @@
+"""Events in, guidance events out: the analysis engine a ``CallSession`` runs.
+
+- ``PartialText`` from the agent: banned phrases are checked on every growing hypothesis and each
+  hit is flagged once per utterance, the moment the words appear (sub-second, before the final).
+- ``FinalText``: the full analysis (phase, emotion, flags not yet raised, conduct, suggestions).
+- any event advances call-audio time, so hold reminders fire on time during silence (level
+  events keep coming while the line is quiet).
+- ``finish``: end-of-call conduct checks.
+"""
+
+from __future__ import annotations
+
+from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer
+from assist_app.analysis.banned import PartialTracker
+from assist_app.analysis.suggest import PhraseSettings
+from assist_app.events import (
+    ConductEvent,
+    EmotionEvent,
+    Event,
+    FinalText,
+    FlagKind,
+    FlagRaised,
+    FormulaPosition,
+    PartialText,
+    PhaseEvent,
+    Speaker,
+    SuggestionEvent,
+    Utterance,
+    UtteranceAnalysis,
+)
+from assist_app.library.model import ScriptLibrary
+
+__all__ = ["GuidanceEngine", "PhraseSettings"]
+
+
+class GuidanceEngine:
+    """One call's analysis engine (implements the session's ``Analyzer`` protocol)."""
+
+    def __init__(
+        self,
+        library: ScriptLibrary | AnalysisKit,
+        settings: PhraseSettings | None = None,
+        call_id: str = "call",
+    ) -> None:
+        self.call_id = call_id
+        self.analyzer = CallAnalyzer(library, settings, call_id)
+        self._partials = {sp: PartialTracker(self.analyzer.kit.banned) for sp in Speaker}
+        self._last_suggestions: tuple[str, ...] = ()
+        self.conduct_events: list[ConductEvent] = []
+        self.flag_events: list[FlagRaised] = []
+        self.duration = 0.0
+        self._finished = False
+
+    # -- state the UI and the store read ------------------------------------------------------
+
+    @property
+    def analyses(self) -> list[UtteranceAnalysis]:
+        return self.analyzer.analyses
+
+    @property
+    def position(self) -> FormulaPosition:
+        return self.analyzer.tracker.position(customer_upset=self.analyzer.customer_upset)
+
+    @property
+    def on_hold_since(self) -> float | None:
+        return self.analyzer.conduct.on_hold_since
+
+    def mark_used(self, phrase_id: str) -> None:
+        """The agent used a suggested phrase (clicked or copied it)."""
+        self.analyzer.suggester.mark_used(phrase_id)
+
+    # -- Analyzer protocol -------------------------------------------------------------------
+
+    def handle(self, event: Event) -> list[Event]:
+        self.duration = max(self.duration, event.t)
+        out: list[Event] = []
+        if isinstance(event, PartialText) and event.speaker is Speaker.AGENT:
+            for flag in self._partials[Speaker.AGENT].update(event.text):
+                out.append(FlagRaised(t=event.t, speaker=Speaker.AGENT, flag=flag, text=event.text, final=False))
+        elif isinstance(event, FinalText) and event.speaker is not None and event.text.strip():
+            out.extend(self._on_final(event))
+        self._record(out)
+        out.extend(self.tick(event.t))  # records its own reminders
+        return out
+
+    def tick(self, t: float) -> list[Event]:
+        self.duration = max(self.duration, t)
+        out: list[Event] = [
+            ConductEvent(t=t, speaker=Speaker.AGENT, rule=r.rule, severity=r.severity, message=r.message, value=r.value)
+            for r in self.analyzer.conduct.tick(t)
+        ]
+        self._record(out)
+        return out
+
+    def finish(self, t: float) -> list[Event]:
+        if self._finished:
+            return []
+        self._finished = True
+        self.duration = max(self.duration, t)
+        out: list[Event] = [
+            ConductEvent(t=t, speaker=Speaker.AGENT, rule=r.rule, severity=r.severity, message=r.message, value=r.value)
+            for r in self.analyzer.conduct.finish()
+        ]
+        self._record(out)
+        return out
+
+    def analyze_utterance(self, utt: Utterance) -> UtteranceAnalysis:
+        """Text-only path used by ``assist-app analyze``: one final utterance, no events."""
+        if utt.end is not None:
+            self.duration = max(self.duration, utt.end)
+        return self.analyzer.analyze(utt)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _on_final(self, event: FinalText) -> list[Event]:
+        speaker = event.speaker
+        assert speaker is not None
+        utt = Utterance(speaker, event.text, self.call_id, 0, event.start, event.end)
+        result = self.analyzer.analyze(utt, event.acoustic)
+        t = event.t
+        out: list[Event] = []
+        banned = [f for f in result.flags if f.kind is FlagKind.BANNED_PHRASE]
+        for flag in self._partials[speaker].finish(banned):
+            out.append(FlagRaised(t=t, speaker=speaker, flag=flag, text=event.text, final=True))
+        for flag in result.flags:
+            if flag.kind is FlagKind.CONDUCT:
+                out.append(
+                    ConductEvent(t=t, speaker=speaker, rule=flag.rule, severity=flag.severity, message=flag.message)
+                )
+        out.append(PhaseEvent(t=t, speaker=speaker, phase=result.phase, position=result.position))
+        if result.emotion is not None:
+            out.append(EmotionEvent(t=t, speaker=speaker, reading=result.emotion, text=event.text))
+        key = tuple(s.text for s in result.suggestions)
+        if result.suggestions and key != self._last_suggestions:
+            self._last_suggestions = key
+            out.append(SuggestionEvent(t=t, speaker=speaker, suggestions=result.suggestions))
+        return out
+
+    def _record(self, events: list[Event]) -> None:
+        for e in events:
+            if isinstance(e, FlagRaised):
+                self.flag_events.append(e)
+            elif isinstance(e, ConductEvent):
+                self.conduct_events.append(e)

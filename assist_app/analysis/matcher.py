@@ -1,0 +1,221 @@
+"""Multi-pattern matching that survives speech-recognition errors.
+
+Every library pattern is expanded to literal variants (``library.patterns``). Text and segments
+are mapped to *sound codes*: each character's toneless pinyin, folded for the confusions Mandarin
+ASR and southern accents make (zh/z, ch/c, sh/s, n/l, -ng/-n), becomes one private-use character.
+One Aho-Corasick pass (pyahocorasick) over the coded text then finds every homophone occurrence of
+every segment. Segments of 4+ characters also match with one substituted, dropped or inserted
+character: by pigeonhole one of their two halves must occur exactly, and each such candidate is
+verified with a Levenshtein distance (rapidfuzz). Single characters match exactly only (a
+sound-alike single character is mostly noise).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Generic, TypeVar
+
+import ahocorasick
+from pypinyin import Style, pinyin
+from rapidfuzz.distance import Levenshtein
+
+from assist_app.library.patterns import GAP_MAX, Variant, parse_pattern
+from assist_app.textnorm import NormText
+
+P = TypeVar("P")
+
+FUZZY_MIN_LEN = 4
+_INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_code_of: dict[str, str] = {}
+
+
+def _fold(syllable: str) -> str:
+    for src, dst in _INITIAL_FOLD:
+        if syllable.startswith(src):
+            syllable = dst + syllable[len(src) :]
+            break
+    if syllable.endswith("ng") and len(syllable) > 2:
+        syllable = syllable[:-1]
+    return syllable
+
+
+def _syllable_code(syllable: str) -> str:
+    code = _code_of.get(syllable)
+    if code is None:
+        code = chr(0xF0000 + len(_code_of))  # supplementary private-use plane: never in real text
+        _code_of[syllable] = code
+    return code
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=65536)
+def char_code(ch: str) -> str:
+    """The sound code of one normalised character (non-Han characters code as themselves)."""
+    if not _HAN.match(ch):
+        return ch
+    py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
+    if not py or not py[0] or not py[0][0]:
+        return ch
+    return _syllable_code(_fold(py[0][0]))
+
+
+def sound_codes(text: str) -> str:
+    return "".join(char_code(c) for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Match(Generic[P]):
+    """One pattern occurrence in normalised-text offsets."""
+
+    payload: P
+    pattern: str
+    start: int
+    end: int
+    quality: int  # 0 exact characters, 1 sound-alike, 2 sound-alike with one edit
+
+    @property
+    def exact(self) -> bool:
+        return self.quality == 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Seg:
+    text: str
+    codes: str
+
+
+class PatternSet(Generic[P]):
+    """A compiled set of patterns, each with a payload; ``find`` returns every match.
+
+    Matches of one pattern variant never overlap each other; different patterns may overlap.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, P]]) -> None:
+        self._segments: list[_Seg] = []
+        seg_index: dict[str, int] = {}
+        # variant list: (payload, pattern, segment ids, anchor_start, anchor_end)
+        self._variants: list[tuple[P, str, tuple[int, ...], bool, bool]] = []
+        self._by_first: dict[int, list[int]] = defaultdict(list)
+        for pattern, payload in entries:
+            for v in parse_pattern(pattern):
+                ids = []
+                for s in v.segments:
+                    if s not in seg_index:
+                        seg_index[s] = len(self._segments)
+                        self._segments.append(_Seg(s, sound_codes(s)))
+                    ids.append(seg_index[s])
+                vid = len(self._variants)
+                self._variants.append((payload, pattern, tuple(ids), v.anchor_start, v.anchor_end))
+                self._by_first[ids[0]].append(vid)
+        self._automaton = ahocorasick.Automaton()
+        keys: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code key -> (seg id, offset in seg)
+        for sid, seg in enumerate(self._segments):
+            if len(seg.text) == 1:
+                keys[seg.codes].append((sid, -1))  # verified as the exact character below
+                continue
+            keys[seg.codes].append((sid, 0))
+            if len(seg.codes) >= FUZZY_MIN_LEN:
+                half = len(seg.codes) // 2
+                keys[seg.codes[:half]].append((sid, 0))
+                keys[seg.codes[half:]].append((sid, half))
+        for key, targets in keys.items():
+            self._automaton.add_word(key, (key, tuple(targets)))
+        self._empty = not keys
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self._variants)
+
+    def _segment_hits(self, norm: str, codes: str) -> dict[int, dict[tuple[int, int], int]]:
+        """seg id -> {(start, end): quality} for every occurrence (see ``Match.quality``)."""
+        hits: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+        if self._empty or not codes:
+            return hits
+        for end_idx, (key, targets) in self._automaton.iter(codes):
+            kstart = end_idx - len(key) + 1
+            for sid, offset in targets:
+                seg = self._segments[sid]
+                if offset == -1:
+                    if norm[kstart] == seg.text:
+                        hits[sid][(kstart, kstart + 1)] = 0
+                    continue
+                if key == seg.codes:
+                    hits[sid][(kstart, end_idx + 1)] = 0 if norm[kstart : end_idx + 1] == seg.text else 1
+                    continue
+                # A half of a long segment: look for the whole with one edit around it.
+                n = len(seg.codes)
+                base = kstart - offset
+                for start in (base - 1, base, base + 1):
+                    if start < 0:
+                        continue
+                    for length in (n - 1, n, n + 1):
+                        stop = start + length
+                        if stop > len(codes) or hits[sid].get((start, stop), 3) <= 2:
+                            continue
+                        if Levenshtein.distance(codes[start:stop], seg.codes, score_cutoff=1) <= 1:
+                            hits[sid][(start, stop)] = 2
+        return hits
+
+    def find(self, norm: NormText | str) -> list[Match[P]]:
+        text = norm.text if isinstance(norm, NormText) else norm
+        codes = sound_codes(text)
+        hits = self._segment_hits(text, codes)
+        # Per segment: exact before sound-alike, longer before shorter, so a pattern prefers the
+        # best reading of the same place.
+        ranked = {
+            sid: sorted(occ.items(), key=lambda o: (o[0][0], o[1], -(o[0][1] - o[0][0])))
+            for sid, occ in hits.items()
+        }
+        candidates: dict[tuple[int, str], list[Match[P]]] = defaultdict(list)
+        for first_sid, occs in ranked.items():
+            for vid in self._by_first.get(first_sid, ()):
+                payload, pattern, ids, a_start, a_end = self._variants[vid]
+                for (s0, e0), q0 in occs:
+                    if a_start and s0 != 0:
+                        continue
+                    found = self._extend(ranked, ids, 1, e0, q0)
+                    if found is None:
+                        continue
+                    end, quality = found
+                    if a_end and end != len(text):
+                        continue
+                    candidates[(id(payload), pattern)].append(Match(payload, pattern, s0, end, quality))
+        out: list[Match[P]] = []
+        for group in candidates.values():
+            # Keep the best non-overlapping occurrences of each pattern.
+            group.sort(key=lambda m: (m.quality, -(m.end - m.start), m.start))
+            taken: list[Match[P]] = []
+            for m in group:
+                if all(m.end <= t.start or m.start >= t.end for t in taken):
+                    taken.append(m)
+            out.extend(taken)
+        out.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        return out
+
+    def _extend(
+        self,
+        hits: dict[int, list[tuple[tuple[int, int], int]]],
+        ids: Sequence[int],
+        k: int,
+        pos: int,
+        quality: int,
+    ) -> tuple[int, int] | None:
+        if k == len(ids):
+            return pos, quality
+        in_reach = [o for o in hits.get(ids[k], ()) if pos <= o[0][0] <= pos + GAP_MAX]
+        for (_s, e), q in sorted(in_reach, key=lambda o: o[1]):
+            found = self._extend(hits, ids, k + 1, e, max(quality, q))
+            if found is not None:
+                return found
+        return None
+
+
+def variants_of(patterns: Iterable[str]) -> list[Variant]:
+    return [v for p in patterns for v in parse_pattern(p)]

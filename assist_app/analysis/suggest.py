@@ -1,0 +1,159 @@
+"""What to say next: the top 1–3 library phrases for the call's state, each with a reason.
+
+Order of precedence: situations that just fired (投诉, 等待, 听不清…, by priority); soothing first
+while the customer is upset and the agent has not soothed yet (seed 002: soothe the emotion
+before handling the matter; 003: 倾听认可 → 安抚情绪 → 问题解释); then the formula's next step.
+Phrases already said or used are not offered again unless nothing else fits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from assist_app.analysis.matcher import PatternSet
+from assist_app.events import FormulaPosition, Phase, Speaker, Suggestion
+from assist_app.library.model import Phrase, ScriptLibrary, Situation
+from assist_app.textnorm import NormText, norm_str
+
+MAX_SUGGESTIONS = 3
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+STEP_REASONS = {
+    Phase.GREETING: "通话开始 → 标准问候，报公司和工号",
+    Phase.ASKING: "了解客户诉求 → 询问并确认问题",
+    Phase.LISTENING: "客户在陈述 → 回应认可，复述确认",
+    Phase.SOOTHING: "客户情绪波动 → 先安抚情绪再解释",
+    Phase.EXPLANATION: "诉求已明确 → 给出解决方案或原因",
+    Phase.ADVICE: "暂时无法解决 → 提供其他建议",
+    Phase.CLOSING: "问题已处理 → 询问其他需求并礼貌告别",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSettings:
+    """Values for phrase placeholders, from the user's settings."""
+
+    company: str = ""
+    agent_id: str = ""
+    agent_name: str = ""
+    title: str = ""
+    hours: str = "24"
+    minutes: str = "5"
+    direction: str = "inbound"  # inbound | outbound
+
+    def fill(self, text: str) -> str:
+        values = {
+            "company": self.company or "客服中心",
+            "agent_id": self.agent_id,
+            "agent_name": self.agent_name,
+            "title": self.title or "先生/女士",
+            "hours": self.hours,
+            "minutes": self.minutes,
+        }
+        if not self.agent_id:
+            text = text.replace("{agent_id}号", "").replace("工号{agent_id}", "")
+        if not self.agent_name:
+            text = text.replace("我是{agent_name}", "我是客服代表")
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+class SituationDetector:
+    """Finds the library's situations in an utterance, by speaker, highest priority first."""
+
+    def __init__(self, library: ScriptLibrary) -> None:
+        self._sets = {
+            sp: PatternSet((p, s) for s in library.situations if s.speaker is sp for p in s.patterns) for sp in Speaker
+        }
+
+    def detect(self, speaker: Speaker, norm: NormText) -> list[Situation]:
+        found = {m.payload.id: m.payload for m in self._sets[speaker].find(norm)}
+        return sorted(found.values(), key=lambda s: -s.priority)
+
+
+@dataclass
+class Suggester:
+    """Per-call suggestion state."""
+
+    library: ScriptLibrary
+    settings: PhraseSettings = field(default_factory=PhraseSettings)
+    said: set[str] = field(default_factory=set)
+    shown: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_step = {s.id: s.phrases for s in self.library.formula.steps}
+        self._filled = {p.id: self.settings.fill(p.text) for p in self.library.formula.phrases()}
+        self._filled_norm = {pid: norm_str(text) for pid, text in self._filled.items()}
+        self._turn = 0
+
+    def mark_used(self, phrase_id: str) -> None:
+        self.said.add(phrase_id)
+
+    def observe_agent(self, norm: NormText) -> None:
+        """Mark phrases the agent has (nearly) said, so they are not offered again."""
+        text = norm.text
+        if len(text) < 4:
+            return
+        for pid, ptext in self._filled_norm.items():
+            if len(ptext) >= 4 and (fuzz.ratio(text, ptext) >= 75 or fuzz.partial_ratio(ptext, text) >= 90):
+                self.said.add(pid)
+
+    def suggest(
+        self,
+        position: FormulaPosition,
+        situations: list[Situation],
+        *,
+        upset: bool,
+        soothed: bool,
+    ) -> tuple[Suggestion, ...]:
+        self._turn += 1
+        plan: list[tuple[Phase, Situation | None, str]] = []
+        if upset and not soothed:
+            first = situations[0] if situations else None
+            plan.append((Phase.SOOTHING, first, first.reason if first else STEP_REASONS[Phase.SOOTHING]))
+        for sit in situations:
+            for step in sit.steps:
+                plan.append((step, sit, sit.reason))
+        if position.next is not None:
+            plan.append((position.next, None, STEP_REASONS[position.next]))
+        elif position.current is Phase.CLOSING:
+            plan.append((Phase.CLOSING, None, STEP_REASONS[Phase.CLOSING]))
+
+        out: list[Suggestion] = []
+        used_ids: set[str] = set()
+        for relaxed in (False, True):
+            for step, sit, reason in plan:
+                if len(out) >= MAX_SUGGESTIONS:
+                    break
+                phrase = self._pick(step, sit, used_ids, allow_said=relaxed)
+                if phrase is None:
+                    continue
+                used_ids.add(phrase.id)
+                self.shown[phrase.id] = self._turn
+                out.append(Suggestion(step=step, text=self._filled[phrase.id], reason=reason, phrase_id=phrase.id))
+            if out:
+                break
+        return tuple(out)
+
+    def _pick(self, step: Phase, sit: Situation | None, exclude: set[str], *, allow_said: bool) -> Phrase | None:
+        direction = self.settings.direction
+        candidates = [p for p in self._by_step.get(step, ()) if p.id not in exclude and (allow_said or p.id not in self.said)]
+        if not candidates:
+            return None
+
+        def fit(p: Phrase) -> int:
+            tags = set(p.situations)
+            if sit is not None and sit.id in tags:
+                return 0
+            if not tags or tags & {"general", direction}:
+                return 1
+            return 3 if tags & {"inbound", "outbound"} else 2
+
+        # Best fit first; among equals, the one shown least recently (rotates the phrasing).
+        candidates.sort(key=lambda p: (fit(p), self.shown.get(p.id, 0)))
+        best = candidates[0]
+        if fit(best) >= 2:
+            return None  # only phrases for other situations left: don't offer them out of context
+        return best

@@ -1,0 +1,110 @@
+"""The library's small pattern language (docs/library-format.md), parsed into literal variants.
+
+A pattern such as ``^(我)?不(归|是)我(们)?管…的`` expands to a finite list of ``Variant``s: runs
+of literal text ("segments") separated by gaps of up to ``GAP_MAX`` characters, optionally
+anchored at the start/end of the utterance. Finite expansion is what lets the matcher use one
+Aho-Corasick pass plus sound-alike (pinyin) and one-edit tolerance per segment, which a regex
+could not give.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from assist_app.textnorm import norm_str
+
+GAP_MAX = 8
+MAX_VARIANTS = 4096
+MAX_GAPS = 2
+
+
+class PatternError(ValueError):
+    """A pattern string that does not follow the syntax; the message says why (English)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    segments: tuple[str, ...]
+    anchor_start: bool = False
+    anchor_end: bool = False
+
+    @property
+    def literal_len(self) -> int:
+        return sum(len(s) for s in self.segments)
+
+
+_GAP = object()
+
+
+def parse_pattern(pattern: str) -> tuple[Variant, ...]:
+    """Expand ``pattern`` into its variants; raise ``PatternError`` on bad syntax."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise PatternError("empty pattern")
+    src = pattern.strip().replace("...", "…")
+    anchor_start = src.startswith("^")
+    anchor_end = src.endswith("$") and len(src) > 1
+    if anchor_start:
+        src = src[1:]
+    if anchor_end:
+        src = src[:-1]
+    if "^" in src or "$" in src:
+        raise PatternError("'^' and '$' are allowed only at the very start and end")
+
+    # Tokens: list of alternatives-lists; a gap is the _GAP marker.
+    tokens: list[object] = []
+    i = 0
+    gaps = 0
+    while i < len(src):
+        ch = src[i]
+        if ch == "(":
+            close = src.find(")", i + 1)
+            if close < 0:
+                raise PatternError(f"unclosed '(' at {i}")
+            body = src[i + 1 : close]
+            if "(" in body:
+                raise PatternError("nested groups are not supported")
+            if "…" in body:
+                raise PatternError("a gap '…' cannot be inside a group")
+            alts = [norm_str(a) for a in body.split("|")]
+            i = close + 1
+            optional = i < len(src) and src[i] == "?"
+            if optional:
+                i += 1
+                alts.append("")
+            elif any(a == "" for a in alts):
+                raise PatternError(f"empty alternative in '({body})'")
+            tokens.append(tuple(dict.fromkeys(alts)))
+        elif ch == ")":
+            raise PatternError(f"unmatched ')' at {i}")
+        elif ch in "|?":
+            raise PatternError(f"'{ch}' outside a group at {i}")
+        elif ch == "…":
+            gaps += 1
+            if gaps > MAX_GAPS:
+                raise PatternError(f"more than {MAX_GAPS} gaps")
+            tokens.append(_GAP)
+            i += 1
+        else:
+            lit = norm_str(ch)
+            if lit:
+                tokens.append((lit,))
+            i += 1
+
+    choices = [t if t is not _GAP else ("\0",) for t in tokens]
+    total = 1
+    for c in choices:
+        total *= len(c)  # type: ignore[arg-type]
+        if total > MAX_VARIANTS:
+            raise PatternError(f"expands to more than {MAX_VARIANTS} variants")
+
+    variants: dict[Variant, None] = {}
+    for combo in itertools.product(*choices):  # type: ignore[call-overload]
+        joined = "".join(combo)
+        segments = tuple(s for s in joined.split("\0") if s)
+        if not segments:
+            continue
+        variants[Variant(segments, anchor_start, anchor_end)] = None
+    if not variants:
+        raise PatternError("pattern has no literal text")
+    return tuple(variants)
