@@ -1,0 +1,256 @@
+"""The call recorder: a ``CallSession`` sink that turns events into masked rows for the writer.
+
+It runs on the analysis thread, so it only builds small ``Write`` objects and hands them to the
+writer's bounded queue without blocking (``put_nowait``). Text is masked here, before it is queued,
+so unmasked customer data never reaches the writer, the memory buffer or the file.
+
+Order of events from the engine: a ``FinalText`` is published first, then its guidance
+(``PhaseEvent``, ``EmotionEvent``, ``FlagRaised``, ``SuggestionEvent``). Phase and emotion are
+therefore attached to the most recent final utterance of the same speaker.
+
+A suggestion counts as *used* when a later agent utterance (within ``USE_WINDOW_S`` of call time)
+is close to its text (rapidfuzz ``partial_ratio`` ≥ ``USE_THRESHOLD``); QA reads that as "the agent
+followed the guidance".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
+
+from assist_app.events import (
+    CallEnded,
+    CallStarted,
+    ConductEvent,
+    EmotionEvent,
+    Event,
+    FinalText,
+    FlagRaised,
+    PhaseEvent,
+    Speaker,
+    SuggestionEvent,
+)
+from assist_app.store.models import CallMeta
+from assist_app.store.privacy import Masker
+from assist_app.store.writer import Script, Write, finish_call
+
+if TYPE_CHECKING:
+    from assist_app.store.writer import StoreWriter
+
+log = logging.getLogger(__name__)
+
+
+def new_call_id(wall: float | None = None) -> str:
+    """A store id that sorts by time and never collides: ``20250101-093000-1a2b3c``."""
+    stamp = datetime.fromtimestamp(wall if wall is not None else time.time()).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(slots=True)
+class _Shown:
+    seq: int
+    t: float
+    text: str
+    used: bool = False
+
+
+class NullRecorder:
+    """The "store nothing" recorder: accepts every event and writes nothing."""
+
+    call_id: str | None = None
+
+    def __call__(self, event: Event) -> None:
+        return None
+
+
+class CallRecorder:
+    """Sink for one session's events (see the module docstring). Create via ``CallStore.recorder``."""
+
+    USE_WINDOW_S = 60.0
+    USE_THRESHOLD = 75.0
+
+    def __init__(self, writer: StoreWriter, meta: CallMeta, masker: Masker) -> None:
+        self._writer = writer
+        self._meta = meta
+        self._mask = masker
+        self.call_id: str | None = None
+        self._idx = -1
+        self._last_idx: dict[str, int] = {}
+        self._seq = 0
+        self._shown: list[_Shown] = []
+
+    def __call__(self, event: Event) -> None:
+        try:
+            self._record(event)
+        except Exception:  # a recording bug must never stop the call or its guidance
+            log.exception("recording %s failed", event.type_name)
+
+    # -- events -----------------------------------------------------------------------------------
+
+    def _record(self, event: Event) -> None:
+        if isinstance(event, CallStarted):
+            self._start(event.wall, event.call_id, event.source)
+            return
+        if self.call_id is None:
+            if isinstance(event, CallEnded):
+                return
+            self._start(event.wall, "", "")
+        cid = self.call_id
+        assert cid is not None
+        speaker = event.speaker.value if event.speaker else None
+        if isinstance(event, FinalText):
+            self._final(cid, event)
+        elif isinstance(event, FlagRaised):
+            f = event.flag
+            self._put(
+                "INSERT INTO flags(call_id, utterance_idx, t, wall, speaker, rule, kind, severity, "
+                "span_start, span_end, matched, message, replacement, text, final) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    cid,
+                    self._last_idx.get(speaker or "") if event.final else None,
+                    event.t,
+                    event.wall,
+                    speaker,
+                    f.rule,
+                    f.kind.value,
+                    f.severity.value,
+                    f.span[0],
+                    f.span[1],
+                    self._mask(f.matched),
+                    f.message,
+                    f.replacement,
+                    self._mask(event.text),
+                    int(event.final),
+                ),
+            )
+        elif isinstance(event, EmotionEvent):
+            r = event.reading
+            idx = self._last_idx.get(speaker or "")
+            self._put(
+                "INSERT INTO emotions(call_id, utterance_idx, t, wall, label, intensity, cues, text) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    cid,
+                    idx,
+                    event.t,
+                    event.wall,
+                    r.label.value,
+                    float(r.intensity),
+                    json.dumps([self._mask(c) for c in r.cues], ensure_ascii=False),
+                    self._mask(event.text),
+                ),
+            )
+            if idx is not None:
+                self._put(
+                    "UPDATE utterances SET emotion = ?, emotion_intensity = ? WHERE call_id = ? AND idx = ?",
+                    (r.label.value, float(r.intensity), cid, idx),
+                )
+        elif isinstance(event, PhaseEvent):
+            idx = self._last_idx.get(speaker or "")
+            if idx is not None:
+                self._put(
+                    "UPDATE utterances SET phase = ?, call_phase = ? WHERE call_id = ? AND idx = ?",
+                    (event.phase.value, event.position.current.value, cid, idx),
+                )
+        elif isinstance(event, SuggestionEvent):
+            for s in event.suggestions:
+                self._seq += 1
+                self._shown.append(_Shown(self._seq, event.t, s.text))
+                self._put(
+                    "INSERT INTO suggestions(call_id, seq, t, wall, step, text, reason, phrase_id) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    (cid, self._seq, event.t, event.wall, s.step.value, s.text, s.reason, s.phrase_id),
+                )
+        elif isinstance(event, ConductEvent):
+            self._put(
+                "INSERT INTO conduct(call_id, t, wall, speaker, rule, severity, message, value) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    cid,
+                    event.t,
+                    event.wall,
+                    speaker,
+                    event.rule,
+                    event.severity.value,
+                    self._mask(event.message),
+                    event.value,
+                ),
+            )
+        elif isinstance(event, CallEnded):
+            status = "normal" if event.reason == "normal" else "interrupted"
+            self._writer.submit(
+                Script(
+                    partial(
+                        finish_call,
+                        call_id=cid,
+                        status=status,
+                        reason=event.reason,
+                        ended=event.wall,
+                        duration=event.t or None,
+                    ),
+                    name="finish_call",
+                )
+            )
+            self._writer.mark_finished(cid)
+            self.call_id = None
+            self._shown.clear()
+
+    def _start(self, wall: float, session_call_id: str, source: str) -> None:
+        self.call_id = new_call_id(wall)
+        self._idx = -1
+        self._last_idx.clear()
+        self._seq = 0
+        self._shown.clear()
+        self._writer.mark_active(self.call_id)
+        self._put(
+            "INSERT INTO calls(id, session_call_id, started, status, agent_id, agent_name, source, mode, "
+            "writer_pid, updated) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                self.call_id,
+                session_call_id,
+                wall,
+                "active",
+                self._meta.agent_id,
+                self._meta.agent_name,
+                source,
+                self._meta.mode,
+                os.getpid(),
+                wall,
+            ),
+        )
+
+    def _final(self, cid: str, event: FinalText) -> None:
+        if not event.text.strip():
+            return
+        self._idx += 1
+        speaker = event.speaker.value if event.speaker else "customer"
+        self._last_idx[speaker] = self._idx
+        self._put(
+            'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) '
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (cid, self._idx, speaker, self._mask(event.text), event.start, event.end, event.t, event.wall),
+        )
+        if event.speaker is Speaker.AGENT and len(event.text) >= 4:
+            for shown in self._shown:
+                if shown.used or event.t - shown.t > self.USE_WINDOW_S:
+                    continue
+                if fuzz.partial_ratio(shown.text, event.text) >= self.USE_THRESHOLD:
+                    shown.used = True
+                    self._put(
+                        "UPDATE suggestions SET used = 1, used_t = ? WHERE call_id = ? AND seq = ?",
+                        (event.t, cid, shown.seq),
+                    )
+            self._shown = [s for s in self._shown if not s.used and event.t - s.t <= self.USE_WINDOW_S]
+
+    def _put(self, sql: str, params: tuple[object, ...]) -> None:
+        self._writer.submit(Write(sql, params))
