@@ -1,0 +1,381 @@
+"""Demo/training scenarios: typed model of ``resources/scenarios/*.yaml`` and its validating loader.
+
+A scenario is a scripted call: metadata for the trainer's picker, the caller's record data, the
+turns (who says what, after how long a pause, optionally how fast and how loud) and, per turn, the
+guidance an agent should see at that point. Validation works like the script library's: every
+problem in every file is collected and reported as ``file: turn[n].field: why``; unknown keys are
+errors, so a typo in a trainer's file never passes silently.
+
+Format (all text Simplified Chinese)::
+
+    id: angry_bill                 # unique; defaults to the file name
+    title: 账单争议：情绪激动的客户
+    situation: 客户认为话费被多扣……    # one or two sentences for the picker
+    difficulty: hard               # easy | medium | hard
+    direction: inbound             # inbound | outbound (default inbound)
+    caller: {name: 王, title: 先生, gender: 男, phone: "13812345678"}   # optional, pre-fills the work order
+    expect_end: {score_min: 60, score_max: 100}                         # optional
+    turns:
+      - speaker: customer          # agent | customer
+        text: 你们怎么又乱扣我话费！
+        pause: 0.8                 # seconds of silence before the turn (default 0.6)
+        rate: 230                  # optional speaking rate, 字/分 (default 190)
+        overlap: 0.8               # optional: starts this many seconds before the previous turn ends
+        loudness: 8                # optional: dB louder than the speaker's usual level
+        audio: calls/001_customer.wav   # optional, relative to the scenario file
+        note: 客户一开口就很激动    # optional trainer note
+        expect:
+          phase: [asking, other]            # the utterance's label is one of these
+          call_phase: soothing              # where the call stands after it (one of)
+          flags: [shirk, vulgar.wei]        # each must fire on this turn: a rule id or its category
+          no_flags: true                    # nothing may fire on this turn
+          emotion: [angry, complaint_escalation]   # customer emotion label is one of these
+          suggest: [soothing]               # a suggestion for one of these steps is offered after it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assist_app.events import EmotionLabel, Phase, Speaker
+
+DIFFICULTIES = ("easy", "medium", "hard")
+DIRECTIONS = ("inbound", "outbound")
+DEFAULT_PAUSE_S = 0.6
+DEFAULT_RATE_CPM = 190.0  # seed 000: 180–200 字/分钟
+
+_TOP_KEYS = {"id", "title", "situation", "difficulty", "direction", "caller", "expect_end", "turns"}
+_CALLER_KEYS = {"name", "title", "gender", "phone"}
+_END_KEYS = {"score_min", "score_max"}
+_TURN_KEYS = {"speaker", "text", "pause", "rate", "overlap", "loudness", "audio", "note", "expect"}
+_EXPECT_KEYS = {"phase", "call_phase", "flags", "no_flags", "emotion", "suggest"}
+
+
+class ScenarioError(ValueError):
+    """One or more problems in scenario files; ``problems`` lists ``file: where.field: why``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class TurnExpectation:
+    """The guidance expected right after one turn; empty fields mean "not checked"."""
+
+    phases: tuple[Phase, ...] = ()
+    call_phases: tuple[Phase, ...] = ()
+    flags: tuple[str, ...] = ()
+    no_flags: bool = False
+    emotions: tuple[EmotionLabel, ...] = ()
+    suggest: tuple[Phase, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.phases or self.call_phases or self.flags or self.no_flags or self.emotions
+                    or self.suggest)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One utterance of the scripted call."""
+
+    index: int
+    speaker: Speaker
+    text: str
+    pause: float = DEFAULT_PAUSE_S
+    rate_cpm: float = DEFAULT_RATE_CPM
+    overlap: float = 0.0
+    loudness_db: float | None = None
+    audio: Path | None = None
+    note: str = ""
+    expect: TurnExpectation = field(default_factory=TurnExpectation)
+
+    @property
+    def duration(self) -> float:
+        """Seconds the turn takes to say at its speaking rate."""
+        return max(0.4, len(self.text) * 60.0 / self.rate_cpm)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The caller's record data (seed 004's fields) used to pre-fill the work-order draft."""
+
+    name: str = ""
+    title: str = ""
+    gender: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated scenario; built only by ``load_scenario``/``load_scenarios``."""
+
+    id: str
+    title: str
+    situation: str
+    difficulty: str
+    direction: str
+    turns: tuple[Turn, ...]
+    caller: Caller = field(default_factory=Caller)
+    score_min: float | None = None
+    score_max: float | None = None
+    path: Path | None = None
+
+    @property
+    def difficulty_zh(self) -> str:
+        return {"easy": "简单", "medium": "中等", "hard": "困难"}[self.difficulty]
+
+    @property
+    def duration(self) -> float:
+        """Approximate length of the scripted call in seconds of call audio."""
+        t = 0.0
+        for turn in self.turns:
+            t = max(t, t + turn.pause - turn.overlap) + turn.duration
+        return t
+
+
+class _Collector:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[str] = []
+
+    def add(self, where: str, why: str) -> None:
+        self.problems.append(f"{self.file}: {where}: {why}")
+
+
+def _text(c: _Collector, where: str, value: object, *, required: bool = True) -> str:
+    if value is None:
+        if required:
+            c.add(where, "缺少必填项")
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        c.add(where, "应为非空文本")
+        return ""
+    return value.strip()
+
+
+def _number(c: _Collector, where: str, value: object, lo: float, hi: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        c.add(where, f"应为 {lo:g}–{hi:g} 之间的数字")
+        return None
+    if not lo <= float(value) <= hi:
+        c.add(where, f"{value} 超出范围 {lo:g}–{hi:g}")
+        return None
+    return float(value)
+
+
+def _unknown(c: _Collector, where: str, data: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in data:
+        if key not in allowed:
+            prefix = f"{where}." if where else ""
+            c.add(f"{prefix}{key}", f"未知字段（可用：{', '.join(sorted(allowed))}）")
+
+
+def _enum_list(c: _Collector, where: str, value: object, enum_type: type[Phase] | type[EmotionLabel],
+               ) -> tuple[Any, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        c.add(where, "应为一个取值或非空列表")
+        return ()
+    out = []
+    allowed = [e.value for e in enum_type]
+    for item in items:
+        try:
+            out.append(enum_type(item))
+        except ValueError:
+            c.add(where, f"未知取值 {item!r}（可用：{', '.join(allowed)}）")
+    return tuple(out)
+
+
+def _expectation(c: _Collector, where: str, data: object, speaker: Speaker | None) -> TurnExpectation:
+    if data is None:
+        return TurnExpectation()
+    if not isinstance(data, dict):
+        c.add(where, "应为映射")
+        return TurnExpectation()
+    _unknown(c, where, data, _EXPECT_KEYS)
+    phases = _enum_list(c, f"{where}.phase", data["phase"], Phase) if "phase" in data else ()
+    call_phases = (_enum_list(c, f"{where}.call_phase", data["call_phase"], Phase)
+                   if "call_phase" in data else ())
+    flags: tuple[str, ...] = ()
+    if "flags" in data:
+        raw = data["flags"]
+        if not isinstance(raw, list) or not raw or not all(isinstance(f, str) and f.strip() for f in raw):
+            c.add(f"{where}.flags", "应为规则 id 或类别的非空列表")
+        else:
+            flags = tuple(f.strip() for f in raw)
+    no_flags = False
+    if "no_flags" in data:
+        if not isinstance(data["no_flags"], bool):
+            c.add(f"{where}.no_flags", "应为 true 或 false")
+        else:
+            no_flags = data["no_flags"]
+    if flags and no_flags:
+        c.add(f"{where}.no_flags", "与 flags 矛盾")
+    if (flags or no_flags) and speaker is Speaker.CUSTOMER:
+        c.add(f"{where}.flags", "只检查坐席的话，客户发言不应有 flags/no_flags")
+    emotions = _enum_list(c, f"{where}.emotion", data["emotion"], EmotionLabel) if "emotion" in data else ()
+    if emotions and speaker is Speaker.AGENT:
+        c.add(f"{where}.emotion", "情绪只针对客户发言")
+    suggest = _enum_list(c, f"{where}.suggest", data["suggest"], Phase) if "suggest" in data else ()
+    if Phase.OTHER in suggest:
+        c.add(f"{where}.suggest", "建议只能是公式七步之一")
+    return TurnExpectation(phases, call_phases, flags, no_flags, emotions, suggest)
+
+
+def _turn(c: _Collector, n: int, data: object, base: Path | None) -> Turn | None:
+    where = f"turn[{n}]"
+    if not isinstance(data, dict):
+        c.add(where, "应为映射")
+        return None
+    _unknown(c, where, data, _TURN_KEYS)
+    speaker: Speaker | None = None
+    raw_speaker = data.get("speaker")
+    try:
+        speaker = Speaker(str(raw_speaker))
+    except ValueError:
+        c.add(f"{where}.speaker", f"应为 agent 或 customer，而不是 {raw_speaker!r}")
+    text = _text(c, f"{where}.text", data.get("text"))
+    pause = DEFAULT_PAUSE_S
+    if "pause" in data:
+        pause = _number(c, f"{where}.pause", data["pause"], 0.0, 120.0) or 0.0
+    rate = DEFAULT_RATE_CPM
+    if "rate" in data:
+        rate = _number(c, f"{where}.rate", data["rate"], 60.0, 600.0) or DEFAULT_RATE_CPM
+    overlap = 0.0
+    if "overlap" in data:
+        overlap = _number(c, f"{where}.overlap", data["overlap"], 0.0, 10.0) or 0.0
+        if n == 0 and overlap:
+            c.add(f"{where}.overlap", "第一句不能与前一句重叠")
+    loudness = _number(c, f"{where}.loudness", data["loudness"], -30.0, 30.0) if "loudness" in data else None
+    audio: Path | None = None
+    if "audio" in data:
+        rel = _text(c, f"{where}.audio", data["audio"])
+        if rel:
+            audio = (base / rel) if base else Path(rel)
+            if not audio.is_file():
+                c.add(f"{where}.audio", f"找不到音频文件 {rel}")
+    note = _text(c, f"{where}.note", data.get("note"), required=False)
+    expect = _expectation(c, f"{where}.expect", data.get("expect"), speaker)
+    if speaker is None or not text:
+        return None
+    return Turn(n, speaker, text, pause, rate, overlap, loudness, audio, note, expect)
+
+
+def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path | None = None) -> Scenario:
+    """Validate already-parsed YAML; raises ``ScenarioError`` listing every problem."""
+    c = _Collector(file)
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{file}: 顶层应为映射（id、title、turns…）"])
+    _unknown(c, "", data, _TOP_KEYS)
+    sid = _text(c, "id", data.get("id", default_id))
+    title = _text(c, "title", data.get("title"))
+    situation = _text(c, "situation", data.get("situation"))
+    difficulty = data.get("difficulty", "medium")
+    if difficulty not in DIFFICULTIES:
+        c.add("difficulty", f"应为 {' / '.join(DIFFICULTIES)}，而不是 {difficulty!r}")
+        difficulty = "medium"
+    direction = data.get("direction", "inbound")
+    if direction not in DIRECTIONS:
+        c.add("direction", f"应为 {' / '.join(DIRECTIONS)}，而不是 {direction!r}")
+        direction = "inbound"
+    caller = Caller()
+    if "caller" in data:
+        raw = data["caller"]
+        if not isinstance(raw, dict):
+            c.add("caller", "应为映射")
+        else:
+            _unknown(c, "caller", raw, _CALLER_KEYS)
+            vals = {k: _text(c, f"caller.{k}", raw.get(k), required=False) for k in _CALLER_KEYS}
+            if vals["phone"] and not vals["phone"].replace("-", "").isdigit():
+                c.add("caller.phone", "应只含数字和 -")
+            caller = Caller(**vals)
+    score_min = score_max = None
+    if "expect_end" in data:
+        raw_end = data["expect_end"]
+        if not isinstance(raw_end, dict):
+            c.add("expect_end", "应为映射")
+        else:
+            _unknown(c, "expect_end", raw_end, _END_KEYS)
+            if "score_min" in raw_end:
+                score_min = _number(c, "expect_end.score_min", raw_end["score_min"], 0, 100)
+            if "score_max" in raw_end:
+                score_max = _number(c, "expect_end.score_max", raw_end["score_max"], 0, 100)
+            if score_min is not None and score_max is not None and score_min > score_max:
+                c.add("expect_end", "score_min 大于 score_max")
+    turns: list[Turn] = []
+    raw_turns = data.get("turns")
+    if not isinstance(raw_turns, list) or not raw_turns:
+        c.add("turns", "应为非空列表")
+    else:
+        for n, raw_turn in enumerate(raw_turns):
+            turn = _turn(c, n, raw_turn, base)
+            if turn is not None:
+                turns.append(turn)
+    if c.problems:
+        raise ScenarioError(c.problems)
+    return Scenario(sid, title, situation, difficulty, direction, tuple(turns), caller, score_min,
+                    score_max, None)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Load and validate one scenario file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError([f"{path.name}: 无法读取：{exc.strerror or exc}"]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark is not None else "YAML"
+        raise ScenarioError([f"{path.name}: {where}: YAML 格式错误：{getattr(exc, 'problem', exc)}"]) from exc
+    scenario = parse_scenario(data, path.name, default_id=path.stem, base=path.parent)
+    return Scenario(scenario.id, scenario.title, scenario.situation, scenario.difficulty,
+                    scenario.direction, scenario.turns, scenario.caller, scenario.score_min,
+                    scenario.score_max, path)
+
+
+def load_scenarios(folder: Path | None = None) -> list[Scenario]:
+    """Every ``*.yaml`` in ``folder`` (default: the bundled scenarios), sorted by file name.
+
+    All files are checked before raising, so one ``ScenarioError`` lists every problem; duplicate
+    ids are an error too.
+    """
+    if folder is None:
+        from assist_app.resources import scenarios_dir
+
+        folder = scenarios_dir()
+    problems: list[str] = []
+    out: list[Scenario] = []
+    seen: dict[str, str] = {}
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ScenarioError([f"{folder}: 没有场景文件（*.yaml）"])
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        if scenario.id in seen:
+            problems.append(f"{path.name}: id: 与 {seen[scenario.id]} 重复（{scenario.id}）")
+            continue
+        seen[scenario.id] = path.name
+        out.append(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def find_scenario(scenarios: list[Scenario], key: str) -> Scenario | None:
+    """A scenario by id, by file stem or by a unique id prefix."""
+    for s in scenarios:
+        if s.id == key or (s.path is not None and s.path.stem == key):
+            return s
+    matches = [s for s in scenarios if s.id.startswith(key)]
+    return matches[0] if len(matches) == 1 else None

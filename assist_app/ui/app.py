@@ -1,0 +1,182 @@
+"""Composition root of the desktop app: QApplication, theme, settings, library, scenarios, store,
+the panel window and its controller. Entry points for ``assist-app`` and ``assist-app demo``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
+from assist_app.ui import settings as settings_io
+from assist_app.ui.controller import PanelController
+from assist_app.ui.main_window import MainWindow
+from assist_app.ui.settings import AppSettings
+from assist_app.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def has_display() -> bool:
+    """Whether a real window can be shown (X11/Wayland on Linux; always on Windows/macOS)."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
+    if offscreen:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("坐席助手")
+        app.setOrganizationName("AgentAssist")
+    assert isinstance(app, QApplication)
+    apply_theme(app, font_size)
+    return app
+
+
+def safe_scenarios() -> tuple[list[Scenario], list[str]]:
+    try:
+        return load_scenarios(), []
+    except ScenarioError as exc:
+        return [], exc.problems
+
+
+def live_source_factory() -> Callable[[AppSettings], Any] | None:
+    """A factory for live sources when the audio/ASR packages and a model are present, else None."""
+    try:
+        from assist_app.asr.models import find_model
+        from assist_app.audio.devices import default_backend  # type: ignore[attr-defined]
+        from assist_app.pipeline.live import LiveSource
+    except ImportError:
+        return None
+    try:
+        find_model(None)
+    except Exception:
+        return None
+
+    def make(s: AppSettings) -> Any:  # pragma: no cover - needs devices and a model
+        from assist_app.asr.engine import VoskEngine
+
+        model = find_model(Path(s.model_dir) if s.model_dir else None)
+        backend = default_backend()
+        feed = backend.open_pair(s.agent_device or None, s.customer_device or None)
+        return LiveSource(feed, VoskEngine(model).recognizer_factory())
+
+    return make
+
+
+def build_panel(
+    settings: AppSettings | None = None,
+    *,
+    store: Any = None,
+    library: Any = None,
+    scenarios: list[Scenario] | None = None,
+    settings_path: Path | None = None,
+    with_live: bool = True,
+) -> tuple[MainWindow, PanelController]:
+    """The window and its controller, wired; nothing is shown yet."""
+    s = settings or AppSettings()
+    window = MainWindow()
+    scen = scenarios if scenarios is not None else safe_scenarios()[0]
+    controller = PanelController(
+        window,
+        settings=s,
+        library=library,
+        scenarios=scen,
+        store=store,
+        library_loader=None if library is not None else _library_loader(),
+        live_source_factory=live_source_factory() if with_live else None,
+    )
+    from assist_app.ui.settings_dialog import attach_settings
+
+    attach_settings(window, controller, settings_path)
+    window.set_compact(s.compact)
+    window.set_always_on_top(s.always_on_top)
+    return window, controller
+
+
+def _library_loader() -> Callable[[Path | None], Any]:
+    from assist_app.library import load_library
+
+    return load_library
+
+
+def open_store(db: Path | None, s: AppSettings) -> Any:
+    """The call-record store, or None when it cannot be opened (the panel still works)."""
+    try:
+        from assist_app.store import CallStore  # type: ignore[attr-defined]
+        from assist_app.store.models import StoreSettings
+    except ImportError:
+        return None
+    try:
+        return CallStore(db, settings=StoreSettings(store_nothing=not s.store_transcripts,
+                                                    mask_numbers=s.mask_numbers))
+    except Exception:
+        log.exception("could not open the call store")
+        return None
+
+
+def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: float = 1.0,
+               autoplay: bool = False, db: Path | None = None) -> int:
+    """Open the agent panel (optionally in demo mode) and run the event loop."""
+    s, problems = settings_io.load()
+    app = ensure_app(s.font_size)
+    store = open_store(db, s)
+    window, controller = build_panel(s, store=store)
+    if problems:
+        window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
+    if demo:
+        controller.set_demo_mode(True)
+        window.demo_bar.set_speed(speed)
+        if scenario_id and not controller.select_scenario_id(scenario_id):
+            print(f"找不到演示场景：{scenario_id}", file=sys.stderr)
+            return 2
+        if autoplay:
+            QTimer.singleShot(300, lambda: controller.start_demo(speed))
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        controller.shutdown()
+        if store is not None:
+            store.close()
+
+
+def render_result(result: Any, screenshot: Path, *, font_size: int = 13) -> Path:
+    """Replay a headless demo run into an offscreen window and save the review as a PNG."""
+    ensure_app(font_size, offscreen=True)
+    library = getattr(result.engine, "library", None) or _load_library_quietly()
+    window, controller = build_panel(AppSettings(font_size=font_size), library=library,
+                                     scenarios=[result.scenario], with_live=False)
+    try:
+        controller.select_scenario(0)
+        controller.replay(result.events, result.engine)
+        window.resize(440, 980)
+        window.show()
+        QApplication.processEvents()
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(screenshot)):
+            raise OSError(f"无法写入截图：{screenshot}")
+    finally:
+        controller.shutdown()
+        window.close()
+        window.deleteLater()
+        QApplication.processEvents()
+    return screenshot
+
+
+def _load_library_quietly() -> Any:
+    from assist_app.library import load_library
+
+    return load_library()

@@ -1,0 +1,621 @@
+"""Panel controller: owns the call session, feeds engine events to the views, builds the review.
+
+Views (``main_window`` and its parts) only lay out widgets; this class decides what they show.
+Everything heavy runs off the GUI thread: the session's source and analysis threads, and the
+store's writer thread. The GUI thread only drains the outbound queue (``SessionBridge``) and
+updates widgets, so it never blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+
+from assist_app.demo.scenario import Scenario
+from assist_app.demo.source import ScriptedTranscriptSource
+from assist_app.events import (
+    CallEnded,
+    CallStarted,
+    ConductEvent,
+    EmotionEvent,
+    EmotionLabel,
+    EmotionReading,
+    Event,
+    FinalText,
+    Flag,
+    FlagKind,
+    FlagRaised,
+    LevelEvent,
+    PartialText,
+    PhaseEvent,
+    StatusEvent,
+    SuggestionEvent,
+)
+from assist_app.ui.bridge import SessionBridge
+from assist_app.ui.guidance import StepInfo
+from assist_app.ui.main_window import MainWindow
+from assist_app.ui.review import ScoreLine, WorkOrderDraft
+from assist_app.ui.settings import AppSettings
+
+log = logging.getLogger(__name__)
+
+HOLD_LIMIT_S = 30.0
+
+
+@dataclass
+class CallOutcome:
+    """What the review shows after a call (kept for tests, the store and screenshots)."""
+
+    call_id: str
+    started: datetime
+    scenario: Scenario | None
+    score: Any  # analysis.scoring.QAScore | None
+    flags: list[tuple[float, Flag]]
+    emotions: list[tuple[float, EmotionReading]]
+    draft: WorkOrderDraft
+    engine: Any
+    saved_call_id: str | None = None
+
+
+def conduct_as_flag(ev: ConductEvent) -> Flag:
+    """A conduct finding shown like a flag in the alert history and the review."""
+    return Flag(rule=ev.rule, kind=FlagKind.CONDUCT, severity=ev.severity, span=(0, 0), matched="",
+                message=ev.message, replacement="")
+
+
+class PanelController(QObject):
+    """Wires one ``MainWindow`` to call sessions (demo or live), the library, settings and store."""
+
+    call_finished = Signal(object)  # CallOutcome
+    library_reloaded = Signal(list)  # problems (empty = OK)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        settings: AppSettings | None = None,
+        library: Any = None,
+        scenarios: list[Scenario] | None = None,
+        store: Any = None,
+        library_loader: Callable[[Path | None], Any] | None = None,
+        live_source_factory: Callable[[AppSettings], Any] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings or AppSettings()
+        self.library = library
+        self.library_problems: list[str] = []
+        self.scenarios = scenarios or []
+        self.store = store
+        self._library_loader = library_loader
+        self._live_source_factory = live_source_factory
+        self.bridge = SessionBridge(self)
+        self.session: Any = None
+        self.engine: Any = None
+        self.source: Any = None
+        self.scenario: Scenario | None = None
+        self.demo_mode = False
+        self.outcome: CallOutcome | None = None
+        self._call_t = 0.0
+        self._started = datetime.now()
+        self._emotions: list[tuple[float, EmotionReading]] = []
+        self._finals = 0
+        self._recorder: Any = None
+        self._hold_timer = QTimer(self)
+        self._hold_timer.setInterval(250)
+        self._hold_timer.timeout.connect(self._update_hold)
+        self._connect()
+        if self.library is None and self._library_loader is not None:
+            self.reload_library()
+        self._apply_library()
+        self.window.demo_bar.set_scenarios(self.scenarios)
+        if self.scenarios:
+            self.select_scenario(0)
+        self._set_idle_status()
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        w = self.window
+        b = self.bridge
+        b.level_changed.connect(self._on_level)
+        b.partial_text.connect(self._on_partial)
+        b.final_text.connect(self._on_final)
+        b.flag_raised.connect(self._on_flag)
+        b.conduct_noted.connect(self._on_conduct)
+        b.emotion_changed.connect(self._on_emotion)
+        b.phase_changed.connect(self._on_phase)
+        b.suggestions_ready.connect(self._on_suggestions)
+        b.status_changed.connect(self._on_status)
+        b.call_started.connect(self._on_call_started)
+        b.call_ended.connect(self._on_call_ended)
+        w.call_bar.toggle_call.connect(self.toggle_call)
+        w.suggestions.copy_requested.connect(self.copy_suggestion)
+        w.stepper.phrase_copy_requested.connect(self._copy_text)
+        w.demo_button.toggled.connect(self.set_demo_mode)
+        w.demo_bar.scenario_changed.connect(self.select_scenario)
+        w.demo_bar.play_pause.connect(self.demo_play_pause)
+        w.demo_bar.step_requested.connect(self.demo_step)
+        w.demo_bar.speed_changed.connect(self.set_speed)
+        w.demo_bar.stop_requested.connect(self.end_call)
+        w.review.back_requested.connect(w.show_live)
+        w.review.save_requested.connect(self.save_work_order)
+        w.history_button.clicked.connect(self.show_last_review)
+        w.pin_box.toggled.connect(w.set_always_on_top)
+        w.closing.connect(self.shutdown)
+        for i in range(3):
+            sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), w)
+            sc.activated.connect(lambda i=i: self.copy_suggestion(i))
+        QShortcut(QKeySequence("Ctrl+Return"), w).activated.connect(self.toggle_call)
+        QShortcut(QKeySequence("Ctrl+Enter"), w).activated.connect(self.toggle_call)
+
+    # -- library and settings ----------------------------------------------------------------
+
+    def reload_library(self, folder: Path | None = None) -> list[str]:
+        """Validate and load the script library; on errors keep the last good one."""
+        loader = self._library_loader
+        if loader is None:
+            from assist_app.library import load_library
+
+            loader = load_library
+        if folder is None and self.settings.library_dir:
+            folder = Path(self.settings.library_dir)
+        try:
+            lib = loader(folder)
+        except Exception as exc:  # LibraryError lists every problem; anything else is one problem
+            problems = [str(p) for p in getattr(exc, "problems", [])] or str(exc).splitlines() or [repr(exc)]
+            self.library_problems = problems
+            self.library_reloaded.emit(problems)
+            self._set_idle_status()
+            return problems
+        self.library = lib
+        self.library_problems = []
+        self._apply_library()
+        self.library_reloaded.emit([])
+        self._set_idle_status()
+        return []
+
+    def _apply_library(self) -> None:
+        lib = self.library
+        if lib is None:
+            return
+        fill = self._phrase_filler()
+        steps = [
+            StepInfo(s.id, s.name, s.description, tuple(fill(p.text) for p in s.phrases))
+            for s in lib.formula.steps
+        ]
+        self.window.stepper.set_steps(steps)
+
+    def _phrase_filler(self) -> Callable[[str], str]:
+        try:
+            from assist_app.analysis.engine import PhraseSettings
+
+            ps = PhraseSettings(company=self.settings.company, agent_id=self.settings.agent_id,
+                                agent_name=self.settings.agent_name)
+            return ps.fill
+        except ImportError:
+            return lambda text: text
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        old = self.settings
+        self.settings = settings
+        if settings.library_dir != old.library_dir:
+            self.reload_library()
+        else:
+            self._apply_library()
+        self.window.set_compact(settings.compact)
+        self.window.set_always_on_top(settings.always_on_top)
+
+    def _set_idle_status(self) -> None:
+        if self.session is not None and self.session.running:
+            return
+        parts = []
+        if self.demo_mode:
+            parts.append("演示模式：无需麦克风和语音模型")
+        else:
+            parts.append(self._live_status())
+        if self.library_problems:
+            parts.append(f"话术库有 {len(self.library_problems)} 处错误，仍在使用上次可用的版本")
+        self.window.call_bar.set_status("；".join(parts))
+
+    def _live_status(self) -> str:
+        if self._live_source_factory is None:
+            return "实时监听不可用：请在“设置”中安装语音模型"
+        return "设备：" + (self.settings.agent_device or "默认麦克风") + " / " + (
+            self.settings.customer_device or "默认线路")
+
+    # -- demo --------------------------------------------------------------------------------
+
+    def set_demo_mode(self, on: bool) -> None:
+        if self.demo_mode == on:
+            return
+        if self.session is not None and self.session.running:
+            self.end_call()
+        self.demo_mode = on
+        self.window.demo_bar.setVisible(on)
+        if self.window.demo_button.isChecked() != on:
+            self.window.demo_button.setChecked(on)
+        self.window.show_live()
+        self._set_idle_status()
+
+    def select_scenario(self, index: int) -> None:
+        if not 0 <= index < len(self.scenarios):
+            return
+        if self.session is not None and self.session.running:
+            return
+        self.scenario = self.scenarios[index]
+        self.window.demo_bar.show_scenario(self.scenario)
+        if self.window.demo_bar.picker.currentIndex() != index:
+            self.window.demo_bar.picker.setCurrentIndex(index)
+
+    def select_scenario_id(self, scenario_id: str) -> bool:
+        for i, s in enumerate(self.scenarios):
+            if s.id == scenario_id:
+                self.select_scenario(i)
+                return True
+        return False
+
+    def start_demo(self, speed: float | None = None) -> None:
+        """Play the selected scenario through a real session and engine."""
+        if self.scenario is None or (self.session is not None and self.session.running):
+            return
+        self.set_demo_mode(True)
+        spd = speed if speed is not None else self.window.demo_bar.speed_value()
+        source = ScriptedTranscriptSource(self.scenario, speed=spd)
+        self._start_session(source)
+
+    def demo_play_pause(self) -> None:
+        if self.session is None or not self.session.running:
+            self.start_demo()
+        elif isinstance(self.source, ScriptedTranscriptSource):
+            if self.source.paused:
+                self.source.resume()
+            else:
+                self.source.pause()
+        self._update_demo_state()
+
+    def demo_step(self) -> None:
+        if self.session is None or not self.session.running:
+            self.start_demo()
+            if isinstance(self.source, ScriptedTranscriptSource):
+                self.source.pause()
+        if isinstance(self.source, ScriptedTranscriptSource):
+            self.source.step()
+        self._update_demo_state()
+
+    def set_speed(self, speed: float) -> None:
+        if isinstance(self.source, ScriptedTranscriptSource):
+            self.source.set_speed(speed)
+
+    def _update_demo_state(self) -> None:
+        running = self.session is not None and self.session.running
+        paused = isinstance(self.source, ScriptedTranscriptSource) and self.source.paused
+        self.window.demo_bar.set_state(playing=running, paused=paused)
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def toggle_call(self) -> None:
+        if self.session is not None and self.session.running:
+            self.end_call()
+        elif self.demo_mode:
+            self.start_demo()
+        else:
+            self.start_live()
+
+    def start_live(self) -> None:
+        if self._live_source_factory is None:
+            self.window.call_bar.set_status("没有可用的语音模型或音频设备：请在“设置”中安装模型；也可以点“演示”试用。")
+            return
+        try:
+            source = self._live_source_factory(self.settings)
+        except Exception as exc:
+            log.exception("live source failed")
+            self.window.call_bar.set_status(f"无法开始监听：{exc}")
+            return
+        self._start_session(source)
+
+    def _start_session(self, source: Any) -> None:
+        from assist_app.pipeline.session import CallSession
+
+        if self.library is None:
+            self.window.call_bar.set_status("话术库不可用，无法分析通话")
+            return
+        from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
+
+        call_id = f"{'demo' if self.demo_mode else 'call'}-{time.strftime('%Y%m%d-%H%M%S')}"
+        ps = PhraseSettings(company=self.settings.company, agent_id=self.settings.agent_id,
+                            agent_name=self.settings.agent_name)
+        self.engine = GuidanceEngine(self.library, settings=ps, call_id=call_id)
+        self.source = source
+        sinks = []
+        self._recorder = None
+        if self.store is not None and self.settings.store_transcripts:
+            try:
+                from assist_app.store.models import CallMeta
+
+                self._recorder = self.store.recorder(CallMeta(agent_id=self.settings.agent_id,
+                                                              agent_name=self.settings.agent_name,
+                                                              mode="demo" if self.demo_mode else "live"))
+                sinks.append(self._recorder)
+            except Exception:
+                log.exception("store recorder unavailable")
+        self.session = CallSession(source=source, analyzer=self.engine, sinks=sinks, call_id=call_id)
+        self._reset_views()
+        self.bridge.attach(self.session.outbound)
+        self.session.start()
+        self._hold_timer.start()
+        self._update_demo_state()
+
+    def end_call(self) -> None:
+        """Ask the session to stop; the review opens when its ``CallEnded`` is drained."""
+        if self.session is None:
+            return
+        self.session.stop(reason="normal", timeout=3.0)
+        self.bridge.drain()
+
+    def shutdown(self) -> None:
+        """Stop everything this controller started (window closing, tests)."""
+        self._hold_timer.stop()
+        if self.session is not None:
+            self.session.stop(reason="interrupted", timeout=3.0)
+        self.bridge.detach()
+
+    def _reset_views(self) -> None:
+        w = self.window
+        w.show_live()
+        w.transcript.clear()
+        w.alert.reset()
+        w.suggestions.reset()
+        w.stepper.reset()
+        w.emotion.reset()
+        w.conduct.reset()
+        w.call_bar.set_hold(None)
+        w.call_bar.set_call_time(0)
+        self._emotions = []
+        self._finals = 0
+        self._call_t = 0.0
+        self._started = datetime.now()
+        if self.scenario is not None and self.demo_mode:
+            w.demo_bar.set_progress(0, len(self.scenario.turns))
+            w.demo_bar.set_note("")
+
+    # -- event handlers (GUI thread) ---------------------------------------------------------
+
+    def _tick_time(self, t: float) -> None:
+        if t > self._call_t:
+            self._call_t = t
+            self.window.call_bar.set_call_time(t)
+
+    def _on_call_started(self, ev: CallStarted) -> None:
+        self.window.call_bar.set_in_call(True)
+        src = "演示：" + self.scenario.title if self.demo_mode and self.scenario else "实时通话"
+        self.window.call_bar.set_status(f"通话中（{src}）")
+
+    def _on_level(self, ev: LevelEvent) -> None:
+        if ev.speaker is not None:
+            self.window.call_bar.set_level(ev.speaker.value, ev.dbfs)
+        self._tick_time(ev.t)
+
+    def _on_partial(self, ev: PartialText) -> None:
+        if ev.speaker is not None:
+            self.window.transcript.show_partial(ev.speaker.value, ev.text, ev.t)
+
+    def _on_final(self, ev: FinalText) -> None:
+        if ev.speaker is None:
+            return
+        self._tick_time(ev.t)
+        start = ev.start if ev.start is not None else ev.t
+        self.window.transcript.show_final(ev.speaker.value, ev.text, start)
+        self._finals += 1
+        if ev.speaker.value == "agent":
+            rate = ev.acoustic.rate_cpm if ev.acoustic and ev.acoustic.rate_cpm else None
+            if rate is None and ev.start is not None and ev.end and ev.end > ev.start and len(ev.text) >= 12:
+                rate = len(ev.text) / ((ev.end - ev.start) / 60.0)
+            if rate is not None and len(ev.text) >= 8:
+                self.window.conduct.set_rate(rate)
+        if self.demo_mode and self.scenario is not None:
+            self.window.demo_bar.set_progress(self._finals, len(self.scenario.turns))
+            note = next((tn.note for tn in self.scenario.turns
+                         if tn.text == ev.text and tn.speaker is ev.speaker), "")
+            self.window.demo_bar.set_note(note)
+
+    def _category_name(self, rule: str) -> str:
+        lib = self.library
+        if lib is None:
+            return ""
+        try:
+            return str(lib.banned.category_name(rule.split(".")[0]))
+        except AttributeError:
+            return ""
+
+    def _on_flag(self, ev: FlagRaised) -> None:
+        f = ev.flag
+        self.window.alert.show_flag(f, ev.t, ev.text, self._category_name(f.rule))
+        if ev.speaker is not None and f.span[1] > f.span[0]:
+            self.window.transcript.highlight(ev.speaker.value, ev.text, f.span)
+
+    def _on_conduct(self, ev: ConductEvent) -> None:
+        rule = ev.rule.removeprefix("conduct.")
+        if rule == "interrupt":
+            self.window.conduct.add_interruption()
+        if rule.startswith("rate_"):
+            return  # the rate meter already shows it; no banner for a rate wobble
+        self.window.conduct.set_note(ev.message)
+        self.window.alert.show_notice(ev.message, ev.severity, ev.t)
+        self.window.alert.shown.append((ev.t, conduct_as_flag(ev)))
+
+    def _on_emotion(self, ev: EmotionEvent) -> None:
+        if ev.speaker is not None and ev.speaker.value != "customer":
+            return
+        self._emotions.append((ev.t, ev.reading))
+        self.window.emotion.show_reading(ev.reading, ev.t)
+
+    def _on_phase(self, ev: PhaseEvent) -> None:
+        self.window.stepper.set_position(ev.position)
+
+    def _on_suggestions(self, ev: SuggestionEvent) -> None:
+        self.window.suggestions.show_suggestions(ev.suggestions)
+
+    def _on_status(self, ev: StatusEvent) -> None:
+        self.window.call_bar.set_status(ev.message)
+
+    def _update_hold(self) -> None:
+        engine = self.engine
+        since = getattr(engine, "on_hold_since", None) if engine is not None else None
+        if since is None or self.session is None or not self.session.running:
+            self.window.call_bar.set_hold(None)
+            return
+        self.window.call_bar.set_hold(max(0.0, self._call_t - since), HOLD_LIMIT_S)
+
+    def _on_call_ended(self, ev: CallEnded) -> None:
+        self._hold_timer.stop()
+        self.window.call_bar.set_in_call(False)
+        self.window.call_bar.set_hold(None)
+        session = self.session
+        if session is not None:
+            session.stop(timeout=3.0)
+        self.bridge.detach()
+        self._update_demo_state()
+        self.outcome = self._build_outcome(ev.call_id)
+        self._show_review(self.outcome)
+        self._set_idle_status()
+        self.call_finished.emit(self.outcome)
+
+    # -- review and work order ---------------------------------------------------------------
+
+    def _build_outcome(self, call_id: str) -> CallOutcome:
+        score = None
+        try:
+            from assist_app.analysis.scoring import score_call
+
+            score = score_call(self.engine)
+        except Exception:
+            log.exception("scoring failed")
+        draft = self._draft(call_id)
+        saved = getattr(self._recorder, "call_id", None) if self._recorder is not None else None
+        if self.store is not None and score is not None and saved:
+            try:
+                self.store.save_score(saved, score)
+            except Exception:
+                log.exception("saving the score failed")
+        return CallOutcome(call_id, self._started, self.scenario if self.demo_mode else None, score,
+                           list(self.window.alert.shown), list(self._emotions), draft, self.engine,
+                           saved if isinstance(saved, str) else None)
+
+    def _draft(self, call_id: str) -> WorkOrderDraft:
+        analyses = list(getattr(self.engine, "analyses", []))
+        d = WorkOrderDraft(date=self._started.strftime("%Y-%m-%d"), time=self._started.strftime("%H:%M"))
+        try:
+            from assist_app.store.workorder import draft_from_analyses
+
+            wo = draft_from_analyses(call_id, self._started, analyses)
+            d = WorkOrderDraft(wo.date, wo.time, wo.caller_name, wo.caller_title, wo.gender, wo.phone,
+                               wo.summary, wo.handling, wo.follow_up, wo.is_complaint)
+        except ImportError:
+            pass
+        escalated = any(r.label is EmotionLabel.COMPLAINT_ESCALATION for _, r in self._emotions)
+        if escalated and not d.is_complaint:
+            d = replace(d, is_complaint=True)
+        caller = self.scenario.caller if (self.demo_mode and self.scenario) else None
+        if caller is not None:
+            d = replace(d, caller_name=d.caller_name or caller.name,
+                        caller_title=d.caller_title or caller.title,
+                        gender=d.gender or caller.gender, phone=d.phone or caller.phone)
+        if self.settings.mask_numbers and d.phone:
+            d = replace(d, phone=mask_phone(d.phone))
+        return d
+
+    def _show_review(self, o: CallOutcome) -> None:
+        r = self.window.review
+        title = "通话回顾"
+        if o.scenario is not None:
+            title += f"：{o.scenario.title}"
+        r.show_header(title)
+        items = o.score.items if o.score else ()
+        lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes)) for i in items]
+        r.show_score(o.score.total if o.score else None, lines)
+        r.show_flags(o.flags)
+        r.show_emotions(o.emotions)
+        r.show_draft(o.draft)
+        r.set_save_status("投诉工单：请在 24 小时内回访。" if o.draft.is_complaint else
+                          ("" if self.store is not None else "未连接通话记录库，工单不会保存"))
+        self.window.show_review()
+
+    def show_last_review(self) -> None:
+        if self.outcome is not None:
+            self._show_review(self.outcome)
+        else:
+            self.window.call_bar.set_status("还没有已结束的通话")
+
+    def save_work_order(self, d: WorkOrderDraft) -> None:
+        o = self.outcome
+        if o is None:
+            return
+        o.draft = d
+        if self.store is None:
+            self.window.review.set_save_status("未连接通话记录库，工单没有保存")
+            return
+        try:
+            from assist_app.store.models import WorkOrder
+
+            cid = o.saved_call_id or o.call_id
+            order = WorkOrder(call_id=cid, date=d.date, time=d.time, caller_name=d.caller_name,
+                              caller_title=d.caller_title, gender=d.gender, phone=d.phone, summary=d.summary,
+                              handling=d.handling, follow_up=d.follow_up, is_complaint=d.is_complaint,
+                              status="open" if d.is_complaint else "draft")
+            self.store.save_work_order(order)
+        except Exception as exc:
+            log.exception("saving the work order failed")
+            self.window.review.set_save_status(f"保存失败：{getattr(exc, 'message_zh', exc)}")
+            return
+        self.window.review.set_save_status(f"已保存（{datetime.now():%H:%M:%S}）")
+
+    # -- suggestions -------------------------------------------------------------------------
+
+    def copy_suggestion(self, index: int) -> None:
+        cards = self.window.suggestions.cards
+        if not 0 <= index < len(cards):
+            return
+        card = cards[index]
+        if card.suggestion is None or card.isHidden():
+            return
+        self._copy_text(card.suggestion.text)
+        card.mark_used()
+        if self.engine is not None and card.suggestion.phrase_id:
+            self.engine.mark_used(card.suggestion.phrase_id)
+
+    def _copy_text(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+
+    # -- replay (screenshots, headless) ------------------------------------------------------
+
+    def replay(self, events: list[Event], engine: Any = None, *, demo: bool = True) -> None:
+        """Show recorded events as if they had just arrived (headless runs, screenshots).
+
+        ``engine`` is the one that produced them (for the score and work order at ``CallEnded``).
+        """
+        self.set_demo_mode(demo)
+        self._reset_views()
+        self.engine = engine
+        for ev in events:
+            self.bridge.dispatch(ev)
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the first 3 and last 4 digits (privacy setting "mask numbers")."""
+    try:
+        from assist_app.store.privacy import mask_numbers
+
+        return mask_numbers(phone)
+    except ImportError:
+        digits = phone.replace("-", "")
+        return digits[:3] + "*" * max(0, len(digits) - 7) + digits[-4:] if len(digits) > 7 else phone
+

@@ -1,0 +1,193 @@
+"""Customer emotion view (label, intensity, cues, pyqtgraph timeline) and conduct meters
+(agent speaking rate against 180–200 字/分, interruptions, hold reminders)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from assist_app.events import EmotionLabel, EmotionReading
+from assist_app.ui.theme import EMOTION_COLOURS
+
+# Plot height of each label: negative feelings up, positive down, so "up" always means "worse".
+_VALENCE = {
+    EmotionLabel.COMPLAINT_ESCALATION: 1.0,
+    EmotionLabel.ANGRY: 1.0,
+    EmotionLabel.ANXIOUS: 0.7,
+    EmotionLabel.NEGATIVE_OTHER: 0.6,
+    EmotionLabel.NEUTRAL: 0.0,
+    EmotionLabel.POSITIVE: -0.8,
+}
+
+
+def emotion_level(reading: EmotionReading) -> float:
+    """The plotted value of a reading: −1 (pleased) … 0 (calm) … +1 (angry / escalating)."""
+    if reading.label is EmotionLabel.NEUTRAL:
+        return 0.0
+    return _VALENCE[reading.label] * max(0.2, min(1.0, reading.intensity))
+
+
+class EmotionTimeline(pg.PlotWidget):
+    """The emotion curve over call time; points coloured by label."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="#ffffff")
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.setYRange(-1.05, 1.05, padding=0)
+        self.setMinimumHeight(80)
+        plot = self.getPlotItem()
+        plot.showGrid(x=False, y=True, alpha=0.15)
+        left = plot.getAxis("left")
+        left.setTicks([[(1.0, "激动"), (0.0, "平静"), (-0.8, "满意")]])
+        left.setWidth(34)
+        plot.getAxis("bottom").setHeight(18)
+        self._band = pg.LinearRegionItem((0.6, 1.05), orientation="horizontal", movable=False,
+                                         brush=pg.mkBrush(194, 69, 59, 22), pen=pg.mkPen(None))
+        self.addItem(self._band)
+        self.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#cbd2d9", width=1)))
+        self._curve = self.plot([], [], pen=pg.mkPen("#7b8794", width=1.5))
+        self._scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen(None))
+        self.addItem(self._scatter)
+        self.points: list[tuple[float, EmotionReading]] = []
+
+    def reset(self) -> None:
+        self.points.clear()
+        self._redraw()
+
+    def add(self, t: float, reading: EmotionReading) -> None:
+        self.points.append((t, reading))
+        self._redraw()
+
+    def set_points(self, points: list[tuple[float, EmotionReading]]) -> None:
+        self.points = list(points)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        xs = [t for t, _ in self.points]
+        ys = [emotion_level(r) for _, r in self.points]
+        self._curve.setData(xs, ys)
+        self._scatter.setData(
+            [{"pos": (x, y), "brush": pg.mkBrush(EMOTION_COLOURS[r.label])}
+             for x, y, (_, r) in zip(xs, ys, self.points, strict=True)]
+        )
+        self.setXRange(0, max(60.0, (xs[-1] if xs else 0) + 5), padding=0)
+
+
+class EmotionPanel(QFrame):
+    """Customer emotion now (label chip, intensity bar, cues) over its timeline."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("section")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(3)
+        row = QHBoxLayout()
+        title = QLabel("客户情绪")
+        title.setObjectName("sectionTitle")
+        row.addWidget(title)
+        self.chip = QLabel(EmotionLabel.NEUTRAL.label_zh)
+        self.chip.setObjectName("chip")
+        row.addWidget(self.chip)
+        self.intensity = QProgressBar()
+        self.intensity.setRange(0, 100)
+        self.intensity.setTextVisible(False)
+        self.intensity.setFixedHeight(8)
+        row.addWidget(self.intensity, 1)
+        lay.addLayout(row)
+        self.cues = QLabel("")
+        self.cues.setObjectName("muted")
+        self.cues.setWordWrap(True)
+        lay.addWidget(self.cues)
+        self.timeline = EmotionTimeline()
+        lay.addWidget(self.timeline, 1)
+        self.current: EmotionReading | None = None
+        self._style_chip(EmotionLabel.NEUTRAL)
+
+    def reset(self) -> None:
+        self.current = None
+        self.chip.setText(EmotionLabel.NEUTRAL.label_zh)
+        self._style_chip(EmotionLabel.NEUTRAL)
+        self.intensity.setValue(0)
+        self.cues.setText("")
+        self.timeline.reset()
+
+    def show_reading(self, reading: EmotionReading, t: float) -> None:
+        self.current = reading
+        self.chip.setText(reading.label.label_zh)
+        self._style_chip(reading.label)
+        self.intensity.setValue(round(reading.intensity * 100))
+        self.cues.setText("线索：" + "、".join(reading.cues[:5]) if reading.cues else "")
+        self.timeline.add(t, reading)
+
+    def _style_chip(self, label: EmotionLabel) -> None:
+        colour = EMOTION_COLOURS[label]
+        self.chip.setStyleSheet(f"background:{colour};")
+        self.intensity.setStyleSheet(f"QProgressBar::chunk {{ background:{colour}; }}")
+
+
+class ConductPanel(QFrame):
+    """Speaking rate against the 180–200 字/分 band, interruptions and the last conduct note."""
+
+    RATE_MAX = 320
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("section")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setVerticalSpacing(3)
+        title = QLabel("服务规范")
+        title.setObjectName("sectionTitle")
+        grid.addWidget(title, 0, 0, 1, 3)
+        grid.addWidget(QLabel("语速"), 1, 0)
+        self.rate_bar = QProgressBar()
+        self.rate_bar.setRange(0, self.RATE_MAX)
+        self.rate_bar.setTextVisible(False)
+        self.rate_bar.setFixedHeight(10)
+        grid.addWidget(self.rate_bar, 1, 1)
+        self.rate_label = QLabel("— 字/分")
+        self.rate_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.rate_label.setMinimumWidth(110)
+        grid.addWidget(self.rate_label, 1, 2)
+        grid.addWidget(QLabel("打断"), 2, 0)
+        self.interrupt_label = QLabel("0 次")
+        grid.addWidget(self.interrupt_label, 2, 1, 1, 2)
+        self.note = QLabel("")
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        grid.addWidget(self.note, 3, 0, 1, 3)
+        grid.setColumnStretch(1, 1)
+        self.rate: float | None = None
+        self.interruptions = 0
+
+    def reset(self) -> None:
+        self.rate = None
+        self.interruptions = 0
+        self.rate_bar.setValue(0)
+        self.rate_label.setText("— 字/分")
+        self.interrupt_label.setText("0 次")
+        self.note.setText("")
+
+    def set_rate(self, cpm: float, lo: float = 180, hi: float = 200) -> None:
+        self.rate = cpm
+        self.rate_bar.setValue(round(min(cpm, self.RATE_MAX)))
+        if cpm > hi:
+            verdict, colour = "偏快", "#d98b1e"
+        elif cpm < lo:
+            verdict, colour = "偏慢", "#2f6fb0"
+        else:
+            verdict, colour = "合适", "#3f9b5a"
+        self.rate_label.setText(f"{cpm:.0f} 字/分 {verdict}")
+        self.rate_bar.setStyleSheet(f"QProgressBar::chunk {{ background:{colour}; }}")
+        self.rate_bar.setToolTip(f"标准 {lo:.0f}–{hi:.0f} 字/分")
+
+    def add_interruption(self) -> None:
+        self.interruptions += 1
+        self.interrupt_label.setText(f"{self.interruptions} 次")
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)

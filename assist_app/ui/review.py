@@ -1,0 +1,265 @@
+"""Post-call review view (layout only): QA score card, flags with timestamps, the emotion timeline
+and an editable work-order draft with seed 004's fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist_app.events import EmotionReading, Flag
+from assist_app.ui.meters import EmotionTimeline
+from assist_app.ui.theme import mmss
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    """One row of the score card."""
+
+    name: str
+    points: float
+    max_points: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderDraft:
+    """The editable fields of the work order (seed 004: 日期、时间、姓名、性别、电话、简要内容、处理状况)."""
+
+    date: str = ""
+    time: str = ""
+    caller_name: str = ""
+    caller_title: str = ""
+    gender: str = ""
+    phone: str = ""  # already masked when privacy masking is on
+    summary: str = ""
+    handling: str = ""
+    follow_up: datetime | None = None
+    is_complaint: bool = False
+
+
+def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("section")
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(8, 6, 8, 8)
+    lay.setSpacing(4)
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    lay.addWidget(label)
+    return frame, lay
+
+
+def score_colour(total: float) -> str:
+    return "#3f9b5a" if total >= 80 else "#d98b1e" if total >= 60 else "#c2453b"
+
+
+class ReviewView(QScrollArea):
+    """Emits ``save_requested`` with the edited draft and ``back_requested`` to return to the panel."""
+
+    save_requested = Signal(object)  # WorkOrderDraft
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner.setObjectName("root")
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+
+        head = QHBoxLayout()
+        self.title = QLabel("通话回顾")
+        self.title.setStyleSheet("font-weight:bold; font-size:15px; color:#2f6fb0;")
+        self.title.setWordWrap(True)
+        head.addWidget(self.title, 1)
+        self.back_button = QPushButton("返回面板")
+        self.back_button.clicked.connect(self.back_requested)
+        head.addWidget(self.back_button)
+        lay.addLayout(head)
+
+        card, card_lay = _section("质检评分")
+        top = QHBoxLayout()
+        self.total = QLabel("—")
+        self.total.setStyleSheet("font-size:34px; font-weight:bold;")
+        top.addWidget(self.total)
+        self.total_note = QLabel("")
+        self.total_note.setObjectName("muted")
+        self.total_note.setWordWrap(True)
+        top.addWidget(self.total_note, 1)
+        card_lay.addLayout(top)
+        self.items_grid = QGridLayout()
+        self.items_grid.setVerticalSpacing(2)
+        self.items_grid.setColumnStretch(1, 1)
+        card_lay.addLayout(self.items_grid)
+        lay.addWidget(card)
+
+        flags_frame, flags_lay = _section("服务忌语与规范提示")
+        self.flags_list = QListWidget()
+        self.flags_list.setWordWrap(True)
+        self.flags_list.setMinimumHeight(90)
+        flags_lay.addWidget(self.flags_list)
+        lay.addWidget(flags_frame)
+
+        emo_frame, emo_lay = _section("客户情绪变化")
+        self.timeline = EmotionTimeline()
+        self.timeline.setMinimumHeight(120)
+        emo_lay.addWidget(self.timeline)
+        lay.addWidget(emo_frame)
+
+        wo_frame, wo_lay = _section("工单草稿")
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.date_edit = QLineEdit()
+        self.time_edit = QLineEdit()
+        self.name_edit = QLineEdit()
+        self.title_edit = QComboBox()
+        self.title_edit.setEditable(True)
+        self.title_edit.addItems(["", "先生", "女士", "小姐"])
+        self.gender_edit = QComboBox()
+        self.gender_edit.addItems(["", "男", "女"])
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setToolTip("按隐私设置，号码中间几位已隐去")
+        self.summary_edit = QPlainTextEdit()
+        self.summary_edit.setFixedHeight(64)
+        self.handling_edit = QPlainTextEdit()
+        self.handling_edit.setFixedHeight(64)
+        self.follow_edit = QDateTimeEdit()
+        self.follow_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.follow_edit.setCalendarPopup(True)
+        when = QHBoxLayout()
+        when.addWidget(self.date_edit)
+        when.addWidget(self.time_edit)
+        who = QHBoxLayout()
+        who.addWidget(self.name_edit, 2)
+        who.addWidget(self.title_edit, 1)
+        who.addWidget(self.gender_edit, 1)
+        form.addRow("日期时间", when)
+        form.addRow("来电人", who)
+        form.addRow("电话", self.phone_edit)
+        form.addRow("简要内容", self.summary_edit)
+        form.addRow("处理情况", self.handling_edit)
+        form.addRow("回访时间", self.follow_edit)
+        wo_lay.addLayout(form)
+        buttons = QHBoxLayout()
+        self.save_status = QLabel("")
+        self.save_status.setObjectName("muted")
+        self.save_status.setWordWrap(True)
+        buttons.addWidget(self.save_status, 1)
+        self.save_button = QPushButton("保存工单")
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(lambda: self.save_requested.emit(self.draft()))
+        buttons.addWidget(self.save_button)
+        wo_lay.addLayout(buttons)
+        lay.addWidget(wo_frame)
+        lay.addStretch(1)
+        self.setWidget(inner)
+        self._is_complaint = False
+        self.score_total: float | None = None
+
+    # -- fill --------------------------------------------------------------------------------
+
+    def show_header(self, title: str) -> None:
+        self.title.setText(title)
+
+    def show_score(self, total: float | None, lines: list[ScoreLine]) -> None:
+        self.score_total = total
+        while self.items_grid.count():
+            item = self.items_grid.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.deleteLater()
+        if total is None:
+            self.total.setText("—")
+            self.total_note.setText("评分模块不可用")
+            return
+        self.total.setText(f"{total:.0f}")
+        self.total.setStyleSheet(f"font-size:34px; font-weight:bold; color:{score_colour(total)};")
+        lost = [ln for ln in lines if ln.points < ln.max_points]
+        self.total_note.setText("满分 100。" + (f"扣分项 {len(lost)} 个，见下。" if lost else "各项均达标。"))
+        for row, ln in enumerate(lines):
+            name = QLabel(ln.name)
+            bar = QProgressBar()
+            bar.setRange(0, max(1, round(ln.max_points * 10)))
+            bar.setValue(round(ln.points * 10))
+            bar.setTextVisible(False)
+            bar.setFixedHeight(8)
+            ratio = ln.points / ln.max_points if ln.max_points else 1.0
+            colour = "#3f9b5a" if ratio >= 0.99 else "#d98b1e" if ratio >= 0.5 else "#c2453b"
+            bar.setStyleSheet(f"QProgressBar::chunk {{ background:{colour}; }}")
+            pts = QLabel(f"{ln.points:g}/{ln.max_points:g}")
+            pts.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.items_grid.addWidget(name, row * 2, 0)
+            self.items_grid.addWidget(bar, row * 2, 1)
+            self.items_grid.addWidget(pts, row * 2, 2)
+            if ln.notes and ln.points < ln.max_points:
+                note = QLabel("；".join(ln.notes[:2]))
+                note.setObjectName("muted")
+                note.setWordWrap(True)
+                self.items_grid.addWidget(note, row * 2 + 1, 0, 1, 3)
+
+    def show_flags(self, flags: list[tuple[float, Flag]]) -> None:
+        self.flags_list.clear()
+        for t, f in flags:
+            said = f"“{f.matched}”" if f.matched else ""
+            text = f"{mmss(t)}  {f.message or f.rule} {said}"
+            if f.replacement:
+                text += f"\n　建议：{f.replacement}"
+            self.flags_list.addItem(text)
+        if not flags:
+            self.flags_list.addItem("本次通话没有提示。")
+
+    def show_emotions(self, points: list[tuple[float, EmotionReading]]) -> None:
+        self.timeline.set_points(points)
+
+    def show_draft(self, d: WorkOrderDraft) -> None:
+        self.date_edit.setText(d.date)
+        self.time_edit.setText(d.time)
+        self.name_edit.setText(d.caller_name)
+        self.title_edit.setCurrentText(d.caller_title)
+        self.gender_edit.setCurrentText(d.gender)
+        self.phone_edit.setText(d.phone)
+        self.summary_edit.setPlainText(d.summary)
+        self.handling_edit.setPlainText(d.handling)
+        if d.follow_up is not None:
+            self.follow_edit.setDateTime(QDateTime(d.follow_up))
+        self._is_complaint = d.is_complaint
+        self.save_status.setText("投诉工单：请在 24 小时内回访。" if d.is_complaint else "")
+
+    def draft(self) -> WorkOrderDraft:
+        follow = self.follow_edit.dateTime().toPython()
+        return WorkOrderDraft(
+            date=self.date_edit.text().strip(),
+            time=self.time_edit.text().strip(),
+            caller_name=self.name_edit.text().strip(),
+            caller_title=self.title_edit.currentText().strip(),
+            gender=self.gender_edit.currentText(),
+            phone=self.phone_edit.text().strip(),
+            summary=self.summary_edit.toPlainText().strip(),
+            handling=self.handling_edit.toPlainText().strip(),
+            follow_up=follow if isinstance(follow, datetime) else None,
+            is_complaint=self._is_complaint,
+        )
+
+    def set_save_status(self, text: str) -> None:
+        self.save_status.setText(text)
