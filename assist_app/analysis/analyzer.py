@@ -24,6 +24,7 @@ from assist_app.events import (
     EmotionReading,
     Phase,
     Speaker,
+    Suggestion,
     Utterance,
     UtteranceAnalysis,
 )
@@ -137,9 +138,12 @@ class CallAnalyzer:
         self.tracker.update(utt.speaker, phase)
         situations = self.kit.situations.detect(utt.speaker, norm)
         position = self.tracker.position(customer_upset=self.customer_upset and not self._soothed_since_upset)
-        suggestions = self.suggester.suggest(
-            position, situations, upset=self.customer_upset, soothed=self._soothed_since_upset
-        )
+        if position.current is Phase.CLOSING and self.conduct.farewell_seen:
+            suggestions: tuple[Suggestion, ...] = ()  # the agent has said goodbye: nothing left to say
+        else:
+            suggestions = self.suggester.suggest(
+                position, situations, upset=self.customer_upset, soothed=self._soothed_since_upset
+            )
         result = UtteranceAnalysis(
             utterance=utt,
             phase=phase,

@@ -6,7 +6,8 @@ ASR and southern accents make (zh/z, ch/c, sh/s, n/l, -ng/-n), becomes one priva
 One Aho-Corasick pass (pyahocorasick) over the coded text then finds every homophone occurrence of
 every segment. Segments of 4+ characters also match with one substituted, dropped or inserted
 character: by pigeonhole one of their two halves must occur exactly, and each such candidate is
-verified with a Levenshtein distance (rapidfuzz). Single characters match exactly only (a
+verified with a Levenshtein distance (rapidfuzz); the first and last character must sound right,
+so a growing partial hypothesis does not match before the words are complete. Single characters match exactly only (a
 sound-alike single character is mostly noise).
 """
 
@@ -159,7 +160,12 @@ class PatternSet(Generic[P]):
                         stop = start + length
                         if stop > len(codes) or hits[sid].get((start, stop), 3) <= 2:
                             continue
-                        if Levenshtein.distance(codes[start:stop], seg.codes, score_cutoff=1) <= 1:
+                        window = codes[start:stop]
+                        # Edits only inside: both ends must sound right, or a growing partial
+                        # ("不归我…") and near-words ("不是我们的") would match early.
+                        if window[0] != seg.codes[0] or window[-1] != seg.codes[-1]:
+                            continue
+                        if Levenshtein.distance(window, seg.codes, score_cutoff=1) <= 1:
                             hits[sid][(start, stop)] = 2
         return hits
 

@@ -173,7 +173,7 @@ def _entries(ctx: _Ctx, doc: Any, key: str) -> list[tuple[str, Any]]:
 
 def _label(node: Any, fallback: str) -> str:
     if isinstance(node, Mapping) and isinstance(node.get("id"), str):
-        return f"{fallback.split('[')[0]}[{node['id']}]"
+        return f"{fallback.rsplit('[', 1)[0]}[{node['id']}]"
     return fallback
 
 

@@ -1,0 +1,118 @@
+"""The event-level engine: partial flags arrive before the final and are not repeated; a whole
+call runs through ``CallSession`` with no thread left behind."""
+
+from __future__ import annotations
+
+import threading
+
+from assist_app.analysis.analyzer import AnalysisKit
+from assist_app.analysis.engine import GuidanceEngine
+from assist_app.analysis.scoring import score_call
+from assist_app.events import (
+    CallEnded,
+    CallStarted,
+    ConductEvent,
+    EmotionEvent,
+    Event,
+    FinalText,
+    FlagRaised,
+    PartialText,
+    PhaseEvent,
+    Speaker,
+    SuggestionEvent,
+)
+from assist_app.pipeline.session import CallSession, EmitFn
+
+
+def test_flag_on_partial_then_not_again_on_final(mini_kit: AnalysisKit) -> None:
+    engine = GuidanceEngine(mini_kit)
+    text = "这事不归我管"
+    flags: list[FlagRaised] = []
+    first_at = None
+    for i in range(1, len(text) + 1):
+        out = engine.handle(PartialText(t=1.0 + i * 0.1, speaker=Speaker.AGENT, text=text[:i]))
+        new = [e for e in out if isinstance(e, FlagRaised)]
+        if new and first_at is None:
+            first_at = i
+        flags += new
+    assert first_at == len(text)  # flagged on the first partial containing the words
+    assert [(f.flag.rule, f.final) for f in flags] == [("shirk.not_my_job", False)]
+    out = engine.handle(FinalText(t=2.0, speaker=Speaker.AGENT, text=text, start=1.0, end=2.0))
+    assert not [e for e in out if isinstance(e, FlagRaised)]
+    assert any(isinstance(e, PhaseEvent) for e in out)
+    assert len(engine.analyses) == 1
+    assert "shirk.not_my_job" in {f.rule for f in engine.analyses[0].flags}
+
+
+def test_final_without_partials_raises_flag(mini_kit: AnalysisKit) -> None:
+    engine = GuidanceEngine(mini_kit)
+    out = engine.handle(FinalText(t=2.0, speaker=Speaker.AGENT, text="你有完没完"))
+    assert [(e.flag.rule, e.final) for e in out if isinstance(e, FlagRaised)] == [("impatient.endless", True)]
+
+
+def test_customer_final_gives_emotion_and_suggestions(mini_kit: AnalysisKit) -> None:
+    engine = GuidanceEngine(mini_kit)
+    out = engine.handle(FinalText(t=3.0, speaker=Speaker.CUSTOMER, text="气死我了，我要投诉"))
+    (emo,) = [e for e in out if isinstance(e, EmotionEvent)]
+    assert emo.reading.label.value == "complaint_escalation"
+    (sug,) = [e for e in out if isinstance(e, SuggestionEvent)]
+    assert sug.suggestions[0].step.value == "soothing"
+    assert emo.to_json()["type"] == "emotion" and emo.to_json()["speaker"] == "customer"
+
+
+def test_hold_reminder_from_level_time(mini_kit: AnalysisKit) -> None:
+    engine = GuidanceEngine(mini_kit)
+    engine.handle(FinalText(t=1.0, speaker=Speaker.AGENT, text="请您稍等", start=0.0, end=1.0))
+    reminders = [e for t in range(2, 40) for e in engine.tick(float(t)) if isinstance(e, ConductEvent)]
+    assert [r.rule for r in reminders] == ["conduct.hold_update_due", "conduct.hold_limit"]
+
+
+class _ListSource:
+    """A minimal scripted source: emits the given events, honouring ``stop``."""
+
+    name = "test-script"
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+
+    def run(self, emit: EmitFn, stop: threading.Event) -> None:
+        for ev in self.events:
+            if stop.is_set():
+                return
+            emit(ev)
+
+
+def test_session_runs_a_call_and_stops_cleanly(mini_kit: AnalysisKit) -> None:
+    before = set(threading.enumerate())
+    events: list[Event] = [
+        FinalText(t=2.0, speaker=Speaker.AGENT, text="您好，很高兴为您服务", start=0.0, end=2.0),
+        FinalText(t=5.0, speaker=Speaker.CUSTOMER, text="气死我了，我要投诉", start=3.0, end=5.0),
+        PartialText(t=6.0, speaker=Speaker.AGENT, text="这事不归我"),
+        PartialText(t=6.3, speaker=Speaker.AGENT, text="这事不归我管"),
+        FinalText(t=6.5, speaker=Speaker.AGENT, text="这事不归我管", start=5.5, end=6.5),
+    ]
+    engine = GuidanceEngine(mini_kit, call_id="s1")
+    sunk: list[Event] = []
+    session = CallSession(source=_ListSource(events), analyzer=engine, sinks=[sunk.append], call_id="s1")
+    session.start()
+    assert session.wait(10)
+    session.stop()
+    out = []
+    while not session.outbound.empty():
+        out.append(session.outbound.get_nowait())
+    assert out == sunk
+    assert isinstance(out[0], CallStarted) and isinstance(out[-1], CallEnded)
+    assert out[-1].reason == "normal"
+    types = [e.type_name for e in out]
+    assert types.count("flag") == 1
+    # the flag came from the partial, before the final text of that utterance
+    assert types.index("flag") < len(types) - 1 - types[::-1].index("final")
+    closing = [e for e in out if isinstance(e, ConductEvent) and e.rule.startswith("conduct.closing")]
+    assert closing  # end-of-call check ran
+    assert set(threading.enumerate()) == before
+    score = score_call(engine)
+    assert 0 <= score.total < 100
+    assert {i.key for i in score.items} == {
+        "opening", "closing", "formula", "order", "language", "hold", "interruptions", "rate"
+    }
+    assert sum(i.max_points for i in score.items) == 100

@@ -1,0 +1,44 @@
+"""Qt stays at the edge: nothing outside assist_app/ui imports PySide6 or pyqtgraph (STYLE.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[2] / "assist_app"
+QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_no_qt_outside_ui() -> None:
+    offenders = []
+    files = [p for p in PACKAGE.rglob("*.py") if "ui" not in p.relative_to(PACKAGE).parts[:1]]
+    assert len(files) > 20
+    for path in files:
+        for name in _imports(path):
+            if name.split(".")[0] in QT_MODULES:
+                offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    assert offenders == []
+
+
+def test_core_imports_without_qt_installed_at_runtime() -> None:
+    """Importing the analysis core must not pull Qt in (run in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import assist_app.analysis.engine, assist_app.commands.analyze, assist_app.library;"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph')]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
