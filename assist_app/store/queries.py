@@ -32,7 +32,7 @@ _CALL_SELECT = (
     "CASE WHEN c.status = 'active' THEN (SELECT count(*) FROM utterances u WHERE u.call_id = c.id) "
     "ELSE c.utterance_count END, "
     "CASE WHEN c.status = 'active' "
-    "THEN (SELECT count(*) FROM flags f WHERE f.call_id = c.id AND f.final = 1) "
+    "THEN (SELECT count(*) FROM flags f WHERE f.call_id = c.id ) "
     "ELSE c.flag_count END, c.high_flag_count FROM calls c"
 )
 
@@ -75,9 +75,9 @@ def _where(f: CallFilter) -> tuple[str, list[Any]]:
         clauses.append("(c.agent_id = ? OR c.agent_name = ?)")
         params += [f.agent, f.agent]
     if f.has_flags is True:
-        clauses.append("EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id AND x.final = 1)")
+        clauses.append("EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id)")
     elif f.has_flags is False:
-        clauses.append("NOT EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id AND x.final = 1)")
+        clauses.append("NOT EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id)")
     if f.min_score is not None:
         clauses.append("c.score >= ?")
         params.append(f.min_score)

@@ -6,7 +6,9 @@ so unmasked customer data never reaches the writer, the memory buffer or the fil
 
 Order of events from the engine: a ``FinalText`` is published first, then its guidance
 (``PhaseEvent``, ``EmotionEvent``, ``FlagRaised``, ``SuggestionEvent``). Phase and emotion are
-therefore attached to the most recent final utterance of the same speaker.
+therefore attached to the most recent final utterance of the same speaker. A banned phrase caught
+on partial text is raised once, *before* its final utterance (``final=False``); it is linked to that
+utterance when the final arrives. Every flag is raised once, so every stored flag counts.
 
 A suggestion counts as *used* when a later agent utterance (within ``USE_WINDOW_S`` of call time)
 is close to its text (rapidfuzz ``partial_ratio`` ≥ ``USE_THRESHOLD``); QA reads that as "the agent
@@ -82,7 +84,8 @@ class CallRecorder:
         self._writer = writer
         self._meta = meta
         self._mask = masker
-        self.call_id: str | None = None
+        self.call_id: str | None = None  # the current (or, after CallEnded, the last) call's store id
+        self._in_call = False
         self._idx = -1
         self._last_idx: dict[str, int] = {}
         self._seq = 0
@@ -100,7 +103,7 @@ class CallRecorder:
         if isinstance(event, CallStarted):
             self._start(event.wall, event.call_id, event.source)
             return
-        if self.call_id is None:
+        if not self._in_call:
             if isinstance(event, CallEnded):
                 return
             self._start(event.wall, "", "")
@@ -202,11 +205,12 @@ class CallRecorder:
                 )
             )
             self._writer.mark_finished(cid)
-            self.call_id = None
+            self._in_call = False
             self._shown.clear()
 
     def _start(self, wall: float, session_call_id: str, source: str) -> None:
         self.call_id = new_call_id(wall)
+        self._in_call = True
         self._idx = -1
         self._last_idx.clear()
         self._seq = 0
@@ -235,6 +239,12 @@ class CallRecorder:
         self._idx += 1
         speaker = event.speaker.value if event.speaker else "customer"
         self._last_idx[speaker] = self._idx
+        # Flags raised on this utterance's partial text arrived before it: attach them now.
+        self._put(
+            "UPDATE flags SET utterance_idx = ? WHERE call_id = ? AND speaker = ? AND final = 0 "
+            "AND utterance_idx IS NULL",
+            (self._idx, cid, speaker),
+        )
         self._put(
             'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) '
             "VALUES (?,?,?,?,?,?,?,?)",

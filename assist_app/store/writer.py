@@ -566,9 +566,8 @@ def finish_call(
         """UPDATE calls SET status = ?, end_reason = ?, ended = ?, duration = ?, updated = ?,
                max_emotion = ?, max_emotion_intensity = ?,
                utterance_count = (SELECT count(*) FROM utterances WHERE call_id = calls.id),
-               flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND final = 1),
-               high_flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND final = 1
-                                  AND severity = 'high')
+               flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id),
+               high_flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND severity = 'high')
            WHERE id = ?""",
         (
             status,
