@@ -9,11 +9,12 @@ from collections.abc import Sequence
 
 from assist_app import __version__
 from assist_app.commands import analyze as analyze_cmd
+from assist_app.commands import demo as demo_cmd
 from assist_app.commands import library as library_cmd
 from assist_app.commands import live as live_cmd
 
 # Each command module adds its subcommands; order is the order shown in --help.
-COMMAND_MODULES = [analyze_cmd, library_cmd, live_cmd]
+COMMAND_MODULES = [analyze_cmd, library_cmd, live_cmd, demo_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,9 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
+    if handler is None:  # no command: the agent window (help instead when there is no display)
+        return demo_cmd.open_agent_window(parser)
     try:
         return int(handler(args))
     except KeyboardInterrupt:
