@@ -51,6 +51,17 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def open_agent_window(parser: argparse.ArgumentParser) -> int:
+    """``assist-app`` with no command: the agent panel, or help when there is no display."""
+    if not _has_display():
+        parser.print_help()
+        print("\n没有检测到显示器，无法打开坐席面板；可以运行 assist-app demo --headless 试用。")
+        return 0
+    from assist_app.ui.app import run_window
+
+    return run_window()
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         scenarios = load_scenarios()

@@ -20,7 +20,7 @@ Format (all text Simplified Chinese)::
         text: 你们怎么又乱扣我话费！
         pause: 0.8                 # seconds of silence before the turn (default 0.6)
         rate: 230                  # optional speaking rate, 字/分 (default 190)
-        overlap: 0.8               # optional: starts this many seconds before the previous turn ends
+        overlap: 0.8               # optional: starts this long before the previous turn ends (no pause)
         loudness: 8                # optional: dB louder than the speaker's usual level
         audio: calls/001_customer.wav   # optional, relative to the scenario file
         note: 客户一开口就很激动    # optional trainer note
@@ -134,10 +134,9 @@ class Scenario:
     @property
     def duration(self) -> float:
         """Approximate length of the scripted call in seconds of call audio."""
-        t = 0.0
-        for turn in self.turns:
-            t = max(t, t + turn.pause - turn.overlap) + turn.duration
-        return t
+        from assist_app.demo.source import plan_timings
+
+        return max((tm.end for tm in plan_timings(self)), default=0.0)
 
 
 class _Collector:

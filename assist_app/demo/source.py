@@ -52,11 +52,16 @@ class TurnTiming:
 
 
 def plan_timings(scenario: Scenario) -> list[TurnTiming]:
-    """Start/end of every turn: after the previous turn's end plus its pause, minus any overlap."""
+    """Start/end of every turn: the previous turn's end plus the pause, or minus the overlap."""
     out: list[TurnTiming] = []
     prev_end = 0.0
     for turn in scenario.turns:
-        start = max(0.0, prev_end + turn.pause - turn.overlap) if out else turn.pause
+        if not out:
+            start = turn.pause
+        elif turn.overlap:
+            start = max(0.0, prev_end - turn.overlap)  # talks over the previous turn; no pause
+        else:
+            start = prev_end + turn.pause
         end = start + turn.duration
         out.append(TurnTiming(turn.index, start, end))
         prev_end = max(prev_end, end)

@@ -41,7 +41,7 @@ class EmotionTimeline(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.showGrid(x=False, y=True, alpha=0.15)
         left = plot.getAxis("left")
-        left.setTicks([[(1.0, "激动"), (0.0, "平静"), (-0.8, "满意")]])
+        left.setTicks([[(0.85, "激动"), (0.0, "平静"), (-0.8, "满意")]])
         left.setWidth(34)
         plot.getAxis("bottom").setHeight(18)
         self._band = pg.LinearRegionItem((0.6, 1.05), orientation="horizontal", movable=False,
@@ -52,6 +52,7 @@ class EmotionTimeline(pg.PlotWidget):
         self._scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen(None))
         self.addItem(self._scatter)
         self.points: list[tuple[float, EmotionReading]] = []
+        self._redraw()
 
     def reset(self) -> None:
         self.points.clear()
