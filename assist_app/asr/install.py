@@ -17,12 +17,13 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from assist_app.asr.models import (
     CatalogEntry,
+    FileHash,
     entry_for_folder,
     hash_problems,
     is_model_dir,
@@ -70,8 +71,18 @@ def _safe_extract(zf: zipfile.ZipFile, dest: Path) -> None:
     zf.extractall(dest)
 
 
-def install_model(source: Path, dest_root: Path | None = None, *, name: str | None = None) -> Installed:
-    """Install a model from a zip or a folder into ``dest_root`` (default: user models dir)."""
+def install_model(
+    source: Path,
+    dest_root: Path | None = None,
+    *,
+    name: str | None = None,
+    expected: Mapping[str, FileHash] | None = None,
+) -> Installed:
+    """Install a model from a zip or a folder into ``dest_root`` (default: user models dir).
+
+    ``expected`` are published per-file hashes; by default those of the catalog entry whose
+    folder name matches (DESIGN.md §4), none for unknown models.
+    """
     dest_root = dest_root or user_models_dir()
     if not source.exists():
         raise InstallError(f"{source} does not exist", f"找不到：{source}")
@@ -110,16 +121,18 @@ def install_model(source: Path, dest_root: Path | None = None, *, name: str | No
             model_name = name or (found.name if found != tmp / "unpacked" else source.stem)
             staged = tmp / model_name
             found.rename(staged)
-        entry = entry_for_folder(staged.name)
+        if expected is None:
+            entry = entry_for_folder(staged.name)
+            expected = entry.files if entry is not None else {}
         verified = 0
-        if entry is not None and entry.files:
-            problems = hash_problems(staged, entry.files)
+        if expected:
+            problems = hash_problems(staged, expected)
             if problems:
                 raise InstallError(
                     f"{staged.name} failed hash verification: {problems}",
                     f"模型校验失败，未安装（{staged.name}）：\n  " + "\n  ".join(problems),
                 )
-            verified = len(entry.files)
+            verified = len(expected)
         write_manifest(staged)
         final = dest_root / staged.name
         old = None
@@ -217,7 +230,7 @@ def download_model(
                 entry.zip_sha256,
             )
     try:
-        return install_model(zip_path, dest_root, name=entry.folder)
+        return install_model(zip_path, dest_root, name=entry.folder, expected=entry.files)
     finally:
         with contextlib.suppress(OSError):
             zip_path.unlink()  # a bad zip must not be resumed from next time

@@ -19,8 +19,8 @@ from assist_app.events import Speaker, StatusEvent
 
 
 class FakeStream:
-    def __init__(self, backend: FakeBackend, device: int, channels: int, rate: int, callback: RawCallback):
-        self.backend, self.device, self.channels, self.rate, self.callback = backend, device, channels, rate, callback
+    def __init__(self, device: int, channels: int, rate: int, callback: RawCallback) -> None:
+        self.device, self.channels, self.rate, self.callback = device, channels, rate, callback
         self.started = False
         self.closed = False
         self.dead = False
@@ -49,10 +49,12 @@ class FakeBackend:
     def list_inputs(self) -> list[InputDevice]:
         return list(self.devices)
 
-    def open_input(self, device: int, channels: int, samplerate: int, blocksize: int, callback: RawCallback) -> FakeStream:
+    def open_input(
+        self, device: int, channels: int, samplerate: int, blocksize: int, callback: RawCallback
+    ) -> FakeStream:
         if device not in {d.index for d in self.devices}:
             raise RuntimeError("PortAudio: device unavailable")
-        s = FakeStream(self, device, channels, samplerate, callback)
+        s = FakeStream(device, channels, samplerate, callback)
         with self.lock:
             self.streams.append(s)
         return s
@@ -66,7 +68,9 @@ class FakeBackend:
 
 
 HEADSET = InputDevice(index=3, name="USB Headset Mic", max_input_channels=1, default_samplerate=48_000.0)
-LINE = InputDevice(index=5, name="Line In (softphone loopback)", max_input_channels=2, default_samplerate=44_100.0)
+LINE = InputDevice(
+    index=5, name="Line In (softphone loopback)", max_input_channels=2, default_samplerate=44_100.0
+)
 STEREO = InputDevice(index=7, name="Stereo Recorder", max_input_channels=2, default_samplerate=16_000.0)
 
 
@@ -203,9 +207,7 @@ def test_overflow_is_counted_and_reported_not_silent() -> None:
 
 def test_device_lost_mid_call_keeps_audio_and_resumes_when_back() -> None:
     backend = FakeBackend([HEADSET, LINE])
-    cfg = CaptureConfig(
-        inputs=CaptureConfig.two_devices("Headset", "Line").inputs, stall_s=0.5, retry_s=0.05
-    )
+    cfg = CaptureConfig(inputs=CaptureConfig.two_devices("Headset", "Line").inputs, stall_s=0.5, retry_s=0.05)
     cap = DeviceCapture(cfg, backend)
     with Runner(cap) as r:
         assert wait_until(lambda: len(backend.streams) == 2)

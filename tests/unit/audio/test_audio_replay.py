@@ -21,7 +21,9 @@ def _tone(rate: int, seconds: float, amp: float = 0.5) -> np.ndarray:
     return (amp * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
 
 
-def _collect(feed: FileReplay, stop: threading.Event | None = None) -> tuple[list[AudioBlock], list[StatusEvent]]:
+def _collect(
+    feed: FileReplay, stop: threading.Event | None = None
+) -> tuple[list[AudioBlock], list[StatusEvent]]:
     blocks: list[AudioBlock] = []
     statuses: list[StatusEvent] = []
     feed.run(blocks.append, statuses.append, stop or threading.Event())
