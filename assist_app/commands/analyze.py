@@ -105,19 +105,20 @@ def format_text(result: UtteranceAnalysis) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        source = _open_in(args.input)
+    except OSError as exc:
+        print(f"无法读取输入文件 {args.input}：{exc.strerror}", file=sys.stderr)
+        return 2
+    try:
         library = load_library(args.library)
     except LibraryError as exc:
+        source.close()
         print(f"话术库有问题，无法分析：\n{exc}", file=sys.stderr)
         return 2
     kit = kit_for(library)
     settings = PhraseSettings(company=args.company, agent_id=args.agent_id)
     engines: dict[str, GuidanceEngine] = {}
     bad = 0
-    try:
-        source = _open_in(args.input)
-    except OSError as exc:
-        print(f"无法读取输入文件 {args.input}：{exc.strerror}", file=sys.stderr)
-        return 2
     with source, _open_out(args.output) as out:
         for lineno, raw in enumerate(source, start=1):
             if not raw.strip():
