@@ -1,0 +1,109 @@
+"""Benchmark of the analysis core (issue 2): library load, per-partial and per-utterance cost,
+batch throughput of ``assist-app analyze``. Prints a Markdown table for BENCHMARKS.md.
+
+    .venv/bin/python benchmarks/bench_analysis.py [--calls N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assist_app.analysis.analyzer import AnalysisKit  # noqa: E402
+from assist_app.analysis.engine import GuidanceEngine  # noqa: E402
+from assist_app.events import FinalText, PartialText, Speaker  # noqa: E402
+from assist_app.library import load_library  # noqa: E402
+
+CALL = [
+    (Speaker.AGENT, "您好，国网客服中心1024号很高兴为您服务，请问有什么可以帮您？"),
+    (Speaker.CUSTOMER, "我这个月的电费怎么比上个月高了两百多块，你们是不是算错了，气死我了"),
+    (Speaker.AGENT, "非常抱歉给您带来不便，您先别着急，我马上帮您查询一下，请您稍等"),
+    (Speaker.AGENT, "感谢您的耐心等待，经查询您本月用电量是四百二十度，比上月多了一百五十度"),
+    (Speaker.CUSTOMER, "不可能，我家根本没用那么多电，你们这什么破服务，我要打12315投诉你们"),
+    (Speaker.AGENT, "这事不归我管，你有完没完，有本事你去告啊"),
+    (Speaker.AGENT, "我非常理解您的心情，建议您可以在网上国网申请校验电表，如果电表有问题我们会退补电费"),
+    (Speaker.CUSTOMER, "好吧，那你帮我申请一下，尽快给我回复"),
+    (Speaker.AGENT, "好的，已经为您登记，我们会在二十四小时内给您回复，请问还有其他问题吗"),
+    (Speaker.CUSTOMER, "没有了，谢谢"),
+    (Speaker.AGENT, "感谢您的来电，祝您生活愉快，再见"),
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=300, help="calls for the batch throughput run")
+    ap.add_argument("--repeat", type=int, default=30, help="calls for the latency runs")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    library = load_library()
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    kit = AnalysisKit.build(library)
+    t_kit = time.perf_counter() - t0
+
+    partial_ms: list[float] = []
+    final_ms: list[float] = []
+    for rep in range(args.repeat):
+        engine = GuidanceEngine(kit, call_id=f"b{rep}")
+        t = 0.0
+        for speaker, text in CALL:
+            for i in range(2, len(text) + 1, 2):  # Vosk partials grow a character or two at a time
+                ev = PartialText(t=t, speaker=speaker, text=text[:i])
+                s = time.perf_counter()
+                engine.handle(ev)
+                partial_ms.append((time.perf_counter() - s) * 1000)
+            t += len(text) / 3.2
+            s = time.perf_counter()
+            engine.handle(FinalText(t=t, speaker=speaker, text=text, start=t - len(text) / 3.2, end=t))
+            final_ms.append((time.perf_counter() - s) * 1000)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "batch.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for c in range(args.calls):
+                for speaker, text in CALL:
+                    fh.write(json.dumps({"call_id": f"c{c}", "speaker": speaker.value, "text": text}, ensure_ascii=False) + "\n")
+        n_utt = args.calls * len(CALL)
+        cmd = [sys.executable, "-m", "assist_app", "analyze", str(path), "-o", os.devnull]
+        s = time.perf_counter()
+        subprocess.run(cmd, check=True, cwd=ROOT)
+        wall = time.perf_counter() - s
+        s = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "assist_app", "analyze", "-", "-o", os.devnull], input=b"", check=True, cwd=ROOT)
+        startup = time.perf_counter() - s
+
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"Library: {library.counts()}")
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| library load + validation (`load_library`) | {t_load * 1000:.0f} ms |")
+    print(f"| analysis kit build (patterns, DUTIR lexicon, jieba init) | {t_kit * 1000:.0f} ms |")
+    print(f"| per partial update, p50 / p99 (n={len(partial_ms)}) | {statistics.median(partial_ms):.2f} / {pct(partial_ms, 99):.2f} ms |")
+    print(f"| per final utterance, p50 / p99 (n={len(final_ms)}) | {statistics.median(final_ms):.2f} / {pct(final_ms, 99):.2f} ms |")
+    print(f"| `analyze` batch: {n_utt} utterances, wall incl. start-up | {wall:.2f} s |")
+    print(f"| `analyze` start-up with empty input | {startup:.2f} s |")
+    print(f"| `analyze` batch throughput excl. start-up | {n_utt / max(1e-9, wall - startup):.0f} utterances/s |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
