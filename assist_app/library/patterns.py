@@ -96,7 +96,7 @@ def parse_pattern(pattern: str) -> tuple[Variant, ...]:
     for c in choices:
         total *= len(c)  # type: ignore[arg-type]
         if total > MAX_VARIANTS:
-            raise PatternError(f"expands to more than {MAX_VARIANTS} variants")
+            raise PatternError(f"expands to more than {MAX_VARIANTS} variants; split it into several patterns")
 
     variants: dict[Variant, None] = {}
     for combo in itertools.product(*choices):  # type: ignore[call-overload]
