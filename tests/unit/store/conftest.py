@@ -64,13 +64,9 @@ def call_events(call_id: str = "c1", *, end: bool = True, t0: float = 0.0) -> It
         yield FinalText(t=t, speaker=speaker, text=text, start=start, end=t)
         if phase not in done and phase is not Phase.OTHER:
             done.append(phase)
-        yield PhaseEvent(
-            t=t, speaker=speaker, phase=phase, position=FormulaPosition(tuple(done), phase, None)
-        )
+        yield PhaseEvent(t=t, speaker=speaker, phase=phase, position=FormulaPosition(tuple(done), phase, None))
         if emotion is not None:
-            yield EmotionEvent(
-                t=t, speaker=speaker, reading=EmotionReading(emotion, 0.8, ("cue",)), text=text
-            )
+            yield EmotionEvent(t=t, speaker=speaker, reading=EmotionReading(emotion, 0.8, ("cue",)), text=text)
         if "不归我管" in text:
             yield FlagRaised(t=t, speaker=speaker, flag=BANNED, text=text, final=True)
         if emotion is EmotionLabel.ANGRY:

@@ -16,9 +16,7 @@ from assist_app.store import CallStore
 Events = Callable[..., Iterator[Event]]
 
 
-def test_corrupt_file_is_moved_aside_and_a_new_one_started(
-    db_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_corrupt_file_is_moved_aside_and_a_new_one_started(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db_path.parent.mkdir(parents=True)
     garbage = b"this is not a database " * 400
     db_path.write_bytes(garbage)

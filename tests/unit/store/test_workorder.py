@@ -24,9 +24,7 @@ def _lines(store: CallStore, call_events: Events) -> tuple[str, datetime, tuple[
     return call.id, call.started, rec.transcript
 
 
-def test_complaint_call_drafts_a_work_order_with_a_24h_callback(
-    store: CallStore, call_events: Events
-) -> None:
+def test_complaint_call_drafts_a_work_order_with_a_24h_callback(store: CallStore, call_events: Events) -> None:
     call_id, started, lines = _lines(store, call_events)
     order = draft_work_order(call_id, started, lines)
     assert order.date == started.strftime("%Y-%m-%d") and order.time == started.strftime("%H:%M")
@@ -70,9 +68,7 @@ def test_names_are_masked_in_work_orders_when_configured(db_path: Path, call_eve
 def test_flag_caught_on_partial_text_is_linked_to_its_utterance(store: CallStore) -> None:
     from assist_app.events import Flag, FlagKind, Severity
 
-    flag = Flag(
-        "impatient", FlagKind.BANNED_PHRASE, Severity.HIGH, (0, 4), "有完没完", "不耐烦", "请您慢慢说"
-    )
+    flag = Flag("impatient", FlagKind.BANNED_PHRASE, Severity.HIGH, (0, 4), "有完没完", "不耐烦", "请您慢慢说")
     sink = store.recorder()
     sink(CallStarted(t=0.0, call_id="p", source="test"))
     sink(FinalText(t=1.0, speaker=Speaker.CUSTOMER, text="我说了三遍了"))
