@@ -80,14 +80,19 @@ def main() -> int:
         with path.open("w", encoding="utf-8") as fh:
             for c in range(args.calls):
                 for speaker, text in CALL:
-                    fh.write(json.dumps({"call_id": f"c{c}", "speaker": speaker.value, "text": text}, ensure_ascii=False) + "\n")
+                    fh.write(
+                        json.dumps({"call_id": f"c{c}", "speaker": speaker.value, "text": text}, ensure_ascii=False)
+                        + "\n"
+                    )
         n_utt = args.calls * len(CALL)
         cmd = [sys.executable, "-m", "assist_app", "analyze", str(path), "-o", os.devnull]
         s = time.perf_counter()
         subprocess.run(cmd, check=True, cwd=ROOT)
         wall = time.perf_counter() - s
         s = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "assist_app", "analyze", "-", "-o", os.devnull], input=b"", check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "assist_app", "analyze", "-", "-o", os.devnull], input=b"", check=True, cwd=ROOT
+        )
         startup = time.perf_counter() - s
 
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -97,8 +102,10 @@ def main() -> int:
     print("|---|---|")
     print(f"| library load + validation (`load_library`) | {t_load * 1000:.0f} ms |")
     print(f"| analysis kit build (patterns, DUTIR lexicon, jieba init) | {t_kit * 1000:.0f} ms |")
-    print(f"| per partial update, p50 / p99 (n={len(partial_ms)}) | {statistics.median(partial_ms):.2f} / {pct(partial_ms, 99):.2f} ms |")
-    print(f"| per final utterance, p50 / p99 (n={len(final_ms)}) | {statistics.median(final_ms):.2f} / {pct(final_ms, 99):.2f} ms |")
+    p50, p99 = statistics.median(partial_ms), pct(partial_ms, 99)
+    print(f"| per partial update, p50 / p99 (n={len(partial_ms)}) | {p50:.2f} / {p99:.2f} ms |")
+    p50, p99 = statistics.median(final_ms), pct(final_ms, 99)
+    print(f"| per final utterance, p50 / p99 (n={len(final_ms)}) | {p50:.2f} / {p99:.2f} ms |")
     print(f"| `analyze` batch: {n_utt} utterances, wall incl. start-up | {wall:.2f} s |")
     print(f"| `analyze` start-up with empty input | {startup:.2f} s |")
     print(f"| `analyze` batch throughput excl. start-up | {n_utt / max(1e-9, wall - startup):.0f} utterances/s |")

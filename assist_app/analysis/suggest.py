@@ -113,9 +113,9 @@ class Suggester:
         if upset and not soothed:
             first = situations[0] if situations else None
             plan.append((Phase.SOOTHING, first, first.reason if first else STEP_REASONS[Phase.SOOTHING]))
-        for sit in situations:
-            for step in sit.steps:
-                plan.append((step, sit, sit.reason))
+        for fired in situations:
+            for step in fired.steps:
+                plan.append((step, fired, fired.reason))
         if position.next is not None:
             plan.append((position.next, None, STEP_REASONS[position.next]))
         elif position.current is Phase.CLOSING:
@@ -139,7 +139,9 @@ class Suggester:
 
     def _pick(self, step: Phase, sit: Situation | None, exclude: set[str], *, allow_said: bool) -> Phrase | None:
         direction = self.settings.direction
-        candidates = [p for p in self._by_step.get(step, ()) if p.id not in exclude and (allow_said or p.id not in self.said)]
+        candidates = [
+            p for p in self._by_step.get(step, ()) if p.id not in exclude and (allow_said or p.id not in self.said)
+        ]
         if not candidates:
             return None
 

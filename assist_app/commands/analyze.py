@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("input", nargs="?", default="-", help="输入 JSONL 文件，- 为标准输入（默认）")
     p.add_argument("-o", "--output", default="-", help="输出 JSONL 文件，- 为标准输出（默认）")
     p.add_argument("--library", type=Path, default=None, help="话术库目录（默认：内置话术库）")
-    p.add_argument("--format", choices=("jsonl", "text"), default="jsonl", help="输出格式：jsonl（默认）或便于阅读的 text")
+    p.add_argument(
+        "--format", choices=("jsonl", "text"), default="jsonl", help="输出格式：jsonl（默认）或便于阅读的 text"
+    )
     p.add_argument("--company", default="", help="话术中的公司名")
     p.add_argument("--agent-id", default="", help="话术中的工号")
     p.set_defaults(handler=run)

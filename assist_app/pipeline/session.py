@@ -133,9 +133,7 @@ class CallSession:
         except Exception as exc:  # a broken source must not lose what was captured
             log.exception("call source %s failed", self.source.name)
             self._end_reason = "error"
-            self._emit_from_source(
-                StatusEvent(t=self._last_t, code="source_error", message=f"音频来源出错：{exc}")
-            )
+            self._emit_from_source(StatusEvent(t=self._last_t, code="source_error", message=f"音频来源出错：{exc}"))
         finally:
             self._source_done.set()
             self._inbound.put(_SENTINEL)

@@ -38,7 +38,8 @@ def test_core_imports_without_qt_installed_at_runtime() -> None:
 
     code = (
         "import sys; import assist_app.analysis.engine, assist_app.commands.analyze, assist_app.library;"
-        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph')]; print(bad); sys.exit(1 if bad else 0)"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph')];"
+        "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -39,7 +39,17 @@ def test_contract_fields_order_and_bad_lines() -> None:
     out = [json.loads(x) for x in proc.stdout.splitlines()]
     assert [(o["call_id"], o["index"]) for o in out] == [("c1", 0), ("c2", 0), ("c1", 1), ("call", 0)]
     for o in out:
-        assert set(o) == {"call_id", "index", "speaker", "text", "phase", "call_phase", "emotion", "flags", "suggestions"}
+        assert set(o) == {
+            "call_id",
+            "index",
+            "speaker",
+            "text",
+            "phase",
+            "call_phase",
+            "emotion",
+            "flags",
+            "suggestions",
+        }
         assert o["phase"] in PHASES and o["call_phase"] in PHASES
         assert len(o["suggestions"]) <= 3
         for s in o["suggestions"]:
@@ -73,7 +83,9 @@ def test_text_format_and_missing_input(tmp_path: Path) -> None:
     assert "有完没完" in proc.stdout and "建议" in proc.stdout
     missing = subprocess.run(
         [sys.executable, "-m", "assist_app", "analyze", str(tmp_path / "nope.jsonl")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert missing.returncode == 2 and "无法读取" in missing.stderr
 
@@ -81,7 +93,10 @@ def test_text_format_and_missing_input(tmp_path: Path) -> None:
 def test_broken_library_is_reported(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "assist_app", "analyze", "-", "--library", str(tmp_path)],
-        input="", capture_output=True, text=True, timeout=60,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "formula.yaml: (file): missing" in proc.stderr

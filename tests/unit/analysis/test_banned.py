@@ -93,7 +93,7 @@ def _homophone_damage(text: str, rng: random.Random) -> str:
     from pypinyin.constants import PINYIN_DICT
 
     by_sound: dict[str, list[str]] = {}
-    for code, readings in PINYIN_DICT.items():
+    for code in PINYIN_DICT:
         ch = chr(code)
         if "\u4e00" <= ch <= "\u9fff":
             by_sound.setdefault(lazy_pinyin(ch)[0], []).append(ch)

@@ -113,6 +113,13 @@ def test_session_runs_a_call_and_stops_cleanly(mini_kit: AnalysisKit) -> None:
     score = score_call(engine)
     assert 0 <= score.total < 100
     assert {i.key for i in score.items} == {
-        "opening", "closing", "formula", "order", "language", "hold", "interruptions", "rate"
+        "opening",
+        "closing",
+        "formula",
+        "order",
+        "language",
+        "hold",
+        "interruptions",
+        "rate",
     }
     assert sum(i.max_points for i in score.items) == 100

@@ -29,8 +29,18 @@ def test_shipped_library_is_valid_and_rich(shipped_library: ScriptLibrary) -> No
     categories = {r.category for r in shipped_library.banned.rules}
     assert {"shirk", "impatient", "contradict", "sarcasm", "vulgar", "provoke", "threat"} <= categories
     needed = {
-        "venting", "complaint_threat", "hold", "long_lookup", "cant_hear", "beyond_authority", "compensation",
-        "identity_failed", "wrong_number", "customer_thanks", "customer_apology", "call_ending",
+        "venting",
+        "complaint_threat",
+        "hold",
+        "long_lookup",
+        "cant_hear",
+        "beyond_authority",
+        "compensation",
+        "identity_failed",
+        "wrong_number",
+        "customer_thanks",
+        "customer_apology",
+        "call_ending",
     }
     assert needed <= {s.id for s in shipped_library.situations}
 
@@ -47,8 +57,10 @@ def test_shipped_text_is_simplified(shipped_library: ScriptLibrary) -> None:
 def test_every_problem_is_reported_with_file_entry_and_field(tmp_path: Path) -> None:
     lib = _copy(tmp_path)
     banned = (lib / "banned.yaml").read_text(encoding="utf-8")
-    banned = banned.replace("severity: high\n    patterns: [\"有完没完\"]", "severity: fatal\n    patterns: [\"有完没完\"]")
-    banned = banned.replace("replacement: 请问还有什么需要我帮您的吗？", "replacement: 请问还有什么需要我帮您的吗？\n    colour: red")
+    banned = banned.replace('severity: high\n    patterns: ["有完没完"]', 'severity: fatal\n    patterns: ["有完没完"]')
+    banned = banned.replace(
+        "replacement: 请问还有什么需要我帮您的吗？", "replacement: 请问还有什么需要我帮您的吗？\n    colour: red"
+    )
     (lib / "banned.yaml").write_text(banned, encoding="utf-8")
     formula = (lib / "formula.yaml").read_text(encoding="utf-8").replace("{company}{agent_id}", "{compnay}{agent_id}")
     (lib / "formula.yaml").write_text(formula, encoding="utf-8")
@@ -60,7 +72,10 @@ def test_every_problem_is_reported_with_file_entry_and_field(tmp_path: Path) -> 
     problems = err.value.problems
     assert "banned.yaml: rules[impatient.endless].severity: unknown value 'fatal'" in problems
     assert "banned.yaml: rules[impatient.endless].colour: unknown key" in problems
-    assert any(p.startswith("formula.yaml: steps[greeting].phrases[greeting.inbound].text: unknown placeholder") for p in problems)
+    assert any(
+        p.startswith("formula.yaml: steps[greeting].phrases[greeting.inbound].text: unknown placeholder")
+        for p in problems
+    )
     assert any(p.startswith("situations.yaml: situations[complaint_threat].patterns[0]: bad pattern") for p in problems)
     assert len(problems) == 4
 
@@ -79,7 +94,7 @@ def test_missing_file_and_unused_situation(tmp_path: Path) -> None:
     lib = _copy(tmp_path)
     (lib / "emotion.yaml").unlink()
     text = (lib / "situations.yaml").read_text(encoding="utf-8")
-    text += "  - {id: orphan, name: 无人使用, speaker: customer, patterns: [\"孤儿\"], steps: [asking], reason: 测试}\n"
+    text += '  - {id: orphan, name: 无人使用, speaker: customer, patterns: ["孤儿"], steps: [asking], reason: 测试}\n'
     (lib / "situations.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(LibraryError) as err:
         load_library(lib)
