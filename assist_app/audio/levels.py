@@ -47,6 +47,7 @@ class VoiceActivityDetector:
         self.hangover_s = hangover_s
         self.floor_rise_db_per_s = floor_rise_db_per_s
         self.noise_floor = -70.0
+        self.last_loud = False  # the latest block was above threshold (not just hang-over)
         self._hang = 0.0
 
     def update(self, level_dbfs: float, duration_s: float) -> bool:
@@ -57,6 +58,7 @@ class VoiceActivityDetector:
             self.noise_floor = min(level_dbfs, self.noise_floor + self.floor_rise_db_per_s * duration_s)
         self.noise_floor = max(self.noise_floor, -90.0)
         loud = level_dbfs >= max(self.min_dbfs, self.noise_floor + self.margin_db)
+        self.last_loud = loud
         if loud:
             self._hang = self.hangover_s
             return True

@@ -31,7 +31,12 @@ class _Block:
     t: float
     end: float
     dbfs: float
-    voiced: bool
+    voiced: bool  # VAD decision, including hang-over
+    loud: bool  # above the speech threshold itself (used for loudness)
+
+    def covered_by(self, start: float, end: float) -> bool:
+        """Most of this block lies inside [start, end) (robust to float drift at the edges)."""
+        return min(self.end, end) - max(self.t, start) > 0.5 * (self.end - self.t)
 
 
 class _Channel:
@@ -57,7 +62,7 @@ class AcousticTracker:
         with self._lock:
             ch = self._ch[speaker]
             voiced = ch.vad.update(level_dbfs, end - t)
-            ch.blocks.append(_Block(t, end, level_dbfs, voiced))
+            ch.blocks.append(_Block(t, end, level_dbfs, voiced, ch.vad.last_loud))
             if voiced:
                 ch.last_voiced_end = end
             self._last_t = max(self._last_t, end)
@@ -89,7 +94,7 @@ class AcousticTracker:
             return AcousticFeatures()
         with self._lock:
             ch = self._ch[speaker]
-            own = [b for b in ch.blocks if b.voiced and b.end > start and b.t < end]
+            own = [b for b in ch.blocks if b.loud and b.covered_by(start, end)]
             loud_rel = None
             if own:
                 level = sum(b.dbfs for b in own) / len(own)
