@@ -11,11 +11,9 @@ import logging
 import threading
 from dataclasses import dataclass
 
-import jieba
-
 from assist_app.analysis.banned import BannedPhraseDetector
-from assist_app.analysis.conduct import ConductMonitor
-from assist_app.analysis.emotion import EmotionReader, build_tokenizer, load_dutir
+from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
+from assist_app.analysis.emotion import EmotionModel, EmotionReader, build_tokenizer, load_dutir
 from assist_app.analysis.phase import FormulaTracker, PhaseClassifier
 from assist_app.analysis.suggest import PhraseSettings, SituationDetector, Suggester
 from assist_app.events import (
@@ -47,8 +45,8 @@ class AnalysisKit:
     banned: BannedPhraseDetector
     phases: PhaseClassifier
     situations: SituationDetector
-    dutir: dict[str, frozenset[str]]
-    tokenizer: jieba.Tokenizer
+    emotion: EmotionModel
+    conduct: ConductPatterns
 
     @classmethod
     def build(cls, library: ScriptLibrary) -> AnalysisKit:
@@ -57,8 +55,8 @@ class AnalysisKit:
             banned=BannedPhraseDetector(library),
             phases=PhaseClassifier(library),
             situations=SituationDetector(library),
-            dutir=load_dutir(),
-            tokenizer=build_tokenizer(library),
+            emotion=EmotionModel(library, load_dutir(), build_tokenizer(library)),
+            conduct=ConductPatterns(library.conduct),
         )
 
     def __hash__(self) -> int:
@@ -99,9 +97,9 @@ class CallAnalyzer:
         greeting = lib.formula.step(Phase.GREETING).phrases
         closing = lib.formula.step(Phase.CLOSING).phrases
         self.tracker = FormulaTracker()
-        self.emotion = EmotionReader(lib, self.kit.dutir, self.kit.tokenizer)
+        self.emotion = EmotionReader(self.kit.emotion)
         self.conduct = ConductMonitor(
-            lib,
+            self.kit.conduct,
             opening_example=self.settings.fill(greeting[0].text) if greeting else "",
             closing_example=self.settings.fill(closing[0].text) if closing else "",
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from assist_app.analysis.matcher import PatternSet
 from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance
-from assist_app.library.model import ConductConfig, ScriptLibrary
+from assist_app.library.model import ConductConfig
 from assist_app.textnorm import NormText
 
 
@@ -42,21 +42,36 @@ def _flag(rule: str, severity: Severity, span: tuple[int, int], text: str, messa
     )
 
 
+class ConductPatterns:
+    """The compiled phrase lists of ``conduct.yaml``, built once per library."""
+
+    def __init__(self, cfg: ConductConfig) -> None:
+        self.cfg = cfg
+        self.opening = PatternSet((p, "opening") for p in cfg.opening_patterns)
+        self.check = PatternSet((p, "check") for p in cfg.closing_check_patterns)
+        self.farewell = PatternSet((p, "farewell") for p in cfg.farewell_patterns)
+        self.address = PatternSet((p, "address") for p in cfg.address_patterns)
+        self.address_unless = PatternSet((p, "unless") for p in cfg.address_unless)
+        self.fillers = PatternSet((p, "filler") for p in cfg.filler_patterns)
+        self.hold_ask = PatternSet((p, "ask") for p in cfg.hold.ask_patterns)
+        self.hold_thanks = PatternSet((p, "thanks") for p in cfg.hold.thanks_patterns)
+        self.hold_progress = PatternSet((p, "progress") for p in cfg.hold.progress_patterns)
+
+
 class ConductMonitor:
     """Tracks one call's conduct; feed every final utterance in order, then ``finish``."""
 
-    def __init__(self, library: ScriptLibrary, opening_example: str = "", closing_example: str = "") -> None:
-        cfg: ConductConfig = library.conduct
-        self.cfg = cfg
-        self._opening = PatternSet((p, "opening") for p in cfg.opening_patterns)
-        self._check = PatternSet((p, "check") for p in cfg.closing_check_patterns)
-        self._farewell = PatternSet((p, "farewell") for p in cfg.farewell_patterns)
-        self._address = PatternSet((p, "address") for p in cfg.address_patterns)
-        self._address_unless = PatternSet((p, "unless") for p in cfg.address_unless)
-        self._fillers = PatternSet((p, "filler") for p in cfg.filler_patterns)
-        self._hold_ask = PatternSet((p, "ask") for p in cfg.hold.ask_patterns)
-        self._hold_thanks = PatternSet((p, "thanks") for p in cfg.hold.thanks_patterns)
-        self._hold_progress = PatternSet((p, "progress") for p in cfg.hold.progress_patterns)
+    def __init__(self, patterns: ConductPatterns, opening_example: str = "", closing_example: str = "") -> None:
+        self.cfg = patterns.cfg
+        self._opening = patterns.opening
+        self._check = patterns.check
+        self._farewell = patterns.farewell
+        self._address = patterns.address
+        self._address_unless = patterns.address_unless
+        self._fillers = patterns.fillers
+        self._hold_ask = patterns.hold_ask
+        self._hold_thanks = patterns.hold_thanks
+        self._hold_progress = patterns.hold_progress
         self._opening_example = opening_example or "您好，很高兴为您服务，请问有什么可以帮您？"
         self._closing_example = closing_example or "请问还有其他可以帮您的吗？感谢您的来电，再见！"
         self.agent_turns = 0

@@ -80,22 +80,34 @@ class _Cue:
     end: int
 
 
-class EmotionReader:
-    """Reads the customer's emotion from each utterance of one call (keeps the call's history)."""
+class EmotionModel:
+    """What reading emotion needs, built once per library: cue patterns, lexicon, degree words."""
 
     def __init__(self, library: ScriptLibrary, dutir: dict[str, frozenset[str]], tokenizer: jieba.Tokenizer) -> None:
         cfg: EmotionConfig = library.emotion
-        self._cfg = cfg
-        self._tok = tokenizer
-        self._cues: PatternSet[tuple[EmotionLabel, float]] = PatternSet(
+        self.cfg = cfg
+        self.tokenizer = tokenizer
+        self.cues: PatternSet[tuple[EmotionLabel, float]] = PatternSet(
             (c.pattern, (label, c.weight)) for label, cues in cfg.cues.items() for c in cues
         )
-        self._lexicon: dict[str, list[tuple[EmotionLabel, float]]] = defaultdict(list)
+        lexicon: dict[str, list[tuple[EmotionLabel, float]]] = defaultdict(list)
         for mapping in cfg.dutir:
             for word in dutir.get(mapping.category, ()):
                 if len(word) >= 2 and word not in cfg.ignore:
-                    self._lexicon[word].append((mapping.emotion, mapping.weight))
-        self._degree = [(w, d.factor) for d in cfg.degree for w in d.words]
+                    lexicon[word].append((mapping.emotion, mapping.weight))
+        self.lexicon = dict(lexicon)
+        self.degree = [(w, d.factor) for d in cfg.degree for w in d.words]
+
+
+class EmotionReader:
+    """Reads the customer's emotion from each utterance of one call (keeps the call's history)."""
+
+    def __init__(self, model: EmotionModel) -> None:
+        self._cfg = model.cfg
+        self._tok = model.tokenizer
+        self._cues = model.cues
+        self._lexicon = model.lexicon
+        self._degree = model.degree
         self._history: list[str] = []
 
     def read(self, norm: NormText, acoustic: AcousticFeatures | None = None) -> EmotionReading:

@@ -66,7 +66,9 @@ def char_code(ch: str) -> str:
     return _syllable_code(_fold(py[0][0]))
 
 
+@lru_cache(maxsize=512)
 def sound_codes(text: str) -> str:
+    """Sound codes of a normalised text (cached: every analyser of an utterance asks for them)."""
     return "".join(char_code(c) for c in text)
 
 

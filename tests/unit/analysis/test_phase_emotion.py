@@ -55,7 +55,7 @@ def test_formula_position_moves_with_the_agent() -> None:
 
 
 def read(kit: AnalysisKit, *texts: str, acoustic: AcousticFeatures | None = None) -> list:
-    reader = EmotionReader(kit.library, kit.dutir, kit.tokenizer)
+    reader = EmotionReader(kit.emotion)
     return [reader.read(normalize(t), acoustic) for t in texts]
 
 

@@ -19,7 +19,7 @@ any_text = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=any_text, speaker=st.sampled_from(list(Speaker)), start=st.none() | st.floats(0, 1e4))
 def test_analysers_never_crash(mini_kit: AnalysisKit, text: str, speaker: Speaker, start: float | None) -> None:
     call = CallAnalyzer(mini_kit)
