@@ -17,6 +17,7 @@ from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
 from assist_app.ui.main_window import MainWindow
+from assist_app.ui.qt_compat import guard_bool_refcount
 from assist_app.ui.settings import AppSettings
 from assist_app.ui.theme import apply_theme
 
@@ -41,6 +42,7 @@ def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
         app.setApplicationName("坐席助手")
         app.setOrganizationName("AgentAssist")
     assert isinstance(app, QApplication)
+    guard_bool_refcount()
     apply_theme(app, font_size)
     return app
 
@@ -52,28 +54,49 @@ def safe_scenarios() -> tuple[list[Scenario], list[str]]:
         return [], exc.problems
 
 
+class LazyLiveSource:
+    """A live ``CallSource`` that loads the model and opens the devices on the session's own
+    thread, so pressing 开始通话 never blocks the window while Vosk loads."""
+
+    name = "live"
+
+    def __init__(self, settings: AppSettings) -> None:
+        self.settings = settings
+
+    def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
+        from assist_app.asr.engine import VoskEngine
+        from assist_app.asr.models import find_model
+        from assist_app.audio.capture import CaptureConfig, DeviceCapture
+        from assist_app.audio.devices import SoundDeviceBackend
+        from assist_app.events import StatusEvent
+        from assist_app.pipeline.live import LiveSource
+
+        s = self.settings
+        try:
+            if not (s.agent_device and s.customer_device):
+                raise RuntimeError("请先在“设置 → 设备”中选择坐席麦克风和客户线路")
+            model = find_model(Path(s.model_dir) if s.model_dir else None)
+            engine = VoskEngine(model)
+            capture = DeviceCapture(CaptureConfig.two_devices(s.agent_device, s.customer_device),
+                                    SoundDeviceBackend())
+            capture.resolve()
+        except Exception as exc:
+            emit(StatusEvent(t=0.0, code="cannot_start", message=str(getattr(exc, "message_zh", exc))))
+            return
+        LiveSource(capture, engine.new_recognizer).run(emit, stop)
+
+
 def live_source_factory() -> Callable[[AppSettings], Any] | None:
     """A factory for live sources when the audio/ASR packages and a model are present, else None."""
     try:
         from assist_app.asr.models import find_model
-        from assist_app.audio.devices import default_backend  # type: ignore[attr-defined]
-        from assist_app.pipeline.live import LiveSource
     except ImportError:
         return None
     try:
         find_model(None)
     except Exception:
         return None
-
-    def make(s: AppSettings) -> Any:  # pragma: no cover - needs devices and a model
-        from assist_app.asr.engine import VoskEngine
-
-        model = find_model(Path(s.model_dir) if s.model_dir else None)
-        backend = default_backend()
-        feed = backend.open_pair(s.agent_device or None, s.customer_device or None)
-        return LiveSource(feed, VoskEngine(model).recognizer_factory())
-
-    return make
+    return LazyLiveSource
 
 
 def build_panel(
@@ -115,7 +138,7 @@ def _library_loader() -> Callable[[Path | None], Any]:
 def open_store(db: Path | None, s: AppSettings) -> Any:
     """The call-record store, or None when it cannot be opened (the panel still works)."""
     try:
-        from assist_app.store import CallStore  # type: ignore[attr-defined]
+        from assist_app.store import CallStore
         from assist_app.store.models import StoreSettings
     except ImportError:
         return None

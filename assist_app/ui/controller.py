@@ -263,12 +263,15 @@ class PanelController(QObject):
                 return True
         return False
 
-    def start_demo(self, speed: float | None = None) -> None:
-        """Play the selected scenario through a real session and engine."""
+    def start_demo(self, speed: float | None = None, *, flat_out: bool = False) -> None:
+        """Play the selected scenario through a real session and engine.
+
+        ``speed`` defaults to the demo bar's; ``flat_out`` plays as fast as possible (tests).
+        """
         if self.scenario is None or (self.session is not None and self.session.running):
             return
         self.set_demo_mode(True)
-        spd = speed if speed is not None else self.window.demo_bar.speed_value()
+        spd = None if flat_out else (speed if speed is not None else self.window.demo_bar.speed_value())
         source = ScriptedTranscriptSource(self.scenario, speed=spd)
         self._start_session(source)
 

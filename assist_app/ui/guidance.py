@@ -137,7 +137,7 @@ class FormulaStepper(QFrame):
     def _fill_drawer(self, phase: Phase) -> None:
         while self.drawer_layout.count():
             item = self.drawer_layout.takeAt(0)
-            w = item.widget()
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         info = self._steps.get(phase)

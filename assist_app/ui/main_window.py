@@ -59,10 +59,10 @@ class MainWindow(QMainWindow):
         self.pin_box.setToolTip("窗口总在最前")
         self.compact_box = QCheckBox("精简")
         self.compact_box.setToolTip("只显示提醒、建议和话术公式")
-        for w in (self.demo_button, self.history_button, self.settings_button, self.pin_box,
-                  self.compact_box):
-            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            tools.addWidget(w)
+        for tool in (self.demo_button, self.history_button, self.settings_button, self.pin_box,
+                     self.compact_box):
+            tool.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            tools.addWidget(tool)
         lay.addLayout(tools)
 
         self.call_bar = CallBar()

@@ -28,7 +28,7 @@ def emotion_level(reading: EmotionReading) -> float:
     return _VALENCE[reading.label] * max(0.2, min(1.0, reading.intensity))
 
 
-class EmotionTimeline(pg.PlotWidget):
+class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
     """The emotion curve over call time; points coloured by label."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -186,7 +186,7 @@ class ReviewView(QScrollArea):
         self.score_total = total
         while self.items_grid.count():
             item = self.items_grid.takeAt(0)
-            w = item.widget()
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         if total is None:

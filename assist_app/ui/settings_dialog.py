@@ -254,7 +254,7 @@ class SettingsDialog(QDialog):
             self.library_report.setPlainText(
                 f"话术库有 {len(problems)} 处错误，仍在使用上次可用的话术库：\n" + "\n".join(problems))
         else:
-            counts = getattr(self.controller.library, "counts", lambda: {})()
+            counts: dict[str, int] = getattr(self.controller.library, "counts", dict)()
             detail = "，".join(f"{k} {v}" for k, v in counts.items())
             self.library_report.setPlainText(f"校验通过，已重新加载。{detail}")
         return list(problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -42,7 +43,7 @@ def test_partials_are_growing_prefixes_then_the_final_text() -> None:
         partials = [e.text for e in events if isinstance(e, PartialText) and turn.text.startswith(e.text)
                     and e.speaker is turn.speaker]
         assert partials, turn.text
-        assert all(len(a) < len(b) for a, b in zip(partials, partials[1:], strict=False))
+        assert all(len(a) < len(b) for a, b in itertools.pairwise(partials))
         assert all(len(p) < len(turn.text) for p in partials)
     ts = [e.t for e in events]
     assert ts == sorted(ts)
