@@ -155,7 +155,7 @@ class CallStore:
             phone=m(order.phone),
             summary=m(order.summary),
             handling=m(order.handling),
-            follow_up=order.follow_up,
+            follow_up=order.follow_up.replace(second=0, microsecond=0) if order.follow_up else None,
             is_complaint=order.is_complaint,
             status=order.status,
         )

@@ -85,9 +85,7 @@ class CallSummary:
 
     @property
     def status_zh(self) -> str:
-        return {"active": "进行中", "normal": "正常结束", "interrupted": "意外中断"}.get(
-            self.status, self.status
-        )
+        return {"active": "进行中", "normal": "正常结束", "interrupted": "意外中断"}.get(self.status, self.status)
 
 
 @dataclass(frozen=True, slots=True)

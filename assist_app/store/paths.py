@@ -18,9 +18,7 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / DB_FILE_NAME
 
 
-def resolve_db_path(
-    cli_value: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
-) -> Path:
+def resolve_db_path(cli_value: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path:
     """The database path: the command-line value, else ``$ASSIST_DB``, else the default."""
     if cli_value:
         return Path(cli_value).expanduser()

@@ -116,9 +116,7 @@ def _line(row: Sequence[Any]) -> TranscriptLine:
     )
 
 
-_LINE_COLUMNS = (
-    'u.idx, u.speaker, u.text, u.start, u."end", u.t, u.phase, u.call_phase, u.emotion, u.emotion_intensity'
-)
+_LINE_COLUMNS = 'u.idx, u.speaker, u.text, u.start, u."end", u.t, u.phase, u.call_phase, u.emotion, u.emotion_intensity'
 
 
 def search(conn: sqlite3.Connection, text: str, f: CallFilter, max_lines: int = 5) -> list[SearchHit]:
@@ -130,8 +128,7 @@ def search(conn: sqlite3.Connection, text: str, f: CallFilter, max_lines: int = 
     terms = [t for t in text.split() if t]
     if not terms:
         return []
-    call_ids: set[str] | None = None
-    line_ids: set[int] = set()
+    matches: dict[str, list[int]] | None = None  # call id -> matching utterance row ids
     for term in terms:
         if len(term) >= 3:
             phrase = '"' + term.replace('"', '""') + '"'
@@ -140,34 +137,43 @@ def search(conn: sqlite3.Connection, text: str, f: CallFilter, max_lines: int = 
                 "WHERE utterances_fts MATCH ?",
                 (phrase,),
             ).fetchall()
+        elif term.lower() == term.upper():  # no letters (Chinese, digits): no case folding needed
+            rows = conn.execute("SELECT id, call_id FROM utterances WHERE instr(text, ?) > 0", (term,)).fetchall()
         else:
             rows = conn.execute(
                 "SELECT id, call_id FROM utterances WHERE instr(lower(text), ?) > 0", (term.lower(),)
             ).fetchall()
-        ids = {r[1] for r in rows}
-        call_ids = ids if call_ids is None else call_ids & ids
-        line_ids.update(r[0] for r in rows)
-        if not call_ids:
+        found: dict[str, list[int]] = {}
+        for row_id, cid in rows:
+            found.setdefault(cid, []).append(row_id)
+        if matches is None:
+            matches = found
+        else:
+            matches = {cid: sorted(ids + found[cid]) for cid, ids in matches.items() if cid in found}
+        if not matches:
             return []
-    assert call_ids is not None
+    assert matches is not None
     where, params = _where(f)
-    placeholders = ",".join("?" * len(call_ids))
+    placeholders = ",".join("?" * len(matches))
     glue = " AND " if where else " WHERE "
     summaries = [
         _summary(r)
         for r in conn.execute(
             f"{_CALL_SELECT}{where}{glue}c.id IN ({placeholders}) ORDER BY c.started DESC LIMIT ? OFFSET ?",
-            [*params, *call_ids, f.limit, f.offset],
+            [*params, *matches, f.limit, f.offset],
         ).fetchall()
     ]
-    hits: list[SearchHit] = []
-    for s in summaries:
-        rows = conn.execute(
-            f"SELECT u.id, {_LINE_COLUMNS} FROM utterances u WHERE u.call_id = ? ORDER BY u.idx", (s.id,)
-        ).fetchall()
-        lines = tuple(_line(r[1:]) for r in rows if r[0] in line_ids)[:max_lines]
-        hits.append(SearchHit(call=s, lines=lines))
-    return hits
+    wanted = [row_id for s in summaries for row_id in sorted(set(matches[s.id]))[:max_lines]]
+    by_call: dict[str, list[TranscriptLine]] = {}
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        for r in conn.execute(
+            f"SELECT u.call_id, {_LINE_COLUMNS} FROM utterances u WHERE u.id IN ({','.join('?' * len(chunk))}) "
+            "ORDER BY u.call_id, u.idx",
+            chunk,
+        ):
+            by_call.setdefault(r[0], []).append(_line(r[1:]))
+    return [SearchHit(call=s, lines=tuple(by_call.get(s.id, ()))) for s in summaries]
 
 
 def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
@@ -202,12 +208,9 @@ def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
         )
     )
     emotions = tuple(
-        EmotionPoint(
-            t=r[0], label=r[1], intensity=r[2], cues=tuple(json.loads(r[3])), text=r[4], utterance_idx=r[5]
-        )
+        EmotionPoint(t=r[0], label=r[1], intensity=r[2], cues=tuple(json.loads(r[3])), text=r[4], utterance_idx=r[5])
         for r in conn.execute(
-            "SELECT t, label, intensity, cues, text, utterance_idx FROM emotions "
-            "WHERE call_id = ? ORDER BY t, id",
+            "SELECT t, label, intensity, cues, text, utterance_idx FROM emotions WHERE call_id = ? ORDER BY t, id",
             (call_id,),
         )
     )
@@ -238,9 +241,7 @@ def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
 
 
 def get_score(conn: sqlite3.Connection, call_id: str) -> ScoreCard | None:
-    row = conn.execute(
-        "SELECT total, max_total, items FROM qa_scores WHERE call_id = ?", (call_id,)
-    ).fetchone()
+    row = conn.execute("SELECT total, max_total, items FROM qa_scores WHERE call_id = ?", (call_id,)).fetchone()
     if row is None:
         return None
     items = tuple(

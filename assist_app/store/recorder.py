@@ -246,8 +246,7 @@ class CallRecorder:
             (self._idx, cid, speaker),
         )
         self._put(
-            'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) '
-            "VALUES (?,?,?,?,?,?,?,?)",
+            'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) VALUES (?,?,?,?,?,?,?,?)',
             (cid, self._idx, speaker, self._mask(event.text), event.start, event.end, event.t, event.wall),
         )
         if event.speaker is Speaker.AGENT and len(event.text) >= 4:

@@ -39,6 +39,11 @@ def _join(texts: Iterable[str], limit: int) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+def _minute(when: datetime) -> datetime:
+    """Work orders keep minutes (seed 004's form); rounding down keeps the callback inside 24 h."""
+    return when.replace(second=0, microsecond=0)
+
+
 def draft_work_order(
     call_id: str, started: datetime, lines: Sequence[TranscriptLine], *, emotions: Iterable[str] = ()
 ) -> WorkOrder:
@@ -79,7 +84,7 @@ def draft_work_order(
         phone=phone,
         summary=_join(asking, _SUMMARY_MAX),
         handling=_join(handling, _HANDLING_MAX),
-        follow_up=started + timedelta(hours=FOLLOW_UP_HOURS) if complaint else None,
+        follow_up=_minute(started + timedelta(hours=FOLLOW_UP_HOURS)) if complaint else None,
         is_complaint=complaint,
         status="open" if complaint else "draft",
     )

@@ -285,10 +285,7 @@ class StoreWriter(threading.Thread):
             if (
                 self._pending
                 and self._first_pending_at is not None
-                and (
-                    now - self._first_pending_at >= self.COMMIT_INTERVAL_S
-                    or len(self._pending) >= self.MAX_BATCH
-                )
+                and (now - self._first_pending_at >= self.COMMIT_INTERVAL_S or len(self._pending) >= self.MAX_BATCH)
             ):
                 self._flush()
             if now - self._last_heartbeat >= self.HEARTBEAT_S:
@@ -370,9 +367,7 @@ class StoreWriter(threading.Thread):
                 if not _is_corruption(exc) or not self.path.exists():
                     raise
                 moved = move_aside(self.path)
-                log.error(
-                    "database %s is damaged (%s); moved to %s, starting a new one", self.path, exc, moved
-                )
+                log.error("database %s is damaged (%s); moved to %s, starting a new one", self.path, exc, moved)
                 self._status(
                     "store_corrupt",
                     f"通话记录数据库已损坏，原文件已另存为 {moved.name}（未删除），已新建数据库继续记录。",
@@ -418,9 +413,7 @@ class StoreWriter(threading.Thread):
             cutoff = now - self._retention_days * 86400
             conn.execute("BEGIN IMMEDIATE")
             try:
-                n = conn.execute(
-                    "DELETE FROM calls WHERE started < ? AND status != 'active'", (cutoff,)
-                ).rowcount
+                n = conn.execute("DELETE FROM calls WHERE started < ? AND status != 'active'", (cutoff,)).rowcount
                 conn.execute("DELETE FROM trainee_sessions WHERE started < ?", (cutoff,))
                 conn.execute("COMMIT")
             except BaseException:
@@ -552,9 +545,7 @@ def finish_call(
         ).fetchone()
         ended = float(row[0]) if row and row[0] is not None else time.time()
     if duration is None:
-        row = conn.execute(
-            'SELECT max(coalesce("end", t)) FROM utterances WHERE call_id = ?', (call_id,)
-        ).fetchone()
+        row = conn.execute('SELECT max(coalesce("end", t)) FROM utterances WHERE call_id = ?', (call_id,)).fetchone()
         duration = float(row[0]) if row and row[0] is not None else None
     emo = conn.execute(
         "SELECT label, intensity FROM emotions WHERE call_id = ? ORDER BY "

@@ -64,7 +64,7 @@ def test_demo_calls_are_recorded_searchable_and_scored(tmp_path: Path) -> None:
             saved = store.get_call(c.id)
             assert saved is not None and saved.work_order == store.save_work_order(order)
             if c.max_emotion == "complaint_escalation":
-                assert order.follow_up == c.started + timedelta(hours=24)
+                assert order.follow_up == (c.started + timedelta(hours=24)).replace(second=0, microsecond=0)
 
         flagged = store.list_calls(CallFilter(has_flags=True))
         assert flagged and all(c.flag_count > 0 for c in flagged)

@@ -31,7 +31,7 @@ def test_complaint_call_drafts_a_work_order_with_a_24h_callback(store: CallStore
     assert "宽带又断了" in order.summary and "工信部投诉" in order.summary  # customer's asking turns
     assert "光缆故障" in order.handling and "手机热点" in order.handling  # agent explanation/advice
     assert "不归我管" not in order.handling
-    assert order.is_complaint and order.follow_up == started + timedelta(hours=24)
+    assert order.is_complaint and order.follow_up == (started + timedelta(hours=24)).replace(second=0, microsecond=0)
     assert (order.caller_name, order.caller_title, order.gender) == ("王", "先生", "男")
     assert order.phone == "138****5678"  # drafted from the masked transcript
 
