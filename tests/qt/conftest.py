@@ -83,3 +83,4 @@ def panel(qtbot, shipped_library):  # type: ignore[no-untyped-def]
     controller.shutdown()
     window.close()
 
+
