@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assist_app.events import (  # noqa: E402
+from assist_app.events import (
     CallEnded,
     CallStarted,
     EmotionEvent,
@@ -40,7 +40,7 @@ from assist_app.events import (  # noqa: E402
     Severity,
     Speaker,
 )
-from assist_app.store import CallMeta, CallStore  # noqa: E402
+from assist_app.store import CallMeta, CallStore
 
 AGENT = [
     "您好，很高兴为您服务，请问有什么可以帮助您", "请您稍等，我帮您查询一下", "感谢您的耐心等待",
