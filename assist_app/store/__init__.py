@@ -11,7 +11,7 @@ Public API (no Qt; everything the UI, the app and the CLI need)::
     sink = store.recorder(CallMeta(agent_id="1024", agent_name="张三", mode="demo"))
     session = CallSession(source=..., analyzer=engine, sinks=[sink])   # never blocks the analysis thread
     ...                                               # after the call:
-    store.save_score(sink.call_id_of_last_call, score_call(engine))   # see CallRecorder.call_id
+    store.save_score(sink.call_id, score_call(engine))  # call_id: the current or last call
     store.save_work_order(draft_from_analyses(call_id, started, engine.analyses))
     store.list_calls(CallFilter(since=..., agent="1024", has_flags=True, min_score=60, emotion="angry"))
     store.search("宽带 投诉")                          # -> [SearchHit(call, lines=(TranscriptLine…))]

@@ -186,3 +186,23 @@ def test_closing_mid_call_marks_it_interrupted(db_path: Path, call_events: Event
     with CallStore(db_path) as s:
         [c] = s.list_calls()
         assert c.status == "interrupted" and c.utterance_count == 9
+
+
+def test_recording_searching_and_exporting_open_no_network_connection(
+    db_path: Path, record: Record, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import socket
+
+    from assist_app.store.report import render_call_report
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network connection attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    with CallStore(db_path) as s:
+        call_id = record(s)
+        assert s.search("工信部")
+        rec = s.get_call(call_id)
+        assert rec is not None
+        (tmp_path / "r.html").write_text(render_call_report(rec), encoding="utf-8")
