@@ -380,7 +380,8 @@ class StoreWriter(threading.Thread):
                 "通话记录数据库由更新版本的坐席助手创建，当前版本无法使用，请升级软件。"
             )
             self._status("store_too_new", self.open_error.message_zh, notice=first)
-            self._next_attempt_at = float("inf")
+            self._next_attempt_at = float("inf")  # never retried: the user must upgrade
+            self._failing = True
             return False
         except (sqlite3.Error, OSError) as exc:
             log.warning("cannot open database %s: %s", self.path, exc)
