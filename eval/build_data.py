@@ -186,11 +186,7 @@ def timed_records(call: Call, rng: random.Random) -> list[dict[str, Any]]:
             start = t
         elif line.pause is not None:
             start = prev_end + line.pause
-        elif (
-            line.speaker == "customer"
-            and line.emotion in ("angry", "complaint_escalation")
-            and rng.random() < 0.35
-        ):
+        elif line.speaker == "customer" and line.emotion in ("angry", "complaint_escalation") and rng.random() < 0.35:
             start = max(records[-1]["start"] + 0.5, prev_end - rng.uniform(0.3, 1.0))  # talks over
         else:
             start = prev_end + rng.uniform(0.3, 1.5)

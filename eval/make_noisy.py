@@ -124,9 +124,13 @@ def near_variants(py: str) -> list[str]:
     return [v for v in out if v in by_pinyin() and v != py]
 
 
+def _blank_per_char(run: str) -> Any:
+    return ["" for _ in run]  # pypinyin accepts a list: one item per character of the run
+
+
 def context_pinyin(text: str) -> list[str]:
     """Toneless pinyin per character, read in context (polyphones); '' for non-hanzi."""
-    pys = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: ["" for _ in s])
+    pys: list[str] = lazy_pinyin(text, style=Style.NORMAL, errors=_blank_per_char)
     if len(pys) != len(text):  # fall back to character by character
         pys = [lazy_pinyin(ch, style=Style.NORMAL)[0] if is_han(ch) else "" for ch in text]
     return pys
