@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assist_app.analysis.banned import BannedPhraseDetector
 from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
@@ -108,6 +108,12 @@ class CallAnalyzer:
         self.last_emotion: EmotionReading | None = None
         self._soothed_since_upset = False
 
+    def fill(self, flag: Flag) -> Flag:
+        """The flag with its replacement phrase's placeholders filled from the settings."""
+        if "{" not in flag.replacement:
+            return flag
+        return replace(flag, replacement=self.settings.fill(flag.replacement))
+
     @property
     def customer_upset(self) -> bool:
         return self.last_emotion is not None and self.last_emotion.label in UPSET
@@ -128,7 +134,7 @@ class CallAnalyzer:
                 self._soothed_since_upset = False  # a new or stronger upset needs soothing again
             self.last_emotion = emotion
         else:
-            flags.extend(h.flag for h in self.kit.banned.detect(norm))
+            flags.extend(self.fill(h.flag) for h in self.kit.banned.detect(norm))
             if phase is Phase.SOOTHING:
                 self._soothed_since_upset = True
             self.suggester.observe_agent(norm)

@@ -75,7 +75,7 @@ class GuidanceEngine:
         self.duration = max(self.duration, event.t)
         out: list[Event] = []
         if isinstance(event, PartialText) and event.speaker is Speaker.AGENT:
-            for flag in self._partials[Speaker.AGENT].update(event.text):
+            for flag in map(self.analyzer.fill, self._partials[Speaker.AGENT].update(event.text)):
                 out.append(FlagRaised(t=event.t, speaker=Speaker.AGENT, flag=flag, text=event.text, final=False))
         elif isinstance(event, FinalText) and event.speaker is not None and event.text.strip():
             out.extend(self._on_final(event))

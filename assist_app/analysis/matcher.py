@@ -4,8 +4,10 @@ Every library pattern is expanded to literal variants (``library.patterns``). Te
 are mapped to *sound codes*: each character's toneless pinyin, folded for the confusions Mandarin
 ASR and southern accents make (zh/z, ch/c, sh/s, n/l, -ng/-n), becomes one private-use character.
 One Aho-Corasick pass (pyahocorasick) over the coded text then finds every homophone occurrence of
-every segment. Segments of 4+ characters also match with one substituted, dropped or inserted
-character: by pigeonhole one of their two halves must occur exactly, and each such candidate is
+every segment. Segments of 4+ characters also match with one inserted character, and segments of
+6+ with one dropped or substituted character (shorter phrases that lose a sound turn into other
+words too easily: "什么玩意" vs "什么可以"). By pigeonhole one of a segment's two halves must occur
+exactly, and each such candidate is
 verified with a Levenshtein distance (rapidfuzz); the first and last character must sound right,
 so a growing partial hypothesis does not match before the words are complete. Single characters match exactly only (a
 sound-alike single character is mostly noise).
@@ -29,7 +31,8 @@ from assist_app.textnorm import NormText
 
 P = TypeVar("P")
 
-FUZZY_MIN_LEN = 4
+FUZZY_MIN_LEN = 4  # segments this long tolerate one inserted character
+FUZZY_LOSSY_MIN_LEN = 6  # ...and this long also one dropped or substituted character
 _INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _code_of: dict[str, str] = {}
 
@@ -166,6 +169,10 @@ class PatternSet(Generic[P]):
                         # Edits only inside: both ends must sound right, or a growing partial
                         # ("不归我…") and near-words ("不是我们的") would match early.
                         if window[0] != seg.codes[0] or window[-1] != seg.codes[-1]:
+                            continue
+                        # An inserted character keeps every sound of the phrase; a dropped or
+                        # replaced one loses information, so only long phrases may lose one.
+                        if length <= n and n < FUZZY_LOSSY_MIN_LEN:
                             continue
                         if Levenshtein.distance(window, seg.codes, score_cutoff=1) <= 1:
                             hits[sid][(start, stop)] = 2

@@ -43,6 +43,8 @@ _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 T = TypeVar("T")
+# libyaml's C parser when PyYAML has it (about 10× faster on the shipped library).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LibraryError(Exception):
@@ -146,7 +148,7 @@ class _Ctx:
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a safe loader, C-accelerated
     except FileNotFoundError:
         problems.append(f"{path.name}: (file): missing")
     except UnicodeDecodeError as exc:
@@ -286,6 +288,9 @@ def _load_banned(doc: Any, ctx: _Ctx) -> Banned:
         patterns = ctx.patterns(m, "patterns", where, allow_empty=False)
         unless = ctx.patterns(m, "unless", where)
         cat_name = next((c.name for c in cats if c.id == category), category)
+        for name in _PLACEHOLDER_RE.findall(str(m.get("replacement", ""))):
+            if name not in PLACEHOLDERS:
+                ctx.err(f"{where}.replacement", f"unknown placeholder {{{name}}}")
         rules.append(
             BannedRule(
                 id=rid,

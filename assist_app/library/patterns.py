@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assist_app.textnorm import norm_str
 
@@ -37,6 +38,7 @@ class Variant:
 _GAP = object()
 
 
+@lru_cache(maxsize=8192)
 def parse_pattern(pattern: str) -> tuple[Variant, ...]:
     """Expand ``pattern`` into its variants; raise ``PatternError`` on bad syntax."""
     if not isinstance(pattern, str) or not pattern.strip():

@@ -11,6 +11,8 @@ PATTERNS = PatternSet(
     [
         ("(这|那)?(不归|不是)我(们)?(管|负责)", "shirk"),
         ("有完没完", "endless"),
+        ("什么玩意", "slang"),
+        ("我们一定会核实清楚", "assure"),
         ("你…去法院告我", "court"),
         ("^喂", "wei"),
         ("嘛$", "ma"),
@@ -36,9 +38,10 @@ def found(text: str) -> list[tuple[str, str, int]]:
         ("這事不歸我管", [("shirk", "不歸我管", 0)]),  # traditional characters
         ("你有完每完啊", [("endless", "有完每完", 1)]),
         ("你有完了没完", [("endless", "有完了没完", 2)]),  # one inserted character
-        ("有完完", [("endless", "有完完", 2)]),  # one dropped character
-        ("你有完", []),  # too damaged: two characters missing
+        ("有完完", []),  # a dropped character in a short phrase: too easily another phrase
+        ("什么可以", []),  # not 什么玩意: a substitution in a short phrase
         ("你有本事去法院告我", [("court", "你有本事去法院告我", 0)]),
+        ("这事不归我来管", [("shirk", "不归我来管", 2)]),  # one inserted character
         ("喂，你好", [("wei", "喂", 0)]),
         ("你好喂", []),  # anchored at the start only
         ("好嘛！", [("ma", "嘛", 0)]),
@@ -47,6 +50,12 @@ def found(text: str) -> list[tuple[str, str, int]]:
 )
 def test_matches(text: str, expected: list[tuple[str, str, int]]) -> None:
     assert found(text) == expected
+
+
+def test_long_phrases_survive_a_dropped_or_replaced_character() -> None:
+    assert found("我们一定核实清楚") == [("assure", "我们一定核实清楚", 2)]
+    assert found("我们一定会和实清楚") == [("assure", "我们一定会和实清楚", 1)]
+    assert found("我们一定会查实清楚") == [("assure", "我们一定会查实清楚", 2)]
 
 
 def test_single_characters_do_not_match_by_sound() -> None:

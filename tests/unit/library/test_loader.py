@@ -59,7 +59,8 @@ def test_every_problem_is_reported_with_file_entry_and_field(tmp_path: Path) -> 
     banned = (lib / "banned.yaml").read_text(encoding="utf-8")
     banned = banned.replace('severity: high\n    patterns: ["有完没完"]', 'severity: fatal\n    patterns: ["有完没完"]')
     banned = banned.replace(
-        "replacement: 请问还有什么需要我帮您的吗？", "replacement: 请问还有什么需要我帮您的吗？\n    colour: red"
+        'replacement: "{title}，请问还有什么需要我帮您的吗？"',
+        'replacement: "{title}，请问还有什么需要我帮您的吗？"\n    colour: red',
     )
     (lib / "banned.yaml").write_text(banned, encoding="utf-8")
     formula = (lib / "formula.yaml").read_text(encoding="utf-8").replace("{company}{agent_id}", "{compnay}{agent_id}")
