@@ -132,6 +132,23 @@ def find_assist_app(explicit: str | None) -> list[str]:
     return [sys.executable, "-m", "assist_app"]
 
 
+def engine_version() -> str:
+    """The repository commit the engine and library were run from, and whether they had local edits."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "assist_app", "scripts_library"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "version unknown"
+    return f"commit {head}" + (" + uncommitted engine/library edits" if dirty else "")
+
+
 def run_analyze(cmd: list[str], inputs: list[dict[str, Any]], workdir: Path, name: str) -> list[dict[str, Any]]:
     in_path = workdir / f"{name}.in.jsonl"
     out_path = workdir / f"{name}.out.jsonl"
@@ -352,6 +369,13 @@ def build_report(split: str, variant: str, by_kind: dict[str, list[Item]]) -> Re
             "emotion_macro_f1": round(e.macro_f1, 4),
             "banned": b.as_dict(),
         }
+    for speaker in ("agent", "customer"):
+        sp = classify([(it.gold.phase, it.pred.phase) for it in items if it.gold.speaker == speaker], PHASES)
+        kinds[f"{speaker}_lines"] = {
+            "lines": sp.n,
+            "phase_accuracy": round(sp.accuracy, 4),
+            "phase_macro_f1": round(sp.macro_f1, 4),
+        }
     return Report(split, variant, len(items), phase, emotion, banned, kinds)
 
 
@@ -496,18 +520,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         time.sleep(180)
 
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    version = engine_version()
     engine = " ".join(cmd) if args.predictions is None else str(args.predictions)
-    print(f"AgentAssist evaluation — {when} — engine: {engine}")
+    print(f"AgentAssist evaluation — {when} — engine: {engine} ({version})")
     print()
     print(summary_table(reports))
     for r in reports:
         print()
         print(
             f"=== {r.split} / {r.variant} ({r.n_lines} lines: "
-            + ", ".join(f"{k} {v['lines']}" for k, v in r.by_kind.items())
+            + ", ".join(f"{k} {v['lines']}" for k, v in r.by_kind.items() if k in KINDS)
             + ")"
         )
         print(label_table("phase", r.phase))
+        print(
+            "  phase accuracy by speaker: "
+            + ", ".join(f"{k[:-6]} {pct(v['phase_accuracy'])}" for k, v in r.by_kind.items() if k.endswith("_lines"))
+        )
         print(label_table("emotion", r.emotion))
         b = r.banned.as_dict()
         print(
@@ -527,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.errors:
             print(error_lines(items[(r.split, r.variant)], args.errors))
     if args.json:
-        payload = {"date": when, "engine": cmd, "reports": [r.as_dict() for r in reports]}
+        payload = {"date": when, "engine": cmd, "engine_version": version, "reports": [r.as_dict() for r in reports]}
         args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 
