@@ -148,7 +148,7 @@ class _Ctx:
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a safe loader, C-accelerated
+            return yaml.load(fh, Loader=_SafeLoader)
     except FileNotFoundError:
         problems.append(f"{path.name}: (file): missing")
     except UnicodeDecodeError as exc:
