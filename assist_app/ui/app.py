@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
@@ -33,9 +33,21 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+_PLATFORM_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _qt_message(mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's own messages go to logging; the offscreen plugin's size-hint notice is dropped."""
+    if message in _PLATFORM_NOISE:
+        return
+    level = logging.DEBUG if mode in (QtMsgType.QtDebugMsg, QtMsgType.QtInfoMsg) else logging.WARNING
+    logging.getLogger("qt").log(level, "%s", message)
+
+
 def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        qInstallMessageHandler(_qt_message)
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])

@@ -374,7 +374,7 @@ class PanelController(QObject):
     def _reset_views(self) -> None:
         w = self.window
         w.show_live()
-        w.transcript.clear()
+        w.transcript.clear_entries()
         w.alert.reset()
         w.suggestions.reset()
         w.stepper.reset()
@@ -441,6 +441,8 @@ class PanelController(QObject):
 
     def _on_flag(self, ev: FlagRaised) -> None:
         f = ev.flag
+        if "{" in f.replacement:  # library placeholders the engine left for the UI ({title}…)
+            f = replace(f, replacement=self._phrase_filler()(f.replacement))
         self.window.alert.show_flag(f, ev.t, ev.text, self._category_name(f.rule))
         if ev.speaker is not None and f.span[1] > f.span[0]:
             self.window.transcript.highlight(ev.speaker.value, ev.text, f.span)
@@ -608,6 +610,7 @@ class PanelController(QObject):
         self.set_demo_mode(demo)
         self._reset_views()
         self.engine = engine
+        self.window.demo_bar.set_state(playing=True, paused=True)
         for ev in events:
             self.bridge.dispatch(ev)
 

@@ -84,6 +84,7 @@ class DemoBar(QFrame):
     def set_state(self, *, playing: bool, paused: bool) -> None:
         self.play_button.setText("⏸ 暂停" if playing and not paused else "▶ 播放")
         self.picker.setEnabled(not playing)
+        self.info.setVisible(not playing)  # the situation is for picking; the call needs the room
         self.stop_button.setEnabled(playing)
 
     def set_progress(self, done: int, total: int) -> None:

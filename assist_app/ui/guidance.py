@@ -109,8 +109,9 @@ class FormulaStepper(QFrame):
         if cur is not None:
             parts.append(f"当前：{cur.name}")
         if nxt is not None:
-            parts.append(f"下一步：{nxt.name}（{nxt.description}）")
+            parts.append(f"下一步：<b>{nxt.name}</b>")
         self.hint.setText("　".join(parts))
+        self.hint.setToolTip(f"{nxt.name}：{nxt.description}" if nxt is not None else "")
 
     def _set_state(self, phase: Phase, state: str) -> None:
         self.states[phase] = state
@@ -171,21 +172,19 @@ class SuggestionCard(QFrame):
         self.head.setObjectName("muted")
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.reason = QLabel()
-        self.reason.setObjectName("muted")
-        self.reason.setWordWrap(True)
         lay.addWidget(self.head)
         lay.addWidget(self.text)
-        lay.addWidget(self.reason)
         self.suggestion: Suggestion | None = None
         self.used = False
 
     def show_suggestion(self, s: Suggestion) -> None:
         self.suggestion = s
         self.used = False
-        self.head.setText(f"{s.step.label_zh}　·　Ctrl+{self.number} 复制")
+        reason = s.reason.split("→")[-1].strip() if "→" in s.reason else s.reason
+        short = reason if len(reason) <= 16 else reason[:15] + "…"
+        self.head.setText(f"<b>{s.step.label_zh}</b> · Ctrl+{self.number}　{short}")
+        self.setToolTip(f"{s.reason}\n点击或按 Ctrl+{self.number} 复制")
         self.text.setText(s.text)
-        self.reason.setText(s.reason)
         self.setObjectName("card")
         _repolish(self)
         self.show()
@@ -193,7 +192,7 @@ class SuggestionCard(QFrame):
     def mark_used(self) -> None:
         self.used = True
         if self.suggestion is not None:
-            self.head.setText(f"{self.suggestion.step.label_zh}　·　已复制 ✓")
+            self.head.setText(f"<b>{self.suggestion.step.label_zh}</b> · 已复制 ✓")
         self.setObjectName("cardUsed")
         _repolish(self)
 
@@ -278,7 +277,7 @@ class AlertPanel(QFrame):
         lay.addWidget(self.banner)
         self.history_list = QListWidget()
         self.history_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.history_list.setMaximumHeight(64)
+        self.history_list.setMaximumHeight(42)
         self.history_list.setWordWrap(True)
         lay.addWidget(self.history_list)
         self.banner.hide()

@@ -32,7 +32,7 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle("坐席助手")
-        self.resize(420, 900)
+        self.resize(420, 960)
         self.setMinimumWidth(340)
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -74,8 +74,7 @@ class MainWindow(QMainWindow):
         self.emotion = EmotionPanel()
         self.conduct = ConductPanel()
         self.transcript = TranscriptView()
-        self.emotion.setMinimumHeight(150)
-        self.transcript.setMinimumHeight(120)
+        self.transcript.setMinimumHeight(90)
         for w in (self.call_bar, self.demo_bar, self.alert, self.suggestions, self.stepper, self.emotion,
                   self.conduct):
             lay.addWidget(w)

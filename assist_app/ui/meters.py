@@ -37,11 +37,11 @@ class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setYRange(-1.05, 1.05, padding=0)
-        self.setMinimumHeight(80)
+        self.setMinimumHeight(70)
         plot = self.getPlotItem()
         plot.showGrid(x=False, y=True, alpha=0.15)
         left = plot.getAxis("left")
-        left.setTicks([[(0.85, "激动"), (0.0, "平静"), (-0.8, "满意")]])
+        left.setTicks([[(0.75, "激动"), (0.0, "平静"), (-0.75, "满意")]])
         left.setWidth(34)
         plot.getAxis("bottom").setHeight(18)
         self._band = pg.LinearRegionItem((0.6, 1.05), orientation="horizontal", movable=False,
@@ -104,7 +104,8 @@ class EmotionPanel(QFrame):
         self.cues.setWordWrap(True)
         lay.addWidget(self.cues)
         self.timeline = EmotionTimeline()
-        lay.addWidget(self.timeline, 1)
+        self.timeline.setFixedHeight(88)
+        lay.addWidget(self.timeline)
         self.current: EmotionReading | None = None
         self._style_chip(EmotionLabel.NEUTRAL)
 
@@ -139,28 +140,28 @@ class ConductPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("section")
         grid = QGridLayout(self)
-        grid.setContentsMargins(8, 6, 8, 6)
-        grid.setVerticalSpacing(3)
-        title = QLabel("服务规范")
+        grid.setContentsMargins(8, 5, 8, 5)
+        grid.setVerticalSpacing(2)
+        title = QLabel("语速")
         title.setObjectName("sectionTitle")
-        grid.addWidget(title, 0, 0, 1, 3)
-        grid.addWidget(QLabel("语速"), 1, 0)
+        title.setToolTip("坐席语速，标准每分钟 180–200 字（seed 000）")
+        grid.addWidget(title, 0, 0)
         self.rate_bar = QProgressBar()
         self.rate_bar.setRange(0, self.RATE_MAX)
         self.rate_bar.setTextVisible(False)
         self.rate_bar.setFixedHeight(10)
-        grid.addWidget(self.rate_bar, 1, 1)
+        grid.addWidget(self.rate_bar, 0, 1)
         self.rate_label = QLabel("— 字/分")
         self.rate_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.rate_label.setMinimumWidth(110)
-        grid.addWidget(self.rate_label, 1, 2)
-        grid.addWidget(QLabel("打断"), 2, 0)
-        self.interrupt_label = QLabel("0 次")
-        grid.addWidget(self.interrupt_label, 2, 1, 1, 2)
+        grid.addWidget(self.rate_label, 0, 2)
+        self.interrupt_label = QLabel("打断 0 次")
+        self.interrupt_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.interrupt_label, 0, 3)
         self.note = QLabel("")
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
-        grid.addWidget(self.note, 3, 0, 1, 3)
+        self.note.hide()
+        grid.addWidget(self.note, 1, 0, 1, 4)
         grid.setColumnStretch(1, 1)
         self.rate: float | None = None
         self.interruptions = 0
@@ -170,8 +171,9 @@ class ConductPanel(QFrame):
         self.interruptions = 0
         self.rate_bar.setValue(0)
         self.rate_label.setText("— 字/分")
-        self.interrupt_label.setText("0 次")
+        self.interrupt_label.setText("打断 0 次")
         self.note.setText("")
+        self.note.hide()
 
     def set_rate(self, cpm: float, lo: float = 180, hi: float = 200) -> None:
         self.rate = cpm
@@ -182,13 +184,14 @@ class ConductPanel(QFrame):
             verdict, colour = "偏慢", "#2f6fb0"
         else:
             verdict, colour = "合适", "#3f9b5a"
-        self.rate_label.setText(f"{cpm:.0f} 字/分 {verdict}")
+        self.rate_label.setText(f"{cpm:.0f}字/分 {verdict}")
         self.rate_bar.setStyleSheet(f"QProgressBar::chunk {{ background:{colour}; }}")
         self.rate_bar.setToolTip(f"标准 {lo:.0f}–{hi:.0f} 字/分")
 
     def add_interruption(self) -> None:
         self.interruptions += 1
-        self.interrupt_label.setText(f"{self.interruptions} 次")
+        self.interrupt_label.setText(f"打断 {self.interruptions} 次")
 
     def set_note(self, text: str) -> None:
         self.note.setText(text)
+        self.note.setVisible(bool(text))

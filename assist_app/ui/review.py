@@ -68,6 +68,10 @@ def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, lay
 
 
+def _num(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
 def score_colour(total: float) -> str:
     return "#3f9b5a" if total >= 80 else "#d98b1e" if total >= 60 else "#c2453b"
 
@@ -117,13 +121,13 @@ class ReviewView(QScrollArea):
         flags_frame, flags_lay = _section("服务忌语与规范提示")
         self.flags_list = QListWidget()
         self.flags_list.setWordWrap(True)
-        self.flags_list.setMinimumHeight(90)
+        self.flags_list.setFixedHeight(70)
         flags_lay.addWidget(self.flags_list)
         lay.addWidget(flags_frame)
 
         emo_frame, emo_lay = _section("客户情绪变化")
         self.timeline = EmotionTimeline()
-        self.timeline.setMinimumHeight(120)
+        self.timeline.setFixedHeight(150)
         emo_lay.addWidget(self.timeline)
         lay.addWidget(emo_frame)
 
@@ -207,7 +211,7 @@ class ReviewView(QScrollArea):
             ratio = ln.points / ln.max_points if ln.max_points else 1.0
             colour = "#3f9b5a" if ratio >= 0.99 else "#d98b1e" if ratio >= 0.5 else "#c2453b"
             bar.setStyleSheet(f"QProgressBar::chunk {{ background:{colour}; }}")
-            pts = QLabel(f"{ln.points:g}/{ln.max_points:g}")
+            pts = QLabel(f"{_num(ln.points)}/{_num(ln.max_points)}")
             pts.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.items_grid.addWidget(name, row * 2, 0)
             self.items_grid.addWidget(bar, row * 2, 1)
@@ -228,6 +232,8 @@ class ReviewView(QScrollArea):
             self.flags_list.addItem(text)
         if not flags:
             self.flags_list.addItem("本次通话没有提示。")
+        rows = max(1, min(6, self.flags_list.count()))
+        self.flags_list.setFixedHeight(12 + rows * (self.fontMetrics().height() * (2 if flags else 1) + 4))
 
     def show_emotions(self, points: list[tuple[float, EmotionReading]]) -> None:
         self.timeline.set_points(points)

@@ -255,8 +255,10 @@ class SettingsDialog(QDialog):
                 f"话术库有 {len(problems)} 处错误，仍在使用上次可用的话术库：\n" + "\n".join(problems))
         else:
             counts: dict[str, int] = getattr(self.controller.library, "counts", dict)()
-            detail = "，".join(f"{k} {v}" for k, v in counts.items())
-            self.library_report.setPlainText(f"校验通过，已重新加载。{detail}")
+            names = {"steps": "公式步骤", "phrases": "标准话术", "banned_rules": "忌语规则",
+                     "situations": "场景", "emotion_cues": "情绪线索"}
+            detail = "，".join(f"{names.get(k, k)} {v} 条" for k, v in counts.items())
+            self.library_report.setPlainText(f"校验通过，已重新加载。\n{detail}")
         return list(problems)
 
     def _reload_default(self) -> list[str]:

@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from assist_app.ui.theme import FLAG_HIGHLIGHT, SPEAKER_COLOURS, mmss
 
@@ -22,7 +22,6 @@ class _Entry:
     t: float
     final: bool
     spans: list[tuple[int, int]] = field(default_factory=list)
-    label: QLabel | None = None
 
 
 def render_entry(entry: _Entry) -> str:
@@ -49,25 +48,25 @@ def render_entry(entry: _Entry) -> str:
     return head + joined
 
 
-class TranscriptView(QScrollArea):
-    """Keeps one provisional bubble per speaker; a final replaces that speaker's provisional one."""
+class TranscriptView(QTextBrowser):
+    """Keeps one provisional entry per speaker; a final replaces that speaker's provisional one.
+
+    One rich-text document (not a label per turn): Qt wraps and sizes it correctly at any panel
+    width, and re-rendering a few hundred short entries costs well under a millisecond.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
+        self.setObjectName("section")
+        self.setOpenLinks(False)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
-        inner.setObjectName("root")
-        self._layout = QVBoxLayout(inner)
-        self._layout.setContentsMargins(2, 2, 2, 2)
-        self._layout.setSpacing(4)
-        self._layout.addStretch(1)
-        self.setWidget(inner)
+        self.document().setDocumentMargin(6)
         self._entries: list[_Entry] = []
         self._pending: dict[str, _Entry] = {}
-        self._follow = True
-        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._empty_text = "通话内容会实时显示在这里。"
+        self._stick = True  # follow the newest line unless the agent scrolled up to read
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
+        self._render_all()
 
     # -- queries used by tests and the review --------------------------------------------------
 
@@ -77,36 +76,34 @@ class TranscriptView(QScrollArea):
     def provisional(self) -> dict[str, str]:
         return {k: e.text for k, e in self._pending.items()}
 
-    def highlighted(self) -> list[str]:
+    def flagged_words(self) -> list[str]:
         return [e.text[s:t] for e in self._entries for s, t in e.spans]
 
     # -- updates -------------------------------------------------------------------------------
 
-    def clear(self) -> None:
-        for e in self._entries:
-            if e.label is not None:
-                e.label.deleteLater()
+    def clear_entries(self) -> None:
         self._entries.clear()
         self._pending.clear()
+        self._render_all()
 
     def show_partial(self, speaker: str, text: str, t: float) -> None:
         entry = self._pending.get(speaker)
         if entry is None:
             entry = _Entry(speaker, text, t, final=False)
             self._pending[speaker] = entry
-            self._add(entry)
+            self._entries.append(entry)
         else:
             entry.text = text
-        self._render(entry)
+        self._render_all()
 
     def show_final(self, speaker: str, text: str, t: float) -> None:
         entry = self._pending.pop(speaker, None)
         if entry is None:
             entry = _Entry(speaker, text, t, final=True)
-            self._add(entry)
+            self._entries.append(entry)
         entry.text, entry.final = text, True
-        self._render(entry)
-        self._trim()
+        del self._entries[:-MAX_ENTRIES]
+        self._render_all()
 
     def highlight(self, speaker: str, text: str, span: tuple[int, int]) -> bool:
         """Mark ``span`` of the latest utterance of ``speaker`` whose text is ``text`` (or the
@@ -117,36 +114,25 @@ class TranscriptView(QScrollArea):
             if entry.text == text or (not entry.final and text.startswith(entry.text[: span[1]])):
                 if span not in entry.spans:
                     entry.spans.append(span)
-                    self._render(entry)
+                    self._render_all()
                 return True
         return False
 
-    def _add(self, entry: _Entry) -> None:
-        label = QLabel()
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setObjectName("section")
-        label.setContentsMargins(6, 3, 6, 3)
-        align = Qt.AlignmentFlag.AlignRight if entry.speaker == "agent" else Qt.AlignmentFlag.AlignLeft
-        entry.label = label
-        self._entries.append(entry)
-        self._layout.insertWidget(self._layout.count() - 1, label)
-        label.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
-
-    def _render(self, entry: _Entry) -> None:
-        if entry.label is not None:
-            entry.label.setText(render_entry(entry))
-
-    def _trim(self) -> None:
-        while len(self._entries) > MAX_ENTRIES:
-            old = self._entries.pop(0)
-            if old.label is not None:
-                old.label.deleteLater()
-
-    def _on_scrolled(self, value: int) -> None:
-        self._follow = value >= self.verticalScrollBar().maximum() - 8
+    def _render_all(self) -> None:
+        bar = self.verticalScrollBar()
+        self._stick = bar.value() >= bar.maximum() - 8
+        if not self._entries:
+            body = f"<p style='color:#9aa5b1'>{self._empty_text}</p>"
+        else:
+            parts = []
+            for e in self._entries:
+                align = "right" if e.speaker == "agent" else "left"
+                parts.append(f"<p align='{align}' style='margin:0 0 6px 0'>{render_entry(e)}</p>")
+            body = "".join(parts)
+        self.setHtml(body)
+        if self._stick:
+            bar.setValue(bar.maximum())
 
     def _on_range(self, _lo: int, hi: int) -> None:
-        if self._follow:
+        if self._stick:
             self.verticalScrollBar().setValue(hi)

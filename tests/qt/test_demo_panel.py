@@ -99,7 +99,7 @@ def test_angry_customer_turns_the_emotion_red_and_opens_a_complaint_work_order(p
 def test_bad_agent_highlights_the_banned_words_in_the_transcript(panel: Any, qtbot: Any) -> None:
     window, controller = panel
     play(qtbot, controller, "bad_agent")
-    marked = window.transcript.highlighted()
+    marked = window.transcript.flagged_words()
     assert any("不归我管" in m or "归我管" in m for m in marked), marked
     assert window.conduct.interruptions >= 1
     assert window.conduct.rate is not None

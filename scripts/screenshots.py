@@ -1,0 +1,120 @@
+"""Render the README screenshots of the agent panel to docs/screenshots/.
+
+    xvfb-run -a .venv/bin/python scripts/screenshots.py        # a real X server
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+
+States: idle, demo picker, mid-call with a banned-phrase alert, angry customer, post-call review,
+settings. Each state is produced the way a user gets there: a bundled scenario is played through
+the real session and engine (as fast as possible), and the panel is shown the events up to the
+chosen moment. Needs the CJK font (fonts-noto-cjk) or the text renders as boxes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from assist_app.demo.runner import DemoResult, run_demo  # noqa: E402
+from assist_app.demo.scenario import find_scenario, load_scenarios  # noqa: E402
+from assist_app.events import Event, FinalText  # noqa: E402
+from assist_app.library import load_library  # noqa: E402
+from assist_app.ui.app import build_panel, ensure_app  # noqa: E402
+from assist_app.ui.settings import AppSettings  # noqa: E402
+from assist_app.ui.settings_dialog import SettingsDialog  # noqa: E402
+
+SIZE = (420, 960)
+SETTINGS = AppSettings(agent_name="张敏", agent_id="8023", company="诸暨广电")
+
+
+def events_until(result: DemoResult, turn_index: int) -> list[Event]:
+    """Events up to and including the guidance that followed turn ``turn_index``'s final text."""
+    text = result.scenario.turns[turn_index].text
+    finals = [e for e in result.events if isinstance(e, FinalText) and e.text == text]
+    cut_t = finals[0].t
+    return [e for e in result.events if e.t <= cut_t + 1e-6 and e.type_name != "call_ended"]
+
+
+def save(widget: Any, out: Path, name: str) -> Path:
+    QApplication.processEvents()
+    path = out / f"{name}.png"
+    pix = widget.grab()
+    # 256 colours are plenty for a flat UI and keep the committed PNGs small.
+    image = pix.toImage().convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
+    if not image.save(str(path), "PNG", 0):
+        raise OSError(f"cannot write {path}")
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {pix.width()}×{pix.height()}")
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = ensure_app(SETTINGS.font_size)
+    library = load_library()
+    scenarios = load_scenarios()
+    angry = find_scenario(scenarios, "angry_bill")
+    bad = find_scenario(scenarios, "bad_agent")
+    assert angry is not None and bad is not None
+    angry_run = run_demo(angry)
+    bad_run = run_demo(bad)
+
+    def panel() -> tuple[Any, Any]:
+        window, controller = build_panel(SETTINGS, library=library, scenarios=scenarios, with_live=False)
+        window.resize(*SIZE)
+        window.show()
+        return window, controller
+
+    window, controller = panel()
+    save(window, args.out, "01_idle")
+    controller.set_demo_mode(True)
+    controller.select_scenario_id("angry_bill")
+    save(window, args.out, "02_demo_picker")
+
+    # mid-call: the agent has just said 不归我管 (bad_agent, turn 5)
+    shove = next(t.index for t in bad.turns if "不归我管" in t.text)
+    controller.select_scenario_id("bad_agent")
+    controller.replay(events_until(bad_run, shove), bad_run.engine)
+    save(window, args.out, "03_mid_call_alert")
+
+    # angry customer: right after the complaint threat (angry_bill, turn 4)
+    threat = next(t.index for t in angry.turns if "投诉" in t.text and t.speaker.value == "customer")
+    controller.select_scenario_id("angry_bill")
+    controller.replay(events_until(angry_run, threat), angry_run.engine)
+    save(window, args.out, "04_angry_customer")
+
+    # post-call review of the bad-agent call (flags with timestamps, low score)
+    controller.select_scenario_id("bad_agent")
+    controller.replay(bad_run.events, bad_run.engine)
+    save(window, args.out, "05_review")
+
+    dialog = SettingsDialog(SETTINGS, controller, ROOT / "out" / "settings.json", window)
+    dialog.resize(440, 480)
+    dialog.show()
+    dialog.reload_library()
+    dialog.tabs.setCurrentIndex(3)
+    save(dialog, args.out, "06_settings")
+    dialog.reject()
+    controller.shutdown()
+    window.close()
+    window.deleteLater()  # Qt deletes the window and its children, not Python's garbage collector
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
