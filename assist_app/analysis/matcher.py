@@ -90,10 +90,24 @@ class Match(Generic[P]):
         return self.quality == 0
 
 
+@lru_cache(maxsize=65536)
+def strict_pinyin(ch: str) -> str:
+    """Toneless pinyin without near-homophone folding (non-Han characters as themselves)."""
+    if not _HAN.match(ch):
+        return ch
+    py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
+    return py[0][0] if py and py[0] and py[0][0] else ch
+
+
+def _strict(text: str) -> tuple[str, ...]:
+    return tuple(strict_pinyin(c) for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class _Seg:
     text: str
     codes: str
+    strict: tuple[str, ...]
 
 
 class PatternSet(Generic[P]):
@@ -114,7 +128,7 @@ class PatternSet(Generic[P]):
                 for s in v.segments:
                     if s not in seg_index:
                         seg_index[s] = len(self._segments)
-                        self._segments.append(_Seg(s, sound_codes(s)))
+                        self._segments.append(_Seg(s, sound_codes(s), _strict(s)))
                     ids.append(seg_index[s])
                 vid = len(self._variants)
                 self._variants.append((payload, pattern, tuple(ids), v.anchor_start, v.anchor_end))
@@ -153,7 +167,13 @@ class PatternSet(Generic[P]):
                         hits[sid][(kstart, kstart + 1)] = 0
                     continue
                 if key == seg.codes:
-                    hits[sid][(kstart, end_idx + 1)] = 0 if norm[kstart : end_idx + 1] == seg.text else 1
+                    window = norm[kstart : end_idx + 1]
+                    if window == seg.text:
+                        hits[sid][(kstart, end_idx + 1)] = 0
+                    elif len(seg.text) > 2 or _strict(window) == seg.strict:
+                        # Two-syllable words collide too often under folding (们是 ≈ 闷死):
+                        # they must sound exactly alike.
+                        hits[sid][(kstart, end_idx + 1)] = 1
                     continue
                 # A half of a long segment: look for the whole with one edit around it.
                 n = len(seg.codes)

@@ -69,3 +69,9 @@ def test_repeated_occurrences_are_all_found() -> None:
 def test_empty_and_symbol_only_text() -> None:
     assert found("") == []
     assert found("！？…… 😀") == []
+
+
+def test_two_character_words_need_the_exact_sound() -> None:
+    pats = PatternSet([("闷死", "hot"), ("投诉", "complaint")])
+    assert [m.payload for m in pats.find(normalize("你们是不是"))] == []  # men shi ≠ men si
+    assert [(m.payload, m.quality) for m in pats.find(normalize("我要头诉"))] == [("complaint", 1)]
