@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from assist_app.asr.engine import RecognizerFactory, StreamingRecognizer, parse_final, parse_partial
@@ -33,7 +34,7 @@ class AsrWorker:
         emit: Callable[[Event], None],
         tracker: AcousticTracker,
         *,
-        queue_blocks: int = 300,
+        queue_blocks: int = 50,
     ) -> None:
         self.speaker = speaker
         self._factory = factory
@@ -44,6 +45,7 @@ class AsrWorker:
         self._thread = threading.Thread(target=self._main, name=f"asr-{speaker.value}", daemon=True)
         self.error: BaseException | None = None
         self.finals = 0
+        self.blocks_done = 0
         self.partials = 0
 
     def start(self) -> None:
@@ -59,8 +61,13 @@ class AsrWorker:
                 continue
         return False
 
-    def finish(self, *, abort: bool, timeout: float = 10.0) -> None:
-        """Send the sentinel (after the queued audio, or at once if ``abort``) and join."""
+    def finish(self, *, abort: bool, stall_timeout: float = 10.0, max_wait: float = 600.0) -> None:
+        """Send the sentinel (after the queued audio, or at once if ``abort``) and join.
+
+        Without ``abort`` the queued audio is still recognised, which can take a while on a busy
+        machine; so the wait is bounded by lack of progress (``stall_timeout`` without a block
+        processed) and an overall cap, not by a fixed time.
+        """
         if abort:
             self._abort.set()
         while self._thread.is_alive():
@@ -70,9 +77,16 @@ class AsrWorker:
             except queue.Full:
                 if abort:
                     self._drain()
-        self._thread.join(timeout)
+        deadline = time.monotonic() + max_wait
+        last_count, last_change = self.blocks_done, time.monotonic()
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            self._thread.join(0.2)
+            if self.blocks_done != last_count:
+                last_count, last_change = self.blocks_done, time.monotonic()
+            elif time.monotonic() - last_change > stall_timeout:
+                break
         if self._thread.is_alive():
-            log.error("ASR worker %s did not stop within %.1fs", self.speaker.value, timeout)
+            log.error("ASR worker %s did not stop (no progress for %.1fs)", self.speaker.value, stall_timeout)
 
     @property
     def alive(self) -> bool:
@@ -106,6 +120,7 @@ class AsrWorker:
                     offset = block.t
                     last_partial = ""
                 expected = block.end
+                self.blocks_done += 1
                 if rec.AcceptWaveform(block.samples.tobytes()):
                     self._final(rec.Result(), offset, block.end)
                     last_partial = ""
