@@ -166,7 +166,14 @@ class FileReplay:
         done = [False] * len(files)
         start_wall = time.monotonic()
         t = 0.0
+        k = 0
         while not all(done) and not stop.is_set():
+            k += 1
+            if self.speed > 0:
+                # Like a sound card: a block is handed on once its last sample has "happened".
+                delay = start_wall + k * self.block_s / self.speed - time.monotonic()
+                if delay > 0 and stop.wait(delay):
+                    break
             for i, (tr, f) in enumerate(zip(self._tracks, files, strict=True)):
                 if done[i]:
                     continue
@@ -192,7 +199,3 @@ class FileReplay:
             t = max(clocks.values()) if clocks else 0.0
             if self.on_progress is not None:
                 self.on_progress(min(t, self.duration), self.duration)
-            if self.speed > 0:
-                delay = start_wall + t / self.speed - time.monotonic()
-                if delay > 0:
-                    stop.wait(delay)
