@@ -156,6 +156,7 @@ class PatternSet(Generic[P]):
     def _segment_hits(self, norm: str, codes: str) -> dict[int, dict[tuple[int, int], int]]:
         """seg id -> {(start, end): quality} for every occurrence (see ``Match.quality``)."""
         hits: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+        checked: set[tuple[int, int]] = set()
         if self._empty or not codes:
             return hits
         for end_idx, (key, targets) in self._automaton.iter(codes):
@@ -178,23 +179,24 @@ class PatternSet(Generic[P]):
                 # A half of a long segment: look for the whole with one edit around it.
                 n = len(seg.codes)
                 base = kstart - offset
+                if (sid, base) in checked:
+                    continue
+                checked.add((sid, base))
+                # An inserted character keeps every sound of the phrase; a dropped or replaced
+                # one loses information, so only long phrases may lose one.
+                lengths = (n + 1,) if n < FUZZY_LOSSY_MIN_LEN else (n + 1, n, n - 1)
                 for start in (base - 1, base, base + 1):
-                    if start < 0:
+                    # Edits only inside: both ends must sound right, or a growing partial
+                    # ("不归我…") and near-words ("不是我们的") would match early.
+                    if start < 0 or codes[start] != seg.codes[0]:
                         continue
-                    for length in (n - 1, n, n + 1):
+                    for length in lengths:
                         stop = start + length
-                        if stop > len(codes) or hits[sid].get((start, stop), 3) <= 2:
+                        if stop > len(codes) or codes[stop - 1] != seg.codes[-1]:
                             continue
-                        window = codes[start:stop]
-                        # Edits only inside: both ends must sound right, or a growing partial
-                        # ("不归我…") and near-words ("不是我们的") would match early.
-                        if window[0] != seg.codes[0] or window[-1] != seg.codes[-1]:
+                        if hits[sid].get((start, stop), 3) <= 2:
                             continue
-                        # An inserted character keeps every sound of the phrase; a dropped or
-                        # replaced one loses information, so only long phrases may lose one.
-                        if length <= n and n < FUZZY_LOSSY_MIN_LEN:
-                            continue
-                        if Levenshtein.distance(window, seg.codes, score_cutoff=1) <= 1:
+                        if Levenshtein.distance(codes[start:stop], seg.codes, score_cutoff=1) <= 1:
                             hits[sid][(start, stop)] = 2
         return hits
 

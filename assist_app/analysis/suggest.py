@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from assist_app.analysis.matcher import PatternSet
 from assist_app.events import FormulaPosition, Phase, Speaker, Suggestion
@@ -85,7 +85,9 @@ class Suggester:
     def __post_init__(self) -> None:
         self._by_step = {s.id: s.phrases for s in self.library.formula.steps}
         self._filled = {p.id: self.settings.fill(p.text) for p in self.library.formula.phrases()}
-        self._filled_norm = {pid: norm_str(text) for pid, text in self._filled.items()}
+        filled_norm = {pid: norm_str(text) for pid, text in self._filled.items()}
+        pairs = [(pid, t) for pid, t in filled_norm.items() if len(t) >= 4]
+        self._said_index = ([pid for pid, _ in pairs], [t for _, t in pairs])
         self._turn = 0
 
     def mark_used(self, phrase_id: str) -> None:
@@ -96,9 +98,12 @@ class Suggester:
         text = norm.text
         if len(text) < 4:
             return
-        for pid, ptext in self._filled_norm.items():
-            if len(ptext) >= 4 and (fuzz.ratio(text, ptext) >= 75 or fuzz.partial_ratio(ptext, text) >= 90):
-                self.said.add(pid)
+        ids, texts = self._said_index
+        for _, _, i in process.extract_iter(text, texts, scorer=fuzz.ratio, score_cutoff=75):
+            self.said.add(ids[i])
+        for _, _, i in process.extract_iter(text, texts, scorer=fuzz.partial_ratio, score_cutoff=90):
+            if len(texts[i]) <= len(text) * 1.25:  # the phrase is inside what was said, not the reverse
+                self.said.add(ids[i])
 
     def suggest(
         self,
