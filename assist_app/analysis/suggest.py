@@ -60,6 +60,26 @@ class PhraseSettings:
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+_PhraseIndex = tuple[dict[str, str], tuple[list[str], list[str]]]
+_phrase_indexes: dict[tuple[int, PhraseSettings], tuple[ScriptLibrary, _PhraseIndex]] = {}
+
+
+def _phrase_index(library: ScriptLibrary, settings: PhraseSettings) -> _PhraseIndex:
+    """Filled phrase texts, and their normalised forms for said-detection; shared by calls."""
+    key = (id(library), settings)
+    cached = _phrase_indexes.get(key)
+    if cached is not None and cached[0] is library:
+        return cached[1]
+    filled = {p.id: settings.fill(p.text) for p in library.formula.phrases()}
+    pairs = [(pid, norm_str(text)) for pid, text in filled.items()]
+    pairs = [(pid, t) for pid, t in pairs if len(t) >= 4]
+    index: _PhraseIndex = (filled, ([pid for pid, _ in pairs], [t for _, t in pairs]))
+    if len(_phrase_indexes) >= 16:
+        _phrase_indexes.pop(next(iter(_phrase_indexes)))
+    _phrase_indexes[key] = (library, index)
+    return index
+
+
 class SituationDetector:
     """Finds the library's situations in an utterance, by speaker, highest priority first."""
 
@@ -84,10 +104,7 @@ class Suggester:
 
     def __post_init__(self) -> None:
         self._by_step = {s.id: s.phrases for s in self.library.formula.steps}
-        self._filled = {p.id: self.settings.fill(p.text) for p in self.library.formula.phrases()}
-        filled_norm = {pid: norm_str(text) for pid, text in self._filled.items()}
-        pairs = [(pid, t) for pid, t in filled_norm.items() if len(t) >= 4]
-        self._said_index = ([pid for pid, _ in pairs], [t for _, t in pairs])
+        self._filled, self._said_index = _phrase_index(self.library, self.settings)
         self._turn = 0
 
     def mark_used(self, phrase_id: str) -> None:
