@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from assist_app.analysis.banned import BannedPhraseDetector
 from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
 from assist_app.analysis.emotion import EmotionModel, EmotionReader, build_tokenizer, load_dutir
-from assist_app.analysis.phase import FormulaTracker, PhaseClassifier
+from assist_app.analysis.phase import FormulaTracker, PhaseClassifier, refine_phase
 from assist_app.analysis.suggest import PhraseSettings, SituationDetector, Suggester
 from assist_app.events import (
     AcousticFeatures,
@@ -81,6 +81,16 @@ def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
         return kit
 
 
+def _share(flags: list[Flag], length: int) -> float:
+    """How much of the utterance the flags' spans cover (0–1)."""
+    if length <= 0:
+        return 0.0
+    covered: set[int] = set()
+    for f in flags:
+        covered.update(range(*f.span))
+    return len(covered) / length
+
+
 class CallAnalyzer:
     """Analyses the final utterances of one call, in order."""
 
@@ -135,9 +145,18 @@ class CallAnalyzer:
             self.last_emotion = emotion
         else:
             flags.extend(self.fill(h.flag) for h in self.kit.banned.detect(norm))
-            if phase is Phase.SOOTHING:
-                self._soothed_since_upset = True
             self.suggester.observe_agent(norm)
+        phase = refine_phase(
+            vote,
+            utt.speaker,
+            norm.text,
+            emotion_hostile=emotion is not None
+            and emotion.label in (EmotionLabel.ANGRY, EmotionLabel.COMPLAINT_ESCALATION),
+            banned_share=_share(flags, len(utt.text)),
+            holds=utt.speaker is Speaker.AGENT and self.kit.conduct.holds(norm),
+        )
+        if utt.speaker is Speaker.AGENT and phase is Phase.SOOTHING:
+            self._soothed_since_upset = True
         flags.extend(self.conduct.on_utterance(utt, norm, acoustic))
         flags.sort(key=lambda f: (f.span[0], f.span[1]))
         self.tracker.update(utt.speaker, phase)

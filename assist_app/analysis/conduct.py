@@ -57,6 +57,10 @@ class ConductPatterns:
         self.hold_thanks = PatternSet((p, "thanks") for p in cfg.hold.thanks_patterns)
         self.hold_progress = PatternSet((p, "progress") for p in cfg.hold.progress_patterns)
 
+    def holds(self, norm: NormText) -> bool:
+        """The agent asks the customer to hold or gives a progress update during one."""
+        return bool(self.hold_ask.find(norm) or self.hold_progress.find(norm))
+
 
 class ConductMonitor:
     """Tracks one call's conduct; feed every final utterance in order, then ``finish``."""

@@ -184,13 +184,14 @@ class EmotionReader:
             for label, weight in self._lexicon[token]:
                 raw.append(_Cue(label, weight, token, start, pos))
         out: list[_Cue] = []
+        window = self._cfg.negation_window
         for cue in raw:
-            before = text[max(0, cue.start - self._cfg.negation_window) : cue.start]
+            before = text[max(0, cue.start - window) : cue.start]
             factor = 1.0
             for word, f in self._degree:
                 if word in before:
                     factor = max(factor, f)
-            negated = self._negated(before)
+            negated = self._negated(text, cue.start, window)
             if negated and cue.label is EmotionLabel.POSITIVE:
                 out.append(
                     _Cue(EmotionLabel.NEGATIVE_OTHER, cue.weight * 0.8 * factor, before + cue.text, cue.start, cue.end)
@@ -201,12 +202,14 @@ class EmotionReader:
                 out.append(_Cue(cue.label, cue.weight * factor, cue.text, cue.start, cue.end))
         return out
 
-    def _negated(self, before: str) -> bool:
+    def _negated(self, text: str, start: int, window: int) -> bool:
+        """A negation word ending within ``window`` characters before ``start`` ("不是要投诉")."""
         for neg in self._cfg.negation:
-            idx = before.rfind(neg)
+            region = text[max(0, start - window - len(neg)) : start]
+            idx = region.rfind(neg)
             if idx < 0:
                 continue
-            after = before[idx + len(neg) : idx + len(neg) + 1]
+            after = region[idx + len(neg) : idx + len(neg) + 1]
             if after in ("然", "但", "仅", "光", "论"):  # 不然 / 不但 / 不仅 / 不光 / 不论: not a negation
                 continue
             return True

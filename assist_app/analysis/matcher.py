@@ -26,7 +26,7 @@ import ahocorasick
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
-from assist_app.library.patterns import GAP_MAX, Variant, parse_pattern
+from assist_app.library.patterns import GAP_MAX, parse_pattern
 from assist_app.textnorm import NormText
 
 P = TypeVar("P")
@@ -225,6 +225,8 @@ class PatternSet(Generic[P]):
                     candidates[(id(payload), pattern)].append(Match(payload, pattern, s0, end, quality))
         out: list[Match[P]] = []
         for group in candidates.values():
+            # A number in a pattern (12315) must not be part of a longer number (a phone number).
+            group = [m for m in group if not _inside_number(text, m.start, m.end)]
             # Keep the best non-overlapping occurrences of each pattern.
             group.sort(key=lambda m: (m.quality, -(m.end - m.start), m.start))
             taken: list[Match[P]] = []
@@ -253,5 +255,11 @@ class PatternSet(Generic[P]):
         return None
 
 
-def variants_of(patterns: Iterable[str]) -> list[Variant]:
-    return [v for p in patterns for v in parse_pattern(p)]
+_NUMERALS = frozenset("零一二三四五六七八九0123456789")
+
+
+def _inside_number(text: str, start: int, end: int) -> bool:
+    """True if a digit at either end of the match continues into more digits outside it."""
+    if text[start] in _NUMERALS and start > 0 and text[start - 1] in _NUMERALS:
+        return True
+    return text[end - 1] in _NUMERALS and end < len(text) and text[end] in _NUMERALS

@@ -34,6 +34,59 @@ class PhaseVote:
     phase: Phase
     scores: dict[Phase, float]
 
+    @property
+    def from_cues(self) -> bool:
+        """True if cue patterns decided the label, False if it is the length/question fallback."""
+        return bool(self.scores)
+
+
+_QUESTION_WORDS = ("吗", "呢", "怎么", "为什么", "什么时候", "多少", "哪", "几", "能不能", "是不是", "凭什么")
+_DIGITS = frozenset("零一二三四五六七八九幺两0123456789")
+
+
+def looks_like_identifier(text: str) -> bool:
+    """Numbers read out for a lookup (phone, account, ID): mostly digits or a long digit run."""
+    if not text:
+        return False
+    digits = sum(c in _DIGITS for c in text)
+    run = longest = 0
+    for c in text:
+        run = run + 1 if c in _DIGITS else 0
+        longest = max(longest, run)
+    return digits / len(text) >= 0.4 or longest >= 6
+
+
+def refine_phase(
+    vote: PhaseVote,
+    speaker: Speaker,
+    text: str,
+    *,
+    emotion_hostile: bool = False,
+    banned_share: float = 0.0,
+    holds: bool = False,
+) -> Phase:
+    """The utterance's main function when the cue vote alone misleads (DESIGN.md §5 ``other``).
+
+    - a customer turn that only threatens or insults, or only reads out numbers, states no problem;
+    - an agent turn that is only a banned phrase, or a hold request / progress update, is no
+      formula step either (the hold has rules of its own, seed 001).
+    """
+    phase = vote.phase
+    if speaker is Speaker.CUSTOMER:
+        if phase is Phase.ASKING and Phase.ASKING not in vote.scores:
+            if looks_like_identifier(text):
+                return Phase.OTHER
+            if emotion_hostile and len(text) <= 16 and not any(q in text for q in _QUESTION_WORDS):
+                return Phase.OTHER  # "我要投诉你们！", "什么玩意儿！": no problem stated
+        return phase
+    if phase in (Phase.GREETING, Phase.SOOTHING, Phase.CLOSING):
+        return phase
+    if banned_share >= 0.6:
+        return Phase.OTHER
+    if holds and phase in (Phase.EXPLANATION, Phase.ASKING, Phase.LISTENING, Phase.OTHER):
+        return Phase.OTHER
+    return phase
+
 
 class PhaseClassifier:
     """Labels one utterance with its formula step (or ``other``)."""

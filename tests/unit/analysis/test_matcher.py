@@ -75,3 +75,9 @@ def test_two_character_words_need_the_exact_sound() -> None:
     pats = PatternSet([("闷死", "hot"), ("投诉", "complaint")])
     assert [m.payload for m in pats.find(normalize("你们是不是"))] == []  # men shi ≠ men si
     assert [(m.payload, m.quality) for m in pats.find(normalize("我要头诉"))] == [("complaint", 1)]
+
+
+def test_numbers_in_patterns_do_not_match_inside_longer_numbers() -> None:
+    pats = PatternSet([("一二三一五", "12315")])
+    assert [m.payload for m in pats.find(normalize("我要打12315"))] == ["12315"]
+    assert pats.find(normalize("手机号13812315678")) == []

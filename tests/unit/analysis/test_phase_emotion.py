@@ -106,10 +106,31 @@ def test_acoustic_cues_raise_anger(mini_kit: AnalysisKit) -> None:
 def test_call_phase_and_emotion_in_a_call(mini_kit: AnalysisKit) -> None:
     call = CallAnalyzer(mini_kit, call_id="c9")
     a0 = call.analyze(Utterance(Speaker.AGENT, "您好，很高兴为您服务"))
-    a1 = call.analyze(Utterance(Speaker.CUSTOMER, "气死我了，我要投诉"))
+    a1 = call.analyze(Utterance(Speaker.CUSTOMER, "我家停电两天了都没人来修，气死我了，我要投诉"))
     a2 = call.analyze(Utterance(Speaker.CUSTOMER, "嗯"))
     assert (a0.call_phase, a1.call_phase, a2.call_phase) == (Phase.GREETING, Phase.ASKING, Phase.ASKING)
     assert a0.emotion is None and a1.emotion is not None
     assert a1.emotion.label is EmotionLabel.COMPLAINT_ESCALATION
     assert [a.utterance.index for a in (a0, a1, a2)] == [0, 1, 2]
     assert a2.utterance.call_id == "c9"
+
+
+@pytest.mark.parametrize(
+    ("speaker", "text", "phase"),
+    [
+        (Speaker.CUSTOMER, "一三九一二三四五六七八", Phase.OTHER),  # numbers read out for a lookup
+        (Speaker.CUSTOMER, "我要投诉你们！", Phase.OTHER),  # a threat states no problem
+        (Speaker.CUSTOMER, "为什么我的电费这么高", Phase.ASKING),
+        (Speaker.AGENT, "请您稍等，我帮您查一下", Phase.OTHER),  # a hold request is no formula step
+        (Speaker.AGENT, "你有完没完", Phase.OTHER),  # only a banned phrase
+        (Speaker.AGENT, "非常抱歉，请您稍等", Phase.SOOTHING),
+    ],
+)
+def test_main_function_overrides_weak_cues(mini_kit: AnalysisKit, speaker: Speaker, text: str, phase: Phase) -> None:
+    call = CallAnalyzer(mini_kit)
+    assert call.analyze(Utterance(speaker, text)).phase is phase
+
+
+def test_negation_word_ending_just_before_the_cue(mini_kit: AnalysisKit) -> None:
+    (reading,) = read(mini_kit, "我不是要投诉，就想问问")
+    assert reading.label is not EmotionLabel.COMPLAINT_ESCALATION
