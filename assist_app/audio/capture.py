@@ -88,17 +88,16 @@ class _Input:
     pending: collections.deque[npt.NDArray[np.float32]] = field(default_factory=collections.deque)
     dropped_blocks: int = 0
     overflow_flags: int = 0
-    callbacks: int = 0
     stream: InputStreamHandle | None = None
     lost: bool = False
     last_data: float = 0.0
     next_retry: float = 0.0
     reported_drops: int = 0
+    reported_flags: int = 0
     resamplers: dict[Speaker, StreamResampler] = field(default_factory=dict)
 
     def _callback(self, frames: npt.NDArray[np.float32], overflowed: bool) -> None:
         # Runs on the PortAudio thread. Only integer bumps and a deque append (atomic under GIL).
-        self.callbacks += 1
         if overflowed:
             self.overflow_flags += 1
         if len(self.pending) >= self.max_blocks:
@@ -209,7 +208,8 @@ class DeviceCapture:
                     clocks[sp] += len(out) / TARGET_RATE
 
     def _report_drops(self, inp: _Input, clocks: dict[Speaker, float], on_status: StatusFn) -> None:
-        dropped = inp.dropped_blocks
+        """Tell the user about lost audio: our queue full, or PortAudio's own input overflow."""
+        dropped, flagged = inp.dropped_blocks, inp.overflow_flags
         if dropped > inp.reported_drops:
             new = dropped - inp.reported_drops
             inp.reported_drops = dropped
@@ -220,6 +220,16 @@ class DeviceCapture:
                     t=max(clocks.values()),
                     code="audio_overflow",
                     message=f"{inp.label}音频处理跟不上，丢失约 {seconds:.1f} 秒音频（累计 {dropped} 块）",
+                )
+            )
+        if flagged > inp.reported_flags:
+            inp.reported_flags = flagged
+            log.warning("input %s: PortAudio reported input overflow (%d so far)", inp.device.name, flagged)
+            on_status(
+                StatusEvent(
+                    t=max(clocks.values()),
+                    code="audio_overflow",
+                    message=f"{inp.label}声卡缓冲溢出，有少量音频丢失（累计 {flagged} 次）",
                 )
             )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from assist_app.events import Speaker
+from assist_app.events import Event, Speaker, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -411,9 +411,17 @@ def _listen(args: argparse.Namespace) -> int:
     call_id = time.strftime("live-%Y%m%d-%H%M%S")
     analyzer = None if args.levels_only else _make_analyzer(args.library, call_id)
     sink = JsonlSink(args.output if args.output else sys.stdout)
+    statuses: list[StatusEvent] = []
+
+    def show_status(event: Event) -> None:
+        # Device lost/restored, overflow...: IT watching the console must see it as it happens.
+        if isinstance(event, StatusEvent):
+            statuses.append(event)
+            _err(f"[{event.t:7.1f}s] {event.message}")
+
     source = LiveSource(capture, engine.new_recognizer if engine is not None else None)
     session = CallSession(
-        source=source, analyzer=analyzer or PassThroughAnalyzer(), sinks=[sink], call_id=call_id
+        source=source, analyzer=analyzer or PassThroughAnalyzer(), sinks=[sink, show_status], call_id=call_id
     )
     for spec, dev in resolved:
         roles = "、".join({Speaker.AGENT: "坐席", Speaker.CUSTOMER: "客户"}[s] for s in spec.channels)
@@ -433,12 +441,11 @@ def _listen(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, old)
         sink.close()
-    statuses = [e for e in _drain(session) if e.type_name == "status"]
     n = sink.count
     _err(f"监听结束，共 {n} 个事件" + (f"，写入 {args.output}" if args.output else ""))
     if source.error is not None:
         return EXIT_PROBLEMS
-    return EXIT_PROBLEMS if any(getattr(s, "code", "") == "audio_error" for s in statuses) else EXIT_OK
+    return EXIT_PROBLEMS if any(s.code == "audio_error" for s in statuses) else EXIT_OK
 
 
 def _install_sigterm() -> Any:
@@ -446,15 +453,6 @@ def _install_sigterm() -> Any:
         raise KeyboardInterrupt
 
     return signal.signal(signal.SIGTERM, _on_term)
-
-
-def _drain(session: Any) -> list[Any]:
-    out = []
-    while True:
-        try:
-            out.append(session.outbound.get_nowait())
-        except Exception:
-            return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,6 +492,7 @@ def _run_transcription(args: argparse.Namespace, label: str) -> tuple[Any, int]:
         bar.close()
         _err(exc.message_zh)
         return None, EXIT_PROBLEMS
+    bar.update(transcript.duration, transcript.duration, " 秒")
     bar.close()
     for st in transcript.statuses:
         _err(st.message)

@@ -74,10 +74,6 @@ class AcousticTracker:
         with self._lock:
             return self._last_t
 
-    def is_voiced_at(self, speaker: Speaker, t: float) -> bool:
-        with self._lock:
-            return any(b.voiced and b.t <= t < b.end for b in reversed(self._ch[speaker].blocks))
-
     def silence_s(self, now: float | None = None) -> float:
         """Seconds since anyone on the call was last voiced (0 while someone speaks)."""
         with self._lock:

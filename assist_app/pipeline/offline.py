@@ -9,7 +9,6 @@ live call would have had, which is what the analysis engine expects (DESIGN.md Â
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +103,3 @@ def transcribe_files(
         error=source.error,
     )
 
-
-def threads_alive(prefixes: Sequence[str] = ("asr-", "analysis", "source")) -> list[str]:
-    """Names of pipeline threads still running (for tests and shutdown checks)."""
-    return [t.name for t in threading.enumerate() if t.name.startswith(tuple(prefixes))]

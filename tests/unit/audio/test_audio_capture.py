@@ -237,3 +237,14 @@ def test_device_lost_mid_call_keeps_audio_and_resumes_when_back() -> None:
     resumed = agent[len(before)]
     assert resumed.t > before[-1].end  # call time kept running while the headset was away
     assert r.error is None
+
+
+def test_portaudio_input_overflow_flag_is_reported() -> None:
+    backend = FakeBackend([STEREO])
+    cap = DeviceCapture(CaptureConfig.stereo("Stereo"), backend)
+    with Runner(cap) as r:
+        assert wait_until(lambda: len(backend.streams) == 1)
+        backend.streams[0].push(tone(16_000, 1600, 2, 0), overflowed=True)
+        assert wait_until(lambda: "audio_overflow" in r.codes())
+    assert any("声卡缓冲溢出" in s.message for s in r.statuses)
+    assert len(r.blocks) == 2  # the block that came with the flag is still used
