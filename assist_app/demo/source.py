@@ -92,15 +92,17 @@ def _build_timeline(scenario: Scenario) -> list[_Cue]:
                          acoustic=acoustic))
     end = max((t.end for t in timings), default=0.0) + 0.5
     steps = int(end / LEVEL_STEP_S) + 1
-    for k in range(steps):
-        t = k * LEVEL_STEP_S
-        for speaker in (Speaker.AGENT, Speaker.CUSTOMER):
-            speaking = [
-                (turn, tm) for turn, tm in zip(scenario.turns, timings, strict=True)
-                if turn.speaker is speaker and tm.start <= t < tm.end
-            ]
-            if speaking:
-                turn = speaking[0][0]
+    for speaker in (Speaker.AGENT, Speaker.CUSTOMER):
+        # this speaker's turns in time order, walked with one pointer (linear, not turns × steps)
+        spans = sorted((tm.start, tm.end, turn) for turn, tm in zip(scenario.turns, timings, strict=True)
+                       if turn.speaker is speaker)
+        i = 0
+        for k in range(steps):
+            t = k * LEVEL_STEP_S
+            while i < len(spans) and spans[i][1] <= t:
+                i += 1
+            if i < len(spans) and spans[i][0] <= t:
+                turn = spans[i][2]
                 # A deterministic wobble so meters look like speech, louder when the script says so.
                 base = -20.0 + (turn.loudness_db or 0.0)
                 dbfs = min(-1.0, base + 5.0 * math.sin(t * 7.3 + turn.index) * math.sin(t * 2.1))

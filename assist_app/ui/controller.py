@@ -19,6 +19,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 
+# Imported here, not on first use: a first import inside a slot stalled the window (bench_ui.py).
+from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
+from assist_app.analysis.scoring import score_call
 from assist_app.demo.scenario import Scenario
 from assist_app.demo.source import ScriptedTranscriptSource
 from assist_app.events import (
@@ -36,9 +39,15 @@ from assist_app.events import (
     LevelEvent,
     PartialText,
     PhaseEvent,
+    Speaker,
     StatusEvent,
     SuggestionEvent,
+    Utterance,
 )
+from assist_app.pipeline.session import CallSession
+from assist_app.store.models import CallMeta, WorkOrder
+from assist_app.store.privacy import mask_numbers
+from assist_app.store.workorder import draft_from_analyses
 from assist_app.ui.bridge import SessionBridge
 from assist_app.ui.guidance import StepInfo
 from assist_app.ui.main_window import MainWindow
@@ -63,6 +72,67 @@ class CallOutcome:
     draft: WorkOrderDraft
     engine: Any
     saved_call_id: str | None = None
+
+
+_warm: set[int] = set()
+
+
+def warm_up(library: Any) -> None:
+    """Compile the library's pattern sets and load the segmenter's dictionary now.
+
+    Both take about a second the first time and hold the GIL in C code, so doing them when a call
+    starts — on any thread — froze the window for up to a second (benchmarks/bench_ui.py). Done
+    once per library, when it is loaded (startup, 校验并重新加载).
+    """
+    if id(library) in _warm:
+        return
+    engine = GuidanceEngine(library, call_id="warm-up")
+    engine.analyze_utterance(Utterance(Speaker.AGENT, "您好，请问有什么可以帮您？"))
+    _warm.add(id(library))
+
+
+class LazyEngine:
+    """The session's ``Analyzer``, building the real ``GuidanceEngine`` on the analysis thread, so
+    pressing 开始通话 never waits for it; until it exists the UI-facing properties say "nothing yet".
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._engine: Any = None
+
+    def _get(self) -> Any:
+        if self._engine is None:
+            self._engine = self._factory()
+        return self._engine
+
+    @property
+    def ready(self) -> Any:
+        return self._engine
+
+    def handle(self, event: Event) -> list[Event]:
+        return list(self._get().handle(event))
+
+    def tick(self, t: float) -> list[Event]:
+        return list(self._get().tick(t))
+
+    def finish(self, t: float) -> list[Event]:
+        return list(self._get().finish(t))
+
+    @property
+    def analyses(self) -> list[Any]:
+        return list(self._engine.analyses) if self._engine is not None else []
+
+    @property
+    def on_hold_since(self) -> float | None:
+        return self._engine.on_hold_since if self._engine is not None else None
+
+    @property
+    def position(self) -> Any:
+        return self._get().position
+
+    def mark_used(self, phrase_id: str) -> None:
+        if self._engine is not None:
+            self._engine.mark_used(phrase_id)
 
 
 def conduct_as_flag(ev: ConductEvent) -> Flag:
@@ -187,6 +257,7 @@ class PanelController(QObject):
         lib = self.library
         if lib is None:
             return
+        warm_up(lib)
         fill = self._phrase_filler()
         steps = [
             StepInfo(s.id, s.name, s.description, tuple(fill(p.text) for p in s.phrases))
@@ -195,14 +266,9 @@ class PanelController(QObject):
         self.window.stepper.set_steps(steps)
 
     def _phrase_filler(self) -> Callable[[str], str]:
-        try:
-            from assist_app.analysis.engine import PhraseSettings
-
-            ps = PhraseSettings(company=self.settings.company, agent_id=self.settings.agent_id,
-                                agent_name=self.settings.agent_name)
-            return ps.fill
-        except ImportError:
-            return lambda text: text
+        ps = PhraseSettings(company=self.settings.company, agent_id=self.settings.agent_id,
+                            agent_name=self.settings.agent_name)
+        return ps.fill
 
     def apply_settings(self, settings: AppSettings) -> None:
         old = self.settings
@@ -326,24 +392,19 @@ class PanelController(QObject):
         self._start_session(source)
 
     def _start_session(self, source: Any) -> None:
-        from assist_app.pipeline.session import CallSession
-
         if self.library is None:
             self.window.call_bar.set_status("话术库不可用，无法分析通话")
             return
-        from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
-
         call_id = f"{'demo' if self.demo_mode else 'call'}-{time.strftime('%Y%m%d-%H%M%S')}"
         ps = PhraseSettings(company=self.settings.company, agent_id=self.settings.agent_id,
                             agent_name=self.settings.agent_name)
-        self.engine = GuidanceEngine(self.library, settings=ps, call_id=call_id)
+        library = self.library
+        self.engine = LazyEngine(lambda: GuidanceEngine(library, settings=ps, call_id=call_id))
         self.source = source
         sinks = []
         self._recorder = None
         if self.store is not None and self.settings.store_transcripts:
             try:
-                from assist_app.store.models import CallMeta
-
                 self._recorder = self.store.recorder(CallMeta(agent_id=self.settings.agent_id,
                                                               agent_name=self.settings.agent_name,
                                                               mode="demo" if self.demo_mode else "live"))
@@ -499,9 +560,8 @@ class PanelController(QObject):
     def _build_outcome(self, call_id: str) -> CallOutcome:
         score = None
         try:
-            from assist_app.analysis.scoring import score_call
-
-            score = score_call(self.engine)
+            engine = self.engine.ready if isinstance(self.engine, LazyEngine) else self.engine
+            score = score_call(engine) if engine is not None else None
         except Exception:
             log.exception("scoring failed")
         draft = self._draft(call_id)
@@ -518,14 +578,9 @@ class PanelController(QObject):
     def _draft(self, call_id: str) -> WorkOrderDraft:
         analyses = list(getattr(self.engine, "analyses", []))
         d = WorkOrderDraft(date=self._started.strftime("%Y-%m-%d"), time=self._started.strftime("%H:%M"))
-        try:
-            from assist_app.store.workorder import draft_from_analyses
-
-            wo = draft_from_analyses(call_id, self._started, analyses)
-            d = WorkOrderDraft(wo.date, wo.time, wo.caller_name, wo.caller_title, wo.gender, wo.phone,
-                               wo.summary, wo.handling, wo.follow_up, wo.is_complaint)
-        except ImportError:
-            pass
+        wo = draft_from_analyses(call_id, self._started, analyses)
+        d = WorkOrderDraft(wo.date, wo.time, wo.caller_name, wo.caller_title, wo.gender, wo.phone,
+                           wo.summary, wo.handling, wo.follow_up, wo.is_complaint)
         escalated = any(r.label is EmotionLabel.COMPLAINT_ESCALATION for _, r in self._emotions)
         if escalated and not d.is_complaint:
             d = replace(d, is_complaint=True)
@@ -569,8 +624,6 @@ class PanelController(QObject):
             self.window.review.set_save_status("未连接通话记录库，工单没有保存")
             return
         try:
-            from assist_app.store.models import WorkOrder
-
             cid = o.saved_call_id or o.call_id
             order = WorkOrder(call_id=cid, date=d.date, time=d.time, caller_name=d.caller_name,
                               caller_title=d.caller_title, gender=d.gender, phone=d.phone, summary=d.summary,
@@ -617,11 +670,5 @@ class PanelController(QObject):
 
 def mask_phone(phone: str) -> str:
     """Keep the first 3 and last 4 digits (privacy setting "mask numbers")."""
-    try:
-        from assist_app.store.privacy import mask_numbers
-
-        return mask_numbers(phone)
-    except ImportError:
-        digits = phone.replace("-", "")
-        return digits[:3] + "*" * max(0, len(digits) - 7) + digits[-4:] if len(digits) > 7 else phone
+    return mask_numbers(phone)
 
