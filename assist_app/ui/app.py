@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -180,6 +181,13 @@ def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: flo
         if autoplay:
             QTimer.singleShot(300, lambda: controller.start_demo(speed))
     window.show()
+    # Ctrl+C / SIGTERM in the terminal that started the app: close the window cleanly (the call is
+    # stopped and recorded as interrupted). A short timer lets Python see the signal during exec().
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())
+    pulse = QTimer()
+    pulse.start(250)
+    pulse.timeout.connect(lambda: None)
     try:
         return int(app.exec())
     finally:

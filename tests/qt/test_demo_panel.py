@@ -158,3 +158,15 @@ def test_clicking_a_step_shows_its_phrases(panel: Any, qtbot: Any) -> None:
     assert texts and len(texts) == min(6, len(soothing.phrases))
     qtbot.mouseClick(window.stepper.buttons[Phase.SOOTHING], Qt.MouseButton.LeftButton)
     assert not window.stepper.drawer.isVisible()
+
+
+def test_compact_mode_keeps_only_what_matters_mid_sentence(panel: Any) -> None:
+    window, _controller = panel
+    window.compact_box.setChecked(True)
+    assert not window.transcript.isVisible() and not window.emotion.isVisible()
+    assert window.suggestions.isVisible() and window.stepper.isVisible() and window.call_bar.isVisible()
+    window.compact_box.setChecked(False)
+    assert window.transcript.isVisible() and window.emotion.isVisible()
+    window.pin_box.setChecked(True)
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert window.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
