@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assist-app", description="坐席助手：通话实时辅助（离线）")
     parser.add_argument("--version", action="version", version=f"assist-app {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="详细日志（英文）")
+    parser.add_argument("--self-test", action="store_true",
+                        help="自检：检查话术库、分词、情感词典、语音识别、音频库、演示和数据库，全部通过时退出码为 0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -35,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.self_test:
+        from assist_app import selftest
+
+        return selftest.main()
     handler = getattr(args, "handler", None)
     if handler is None:  # no command: the agent window (help instead when there is no display)
         return demo_cmd.open_agent_window(parser)

