@@ -20,7 +20,7 @@ proves that PyInstaller collected it:
 
 Each check prints one line in Chinese and English; the exit status is 0 when every check passed
 (skipped ones included) and 1 otherwise, with the reason on the failing line. Plain Python: Qt is
-imported only inside the window check.
+reached only through ``assist_app.ui``, inside the window check.
 """
 
 from __future__ import annotations
@@ -260,16 +260,14 @@ def check_window(_ctx: SelfTestContext) -> str:
     # Offscreen unless told otherwise: the self-test must not pop a window up on an agent's screen.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     t0 = time.perf_counter()
-    from PySide6.QtWidgets import QApplication
-
-    from assist_app.ui.app import build_panel, ensure_app
+    from assist_app.ui.app import build_panel, ensure_app  # Qt stays behind assist_app.ui
 
     app = ensure_app(offscreen=os.environ["QT_QPA_PLATFORM"] == "offscreen")
     t_app = time.perf_counter()
     window, controller = build_panel(with_live=False)
     try:
         window.show()
-        QApplication.processEvents()
+        app.processEvents()
         if not window.isVisible():
             raise CheckFailed("坐席面板没有显示 (the agent window did not show)")
         shown = time.perf_counter()
@@ -277,7 +275,7 @@ def check_window(_ctx: SelfTestContext) -> str:
         controller.shutdown()
         window.close()
         window.deleteLater()
-        QApplication.processEvents()
+        app.processEvents()
     return (f"平台 {app.platformName()}；Qt 导入+QApplication {t_app - t0:.2f} s，"
             f"面板构建并显示 {shown - t_app:.2f} s")
 

@@ -1,0 +1,73 @@
+"""``assist-app --self-test`` from the source tree: the real checks pass, and a broken part fails
+the run with its reason on the report line (issue 6). No Qt: the window check is left out here."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from assist_app import selftest
+from assist_app.__main__ import build_parser
+from assist_app.selftest import Check, CheckFailed, CheckSkipped, SelfTestContext, Status, run_self_test
+
+
+def test_every_check_passes_from_the_source_tree() -> None:
+    out = io.StringIO()
+    report = run_self_test(ui=False, out=out)
+    text = out.getvalue()
+    assert report.ok, text
+    assert [r.id for r in report.results] == ["library", "textnorm", "jieba", "dutir", "vosk", "audio", "demo"]
+    assert all(r.status is Status.OK for r in report.results), text
+    demo = report.results[-1]
+    assert "bad_agent" in demo.detail and "忌语提示" in demo.detail  # guidance was actually raised
+    assert "自检通过" in text.splitlines()[-1]
+    assert text.count("✓") == 7
+
+
+def test_broken_library_fails_with_the_file_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "scripts_library"
+    broken.mkdir()
+    (broken / "banned.yaml").write_text("rules: [oops\n", encoding="utf-8")
+    monkeypatch.setattr("assist_app.library.loader.library_dir", lambda: broken)
+    out = io.StringIO()
+    checks = [c for c in selftest.default_checks(ui=False) if c.id in ("library", "dutir")]
+    report = run_self_test(checks, out=out)
+    assert not report.ok
+    library = report.results[0]
+    assert library.status is Status.FAILED
+    assert "话术库" in library.detail and "banned.yaml" in library.detail
+    assert report.results[1].status is Status.OK  # later checks still run and report
+    assert "自检失败" in out.getvalue() and "✗" in out.getvalue()
+
+
+def test_main_exit_status_follows_the_checks(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    def boom(_ctx: SelfTestContext) -> str:
+        raise KeyError("missing.dll")
+
+    def skipped(_ctx: SelfTestContext) -> str:
+        raise CheckSkipped("no model")
+
+    monkeypatch.setattr(selftest, "default_checks", lambda ui=True: [Check("s", "skip", skipped)])
+    assert selftest.main(ui=False) == 0  # a skipped check does not fail the run
+    monkeypatch.setattr(selftest, "default_checks", lambda ui=True: [Check("x", "boom", boom)])
+    assert selftest.main(ui=False) == 1
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("✗"))
+    assert "KeyError" in line and "missing.dll" in line and "test_selftest.py" in line
+
+
+def test_check_failed_reason_is_shown_verbatim() -> None:
+    def fails(_ctx: SelfTestContext) -> str:
+        raise CheckFailed("vosk 本地库无法加载 (libvosk failed to load)")
+
+    out = io.StringIO()
+    report = run_self_test([Check("vosk", "语音识别 vosk", fails)], out=out)
+    assert report.failed[0].detail == "vosk 本地库无法加载 (libvosk failed to load)"
+    assert "语音识别 vosk" in out.getvalue().splitlines()[-1]
+
+
+def test_cli_flag_is_top_level() -> None:
+    assert build_parser().parse_args(["--self-test"]).self_test is True
+    assert build_parser().parse_args(["demo", "--headless"]).self_test is False
