@@ -10,7 +10,7 @@ import json
 import queue
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,6 @@ class DemoResult:
     problems: list[str]
     engine: Any = None
     dropped: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def flags(self) -> list[FlagRaised]:

@@ -61,10 +61,20 @@ def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
 
 
 def safe_scenarios() -> tuple[list[Scenario], list[str]]:
+    """The bundled scenarios that load, plus the problems of those that do not."""
     try:
         return load_scenarios(), []
     except ScenarioError as exc:
-        return [], exc.problems
+        from assist_app.demo.scenario import load_scenario
+        from assist_app.resources import scenarios_dir
+
+        good = []
+        for path in sorted(scenarios_dir().glob("*.yaml")):
+            try:
+                good.append(load_scenario(path))
+            except ScenarioError:
+                continue
+        return good, exc.problems
 
 
 class LazyLiveSource:
@@ -169,9 +179,12 @@ def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: flo
     s, problems = settings_io.load()
     app = ensure_app(s.font_size)
     store = open_store(db, s)
-    window, controller = build_panel(s, store=store)
+    scenarios, scenario_problems = safe_scenarios()
+    window, controller = build_panel(s, store=store, scenarios=scenarios)
     if problems:
         window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
+    if scenario_problems:
+        window.demo_bar.info.setText("部分演示场景有错误，未载入：\n" + "\n".join(scenario_problems[:5]))
     if demo:
         controller.set_demo_mode(True)
         window.demo_bar.set_speed(speed)
