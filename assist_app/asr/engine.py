@@ -47,6 +47,8 @@ RecognizerFactory = Callable[[], StreamingRecognizer]
 
 @dataclass(frozen=True, slots=True)
 class RecognizedWord:
+    """One recognized word with times from the recognizer's stream start and confidence."""
+
     word: str
     start: float
     end: float

@@ -48,6 +48,8 @@ class InstallError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Installed:
+    """Where a model was installed and how many files were checked against published hashes."""
+
     path: Path
     verified_files: int  # files checked against published hashes (0 = structure only)
 

@@ -37,6 +37,8 @@ OFFICIAL_BASE_URL = "https://alphacephei.com/vosk/models/"
 
 @dataclass(frozen=True, slots=True)
 class FileHash:
+    """A published SHA-256 (and size, when known) for one file of a model."""
+
     sha256: str
     size: int | None = None
 
@@ -184,6 +186,8 @@ def hash_problems(model_dir: Path, expected: Mapping[str, FileHash]) -> list[str
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
+    """Outcome of ``verify_model``: problems (Chinese) and what the files were checked against."""
+
     path: Path
     problems: tuple[str, ...]
     checked_files: int
@@ -220,6 +224,8 @@ def verify_model(model_dir: Path) -> VerifyReport:
 
 @dataclass(frozen=True, slots=True)
 class ModelCandidate:
+    """A model folder found during discovery, where it came from and why it is unusable (if so)."""
+
     path: Path
     origin: str  # "cli", "env", "bundled", "user"
     problems: tuple[str, ...]
