@@ -18,7 +18,6 @@ from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
 from assist_app.ui.main_window import MainWindow
-from assist_app.ui.qt_compat import guard_bool_refcount
 from assist_app.ui.settings import AppSettings
 from assist_app.ui.theme import apply_theme
 
@@ -55,7 +54,6 @@ def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
         app.setApplicationName("坐席助手")
         app.setOrganizationName("AgentAssist")
     assert isinstance(app, QApplication)
-    guard_bool_refcount()
     apply_theme(app, font_size)
     return app
 

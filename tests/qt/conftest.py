@@ -27,14 +27,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(*PLATFORM_NOISE))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _pyside_bool_guard(qapp) -> None:  # type: ignore[no-untyped-def]
-    """See assist_app/ui/qt_compat.py: PySide6 6.12.0 drops a reference to True on every emit."""
-    from assist_app.ui.qt_compat import guard_bool_refcount
-
-    guard_bool_refcount()
-
-
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSIST_APP_CONFIG_DIR", str(tmp_path / "config"))
