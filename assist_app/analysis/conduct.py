@@ -89,6 +89,8 @@ class ConductMonitor:
         self._last_agent_end: float | None = None
         self._last_customer: Utterance | None = None
         self._customer_since_agent = False
+        self._last_voice: float | None = None
+        self._silence_reminded = 0
 
     # -- per utterance -----------------------------------------------------------------------
 
@@ -96,6 +98,11 @@ class ConductMonitor:
         if utt.speaker is Speaker.CUSTOMER:
             self._last_customer = utt
             self._customer_since_agent = True
+            end = utt.end if utt.end is not None else utt.start
+            if self._hold_start is not None and end is not None and end > self._hold_start:
+                self._hold_start = end  # the customer is still talking: the wait starts after them
+                self._hold_reminded.clear()
+            self.on_voice(end)
             return []
         text = utt.text
         flags: list[Flag] = []
@@ -168,6 +175,7 @@ class ConductMonitor:
             self.farewell_seen = True
         self._last_agent_end = utt.end if utt.end is not None else utt.start
         self._customer_since_agent = False
+        self.on_voice(self._last_agent_end)
         return flags
 
     def _rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> float | None:
@@ -242,10 +250,21 @@ class ConductMonitor:
     def on_hold_since(self) -> float | None:
         return self._hold_start
 
+    def on_voice(self, t: float | None) -> None:
+        """Someone spoke at call-audio time ``t`` (a voiced audio block or an utterance)."""
+        if t is not None and (self._last_voice is None or t > self._last_voice):
+            self._last_voice = t
+            self._silence_reminded = 0
+
     def tick(self, t: float) -> list[Reminder]:
-        """Hold reminders due at call-audio time ``t`` (15 s update, 30 s limit; seed 001)."""
+        """Timer reminders due at call-audio time ``t``.
+
+        During a hold: a progress update every 15 s and the 30 s limit (seed 001). Otherwise, a
+        line silent on both sides for 30 s and 60 s (the hold limits of 001 and 003) with no hold
+        asked for: the customer is waiting without having been told.
+        """
         if self._hold_start is None:
-            return []
+            return self._silence(t)
         waited = t - self._hold_start
         hold = self.cfg.hold
         out: list[Reminder] = []
@@ -263,6 +282,24 @@ class ConductMonitor:
                     )
                 )
         return out
+
+    def _silence(self, t: float) -> list[Reminder]:
+        if self._last_voice is None:
+            return []
+        limits = (self.cfg.hold.limit_s, 2 * self.cfg.hold.limit_s)
+        quiet = t - self._last_voice
+        if self._silence_reminded >= len(limits) or quiet < limits[self._silence_reminded]:
+            return []
+        limit = limits[self._silence_reminded]
+        self._silence_reminded += 1
+        return [
+            Reminder(
+                "conduct.silence",
+                Severity.LOW if self._silence_reminded == 1 else Severity.MEDIUM,
+                f"通话已静音{limit:.0f}秒：如在查询，请告知客户进度",
+                round(quiet, 1),
+            )
+        ]
 
     def finish(self) -> list[Reminder]:
         """End-of-call checks: closing question and farewell (000 结束语; 003 确认无其他需求)."""

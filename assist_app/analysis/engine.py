@@ -3,8 +3,8 @@
 - ``PartialText`` from the agent: banned phrases are checked on every growing hypothesis and each
   hit is flagged once per utterance, the moment the words appear (sub-second, before the final).
 - ``FinalText``: the full analysis (phase, emotion, flags not yet raised, conduct, suggestions).
-- any event advances call-audio time, so hold reminders fire on time during silence (level
-  events keep coming while the line is quiet).
+- ``LevelEvent``: voice on either channel; any event advances call-audio time, so hold and
+  silent-line reminders fire on time while the line is quiet (level events keep coming).
 - ``finish``: end-of-call conduct checks.
 """
 
@@ -21,6 +21,7 @@ from assist_app.events import (
     FlagKind,
     FlagRaised,
     FormulaPosition,
+    LevelEvent,
     PartialText,
     PhaseEvent,
     Speaker,
@@ -79,6 +80,8 @@ class GuidanceEngine:
                 out.append(FlagRaised(t=event.t, speaker=Speaker.AGENT, flag=flag, text=event.text, final=False))
         elif isinstance(event, FinalText) and event.speaker is not None and event.text.strip():
             out.extend(self._on_final(event))
+        elif isinstance(event, LevelEvent) and event.voiced:
+            self.analyzer.conduct.on_voice(event.t)
         self._record(out)
         out.extend(self.tick(event.t))  # records its own reminders
         return out

@@ -3,8 +3,8 @@ channel → transcript events with acoustic cues.
 
 Threads (STYLE.md): the feed's own callback/pump (``run`` thread of the session) computes
 level and VAD per block and queues audio to the ASR workers; each worker emits partial/final
-text. Silence reminders are raised here because only the audio side knows that nobody is
-talking. An audio error (file corrupt, device missing) becomes a ``StatusEvent`` in Chinese and
+text. Level events carry voice activity, from which the analysis engine times silent lines.
+An audio error (file corrupt, device missing) becomes a ``StatusEvent`` in Chinese and
 ends the call; everything emitted before stays with the session.
 """
 
@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 
 from assist_app.asr.engine import RecognizerFactory
 from assist_app.audio.blocks import AudioBlock, AudioFeed
 from assist_app.audio.errors import AudioError
 from assist_app.audio.levels import dbfs
-from assist_app.events import ConductEvent, LevelEvent, Severity, StatusEvent
+from assist_app.events import LevelEvent, StatusEvent
 from assist_app.pipeline.acoustics import AcousticTracker
 from assist_app.pipeline.asr_worker import AsrWorker
 from assist_app.pipeline.session import EmitFn
 
 log = logging.getLogger(__name__)
-
-#: Silence reminders (seeds: hold at most 30 s per 001, 60 s per 003).
-SILENCE_THRESHOLDS_S: tuple[float, ...] = (30.0, 60.0)
 
 
 class LiveSource:
@@ -38,13 +34,11 @@ class LiveSource:
         recognizer_factory: RecognizerFactory | None,
         *,
         emit_levels: bool = True,
-        silence_thresholds_s: Sequence[float] = SILENCE_THRESHOLDS_S,
     ) -> None:
         self.feed = feed
         self.name = feed.name
         self._factory = recognizer_factory
         self._emit_levels = emit_levels
-        self._silence_thresholds = tuple(sorted(silence_thresholds_s))
         self.tracker = AcousticTracker()
         self.error: AudioError | None = None
         self.workers: list[AsrWorker] = []
@@ -56,32 +50,12 @@ class LiveSource:
         by_speaker = {w.speaker: w for w in self.workers}
         for w in self.workers:
             w.start()
-        silence_step = 0
 
         def on_block(block: AudioBlock) -> None:
-            nonlocal silence_step
             level = dbfs(block.samples)
             voiced = self.tracker.observe(block.speaker, block.t, block.end, level)
             if self._emit_levels:
                 emit(LevelEvent(t=block.t, speaker=block.speaker, dbfs=level, voiced=voiced))
-            if voiced:
-                silence_step = 0
-            elif silence_step < len(self._silence_thresholds):
-                quiet = self.tracker.silence_s(block.end)
-                limit = self._silence_thresholds[silence_step]
-                if quiet >= limit:
-                    silence_step += 1
-                    emit(
-                        ConductEvent(
-                            t=block.end,
-                            rule="silence",
-                            severity=Severity.LOW if silence_step == 1 else Severity.MEDIUM,
-                            message=(
-                                f"通话已静音 {int(limit)} 秒：如在查询，请告知客户进度（“感谢您的耐心等待”）"
-                            ),
-                            value=round(quiet, 1),
-                        )
-                    )
             worker = by_speaker.get(block.speaker)
             if worker is not None:
                 worker.put(block, stop)

@@ -79,7 +79,7 @@ def transcribe_files(
     """Transcribe one stereo file or agent + customer mono files; raises ``AudioFileError``
     before starting if a file is missing or unreadable."""
     feed = FileReplay.from_paths(list(paths), mono_speaker=mono_speaker, speed=0, on_progress=on_progress)
-    source = LiveSource(feed, recognizer_factory, emit_levels=False, silence_thresholds_s=())
+    source = LiveSource(feed, recognizer_factory, emit_levels=False)
     sink = CollectSink()
     cid = call_id or Path(paths[0]).stem
     session = CallSession(source=source, analyzer=PassThroughAnalyzer(), sinks=[sink], call_id=cid)

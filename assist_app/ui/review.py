@@ -248,7 +248,7 @@ class ReviewView(QScrollArea):
         self.summary_edit.setPlainText(d.summary)
         self.handling_edit.setPlainText(d.handling)
         if d.follow_up is not None:
-            self.follow_edit.setDateTime(QDateTime(d.follow_up))
+            self.follow_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(d.follow_up.timestamp())))
         self._is_complaint = d.is_complaint
         self.save_status.setText("投诉工单：请在 24 小时内回访。" if d.is_complaint else "")
 

@@ -125,3 +125,38 @@ def test_session_runs_a_call_and_stops_cleanly(mini_kit: AnalysisKit) -> None:
         "rate",
     }
     assert sum(i.max_points for i in score.items) == 100
+
+
+def test_silent_line_reminders_from_level_events(mini_kit: AnalysisKit) -> None:
+    from assist_app.events import LevelEvent
+
+    engine = GuidanceEngine(mini_kit)
+    out: list[Event] = []
+    out += engine.handle(LevelEvent(t=0.5, speaker=Speaker.AGENT, dbfs=-20.0, voiced=True))
+    for i in range(1, 140):  # 70 s of quiet blocks on both channels
+        out += engine.handle(LevelEvent(t=0.5 + i * 0.5, speaker=Speaker.CUSTOMER, dbfs=-70.0, voiced=False))
+    silence = [e for e in out if isinstance(e, ConductEvent) and e.rule == "conduct.silence"]
+    assert [(e.value, e.severity.value) for e in silence] == [(30.0, "low"), (60.0, "medium")]
+    assert "30秒" in silence[0].message
+
+
+def test_no_silence_reminder_during_an_announced_hold(mini_kit: AnalysisKit) -> None:
+    from assist_app.events import LevelEvent
+
+    engine = GuidanceEngine(mini_kit)
+    engine.handle(FinalText(t=1.0, speaker=Speaker.AGENT, text="请您稍等", start=0.0, end=1.0))
+    out: list[Event] = []
+    for i in range(1, 80):
+        out += engine.handle(LevelEvent(t=1.0 + i * 0.5, speaker=Speaker.AGENT, dbfs=-70.0, voiced=False))
+    rules = [e.rule for e in out if isinstance(e, ConductEvent)]
+    assert "conduct.silence" not in rules
+    assert rules == ["conduct.hold_update_due", "conduct.hold_limit"]
+
+
+def test_customer_talking_delays_the_hold_timer(mini_kit: AnalysisKit) -> None:
+    engine = GuidanceEngine(mini_kit)
+    engine.handle(FinalText(t=1.0, speaker=Speaker.AGENT, text="请您稍等", start=0.0, end=1.0))
+    engine.handle(FinalText(t=12.0, speaker=Speaker.CUSTOMER, text="我跟你说这个事情很急", start=2.0, end=12.0))
+    due = [e for t in range(13, 27) for e in engine.tick(float(t)) if isinstance(e, ConductEvent)]
+    assert due == []  # 15 s counts from the end of the customer's words, not from "请您稍等"
+    assert [e.rule for e in engine.tick(27.0)] == ["conduct.hold_update_due"]

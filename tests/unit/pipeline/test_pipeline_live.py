@@ -15,7 +15,6 @@ from assist_app.audio.blocks import AudioBlock, BlockFn, StatusFn
 from assist_app.audio.errors import AudioFileError
 from assist_app.audio.replay import FileReplay
 from assist_app.events import (
-    ConductEvent,
     Event,
     FinalText,
     LevelEvent,
@@ -115,14 +114,6 @@ def test_customer_getting_louder_than_their_baseline(tmp_path: Path) -> None:
     assert rel[0] is None  # no baseline yet
     assert rel[1] == pytest.approx(0.0, abs=0.5)
     assert rel[2] == pytest.approx(15.6, abs=1.0)  # 0.6 vs 0.1 amplitude
-
-
-def test_silence_reminder_after_thirty_seconds(tmp_path: Path) -> None:
-    wav = _write_call(tmp_path / "hold.wav", agent=[_speech(0.5), _quiet(35.0)], customer=[_quiet(35.5)])
-    events = _run(LiveSource(FileReplay.from_paths([wav], speed=0), FakeRecognizer))
-    silence = [e for e in events if isinstance(e, ConductEvent) and e.rule == "silence"]
-    assert len(silence) == 1
-    assert 30.0 <= silence[0].t < 31.5 and "30 秒" in silence[0].message
 
 
 class _GappyFeed:
