@@ -198,4 +198,6 @@ class FileReplay:
                         clocks[sp] += len(out) / 16_000
             t = max(clocks.values()) if clocks else 0.0
             if self.on_progress is not None:
-                self.on_progress(min(t, self.duration), self.duration)
+                # The resampler holds back a few samples until the end, so the clock can trail
+                # the file's duration by a fraction of a block: report a finished file as whole.
+                self.on_progress(self.duration if all(done) else min(t, self.duration), self.duration)
