@@ -20,6 +20,8 @@ from assist_app.textnorm import NormText, norm_str
 
 MAX_SUGGESTIONS = 3
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# "{title}，" at the start or after a comma, and "，{title}，" in the middle, can simply be dropped.
+_BARE_TITLE = re.compile(r"^\{title\}[，,]?|(?<=[，,])\{title\}[，,]|[，,]\{title\}(?=[，,。！？])")
 
 STEP_REASONS = {
     Phase.GREETING: "通话开始 → 标准问候，报公司和工号",
@@ -57,6 +59,9 @@ class PhraseSettings:
             text = text.replace("{agent_id}号", "").replace("工号{agent_id}", "")
         if not self.agent_name:
             text = text.replace("我是{agent_name}", "我是客服代表")
+        if not self.title:
+            # Unknown caller: a form of address is left out rather than read as "先生/女士".
+            text = _BARE_TITLE.sub("", text)
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 

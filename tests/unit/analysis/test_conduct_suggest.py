@@ -115,3 +115,12 @@ def test_no_suggestion_after_goodbye(mini_kit: AnalysisKit) -> None:
     call.analyze(Utterance(Speaker.AGENT, "您好，很高兴为您服务"))
     r = call.analyze(Utterance(Speaker.AGENT, "请问还有其他问题吗？感谢您的来电，再见"))
     assert r.suggestions == ()
+
+
+def test_unknown_title_is_left_out_not_read_as_a_slash() -> None:
+    unknown, known = PhraseSettings(), PhraseSettings(title="王先生")
+    assert unknown.fill("{title}，非常抱歉给您带来不便。") == "非常抱歉给您带来不便。"
+    assert unknown.fill("{title}您好") == "您好"
+    assert unknown.fill("感谢来电，{title}，再见！") == "感谢来电，再见！"
+    assert known.fill("{title}，非常抱歉给您带来不便。") == "王先生，非常抱歉给您带来不便。"
+    assert unknown.fill("请问您是{title}本人吗？") == "请问您是先生/女士本人吗？"  # no way to leave it out

@@ -49,7 +49,7 @@ def test_final_without_partials_raises_flag(mini_kit: AnalysisKit) -> None:
     out = engine.handle(FinalText(t=2.0, speaker=Speaker.AGENT, text="你有完没完"))
     assert [(e.flag.rule, e.final) for e in out if isinstance(e, FlagRaised)] == [("impatient.endless", True)]
     (flag,) = [e.flag for e in out if isinstance(e, FlagRaised)]
-    assert flag.replacement == "先生/女士，请问还有什么需要我帮您的吗？"  # placeholder filled
+    assert flag.replacement == "请问还有什么需要我帮您的吗？"  # unknown title left out, not "{title}"
 
 
 def test_customer_final_gives_emotion_and_suggestions(mini_kit: AnalysisKit) -> None:
