@@ -65,6 +65,13 @@ class _Ctx:
     def err(self, where: str, why: str) -> None:
         self.problems.append(f"{self.file}: {where}: {why}")
 
+    def top_keys(self, doc: Any, allowed: set[str]) -> None:
+        """Report unknown keys at the top of a file (the file's own shape is checked elsewhere)."""
+        if isinstance(doc, Mapping):
+            for key in doc:
+                if key not in allowed:
+                    self.err(str(key), "unknown key")
+
     def mapping(self, node: Any, where: str, required: set[str], optional: set[str]) -> dict[str, Any] | None:
         if not isinstance(node, Mapping):
             self.err(where, f"expected a mapping, got {type(node).__name__}")
@@ -186,10 +193,7 @@ def _load_formula(doc: Any, ctx: _Ctx, phrase_situations: dict[str, list[tuple[s
     steps: list[Step] = []
     seen_steps: set[str] = set()
     seen_phrases: set[str] = set()
-    if isinstance(doc, Mapping):
-        for key in doc:
-            if key != "steps":
-                ctx.err(str(key), "unknown key")
+    ctx.top_keys(doc, {"steps"})
     for where, node in _entries(ctx, doc, "steps"):
         where = _label(node, where)
         m = ctx.mapping(node, where, {"id", "name", "phrases"}, {"description", "cues"})
@@ -257,10 +261,7 @@ def _load_formula(doc: Any, ctx: _Ctx, phrase_situations: dict[str, list[tuple[s
 def _load_banned(doc: Any, ctx: _Ctx) -> Banned:
     cats: list[BannedCategory] = []
     seen_cats: set[str] = set()
-    if isinstance(doc, Mapping):
-        for key in doc:
-            if key not in ("categories", "rules"):
-                ctx.err(str(key), "unknown key")
+    ctx.top_keys(doc, {"categories", "rules"})
     if not isinstance(doc, Mapping):
         ctx.err("(top)", "expected a mapping at the top level")
         return Banned((), ())
@@ -314,10 +315,7 @@ def _load_banned(doc: Any, ctx: _Ctx) -> Banned:
 def _load_situations(doc: Any, ctx: _Ctx) -> tuple[Situation, ...]:
     out: list[Situation] = []
     seen: set[str] = set()
-    if isinstance(doc, Mapping):
-        for key in doc:
-            if key != "situations":
-                ctx.err(str(key), "unknown key")
+    ctx.top_keys(doc, {"situations"})
     for where, node in _entries(ctx, doc, "situations"):
         where = _label(node, where)
         m = ctx.mapping(node, where, {"id", "name", "speaker", "patterns", "steps", "reason"}, {"priority"})
