@@ -15,6 +15,10 @@ Format (all text Simplified Chinese)::
     direction: inbound             # inbound | outbound (default inbound)
     caller: {name: 王, title: 先生, gender: 男, phone: "13812345678"}   # optional, pre-fills the work order
     expect_end: {score_min: 60, score_max: 100}                         # optional
+    practice: {pass_score: 70, weights: {hold: 2}}   # optional, practice mode (trainee = agent):
+                                   # pass mark and score-item weights (keys: scoring items)
+    audio: audio/angry_bill        # optional folder of per-turn clips with manifest.json, written by
+                                   # scripts/synth_scenario_audio.py; every turn needs its clip
     turns:
       - speaker: customer          # agent | customer
         text: 你们怎么又乱扣我话费！
@@ -35,8 +39,9 @@ Format (all text Simplified Chinese)::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +54,13 @@ DIRECTIONS = ("inbound", "outbound")
 DEFAULT_PAUSE_S = 0.6
 DEFAULT_RATE_CPM = 190.0  # seed 000: 180–200 字/分钟
 
-_TOP_KEYS = {"id", "title", "situation", "difficulty", "direction", "caller", "expect_end", "turns"}
+_TOP_KEYS = {"id", "title", "situation", "difficulty", "direction", "caller", "expect_end", "practice", "audio",
+             "turns"}
+_PRACTICE_KEYS = {"pass_score", "weights"}
+#: Score items of ``analysis.scoring.score_call`` a scenario may weight for practice.
+SCORE_ITEM_KEYS = ("opening", "closing", "formula", "order", "language", "hold", "interruptions", "rate")
+DEFAULT_PASS_SCORE = 60.0
+MANIFEST = "manifest.json"
 _CALLER_KEYS = {"name", "title", "gender", "phone"}
 _END_KEYS = {"score_min", "score_max"}
 _TURN_KEYS = {"speaker", "text", "pause", "rate", "overlap", "loudness", "audio", "note", "expect"}
@@ -95,10 +106,13 @@ class Turn:
     audio: Path | None = None
     note: str = ""
     expect: TurnExpectation = field(default_factory=TurnExpectation)
+    audio_s: float | None = None  # length of the turn's clip, when the scenario has audio
 
     @property
     def duration(self) -> float:
-        """Seconds the turn takes to say at its speaking rate."""
+        """Seconds the turn takes to say: its clip's length, else the text at its speaking rate."""
+        if self.audio_s is not None:
+            return self.audio_s
         return max(0.4, len(self.text) * 60.0 / self.rate_cpm)
 
 
@@ -126,6 +140,13 @@ class Scenario:
     score_min: float | None = None
     score_max: float | None = None
     path: Path | None = None
+    pass_score: float = DEFAULT_PASS_SCORE
+    weights: tuple[tuple[str, float], ...] = ()  # practice score-item weights (others weigh 1)
+    audio_dir: Path | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return all(t.audio is not None for t in self.turns)
 
     @property
     def difficulty_zh(self) -> str:
@@ -308,6 +329,7 @@ def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path 
                 score_max = _number(c, "expect_end.score_max", raw_end["score_max"], 0, 100)
             if score_min is not None and score_max is not None and score_min > score_max:
                 c.add("expect_end", "score_min 大于 score_max")
+    pass_score, weights = _practice(c, data.get("practice"))
     turns: list[Turn] = []
     raw_turns = data.get("turns")
     if not isinstance(raw_turns, list) or not raw_turns:
@@ -317,10 +339,72 @@ def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path 
             turn = _turn(c, n, raw_turn, base)
             if turn is not None:
                 turns.append(turn)
+    audio_dir: Path | None = None
+    if "audio" in data:
+        rel = _text(c, "audio", data["audio"])
+        if rel:
+            audio_dir = (base / rel) if base else Path(rel)
+            if not c.problems:
+                turns = _attach_audio(c, audio_dir, rel, turns)
     if c.problems:
         raise ScenarioError(c.problems)
     return Scenario(sid, title, situation, difficulty, direction, tuple(turns), caller, score_min,
-                    score_max, None)
+                    score_max, None, pass_score, weights, audio_dir)
+
+
+def _practice(c: _Collector, raw: object) -> tuple[float, tuple[tuple[str, float], ...]]:
+    if raw is None:
+        return DEFAULT_PASS_SCORE, ()
+    if not isinstance(raw, dict):
+        c.add("practice", "应为映射")
+        return DEFAULT_PASS_SCORE, ()
+    _unknown(c, "practice", raw, _PRACTICE_KEYS)
+    pass_score = DEFAULT_PASS_SCORE
+    if "pass_score" in raw:
+        pass_score = _number(c, "practice.pass_score", raw["pass_score"], 0, 100) or DEFAULT_PASS_SCORE
+    weights: list[tuple[str, float]] = []
+    raw_w = raw.get("weights")
+    if raw_w is not None:
+        if not isinstance(raw_w, dict) or not raw_w:
+            c.add("practice.weights", "应为“评分项: 权重”的映射")
+        else:
+            for key, value in raw_w.items():
+                if key not in SCORE_ITEM_KEYS:
+                    c.add(f"practice.weights.{key}", f"未知评分项（可用：{', '.join(SCORE_ITEM_KEYS)}）")
+                    continue
+                w = _number(c, f"practice.weights.{key}", value, 0, 10)
+                if w is not None:
+                    weights.append((str(key), w))
+    return pass_score, tuple(weights)
+
+
+def _attach_audio(c: _Collector, folder: Path, rel: str, turns: list[Turn]) -> list[Turn]:
+    """Give every turn its clip from ``folder/manifest.json`` (stale or missing clips are errors)."""
+    manifest = folder / MANIFEST
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        entries = data["turns"]
+        if not isinstance(entries, list):
+            raise TypeError("turns")
+    except (OSError, ValueError, KeyError, TypeError):
+        c.add("audio", f"找不到或无法读取 {rel}/{MANIFEST}（请运行 scripts/synth_scenario_audio.py）")
+        return turns
+    if len(entries) != len(turns):
+        c.add("audio", f"音频有 {len(entries)} 句，场景有 {len(turns)} 句：请重新生成音频")
+        return turns
+    out = []
+    for turn, entry in zip(turns, entries, strict=True):
+        where = f"turn[{turn.index}].audio"
+        if not isinstance(entry, dict) or entry.get("text") != turn.text or entry.get("speaker") != turn.speaker.value:
+            c.add(where, "音频与这句的文字或说话人不一致：请重新生成音频")
+            continue
+        clip = folder / str(entry.get("file", ""))
+        seconds = entry.get("seconds")
+        if not clip.is_file() or not isinstance(seconds, int | float) or seconds <= 0:
+            c.add(where, f"找不到音频文件 {rel}/{entry.get('file', '')}")
+            continue
+        out.append(replace(turn, audio=clip, audio_s=float(seconds)))
+    return out if len(out) == len(turns) else turns
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -334,9 +418,7 @@ def load_scenario(path: Path) -> Scenario:
         where = f"第 {mark.line + 1} 行" if mark is not None else "YAML"
         raise ScenarioError([f"{path.name}: {where}: YAML 格式错误：{getattr(exc, 'problem', exc)}"]) from exc
     scenario = parse_scenario(data, path.name, default_id=path.stem, base=path.parent)
-    return Scenario(scenario.id, scenario.title, scenario.situation, scenario.difficulty,
-                    scenario.direction, scenario.turns, scenario.caller, scenario.score_min,
-                    scenario.score_max, path)
+    return replace(scenario, path=path)
 
 
 def load_scenarios(folder: Path | None = None) -> list[Scenario]:

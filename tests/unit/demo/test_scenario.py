@@ -9,11 +9,18 @@ import pytest
 from assist_app.demo.scenario import ScenarioError, find_scenario, load_scenario, load_scenarios
 from assist_app.events import EmotionLabel, Phase, Speaker
 
+SEED_SITUATIONS = {
+    "angry_bill", "polite_inquiry", "bad_agent", "power_outage", "privacy_lookup", "silent_line", "long_hold",
+    "leader_phone", "compensation_threat", "wrong_number", "praise", "outbound_reminder", "bad_agent_outage",
+    "bad_agent_hold",
+}
 
-def test_bundled_scenarios_validate_and_cover_the_three_kinds() -> None:
+
+def test_bundled_scenarios_validate_and_cover_the_seed_situations() -> None:
     scenarios = load_scenarios()
     ids = {s.id for s in scenarios}
-    assert {"angry_bill", "polite_inquiry", "bad_agent"} <= ids
+    assert ids >= SEED_SITUATIONS and len(scenarios) >= 10
+    assert any(s.direction == "outbound" for s in scenarios)
     for s in scenarios:
         assert s.title and s.situation and len(s.turns) >= 8
         assert {t.speaker for t in s.turns} == {Speaker.AGENT, Speaker.CUSTOMER}
@@ -22,7 +29,10 @@ def test_bundled_scenarios_validate_and_cover_the_three_kinds() -> None:
     angry = find_scenario(scenarios, "angry_bill")
     assert angry is not None
     assert any(EmotionLabel.COMPLAINT_ESCALATION in t.expect.emotions for t in angry.turns)
-    bad = find_scenario(scenarios, "bad")
+    assert find_scenario(scenarios, "bad") is None  # an ambiguous prefix finds nothing
+    hold = find_scenario(scenarios, "bad_agent_h")
+    assert hold is not None and hold.id == "bad_agent_hold"
+    bad = find_scenario(scenarios, "03_bad_agent")
     assert bad is not None and bad.id == "bad_agent"
     assert any(t.expect.flags for t in bad.turns)
     assert any(t.overlap > 0 for t in bad.turns)
@@ -92,3 +102,46 @@ def test_expectation_values_are_typed() -> None:
     first = s.turns[0]
     assert first.expect.phases == (Phase.GREETING,) and first.expect.no_flags
     assert s.duration > 30
+
+
+def test_practice_section_is_validated(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "title: 练习\nsituation: 测试\npractice: {pass_score: 120, weights: {hold: 2, charm: 1}, level: 3}\n"
+        "turns:\n  - {speaker: agent, text: 您好}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    for where in ("p.yaml: practice.pass_score:", "p.yaml: practice.weights.charm:", "p.yaml: practice.level:"):
+        assert where in text, text
+    assert "practice.weights.hold" not in text
+    good = load_scenarios()
+    hold = find_scenario(good, "long_hold")
+    assert hold is not None and dict(hold.weights) == {"hold": 2.0} and hold.pass_score == 70
+
+
+def test_audio_folder_must_match_the_turns(tmp_path: Path) -> None:
+    import json
+
+    clips = tmp_path / "audio" / "s"
+    clips.mkdir(parents=True)
+    (clips / "00.flac").write_bytes(b"fLaC")
+    (clips / "01.flac").write_bytes(b"fLaC")
+    manifest = {"turns": [{"file": "00.flac", "speaker": "agent", "text": "您好", "seconds": 1.5},
+                          {"file": "01.flac", "speaker": "customer", "text": "旧的文字", "seconds": 2.0}]}
+    (clips / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    body = "title: 音频\nsituation: 测试\naudio: audio/s\nturns:\n  - {speaker: agent, text: 您好}\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(body + "  - {speaker: customer, text: 新的文字}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "s.yaml: turn[1].audio: 音频与这句的文字或说话人不一致" in str(info.value)
+    path.write_text(body + "  - {speaker: customer, text: 旧的文字}\n", encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.has_audio and scenario.turns[1].audio == clips / "01.flac"
+    assert scenario.turns[0].duration == 1.5  # timing follows the clip, not the text
+    path.write_text(body.replace("audio/s", "audio/none"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"s\.yaml: audio: 找不到或无法读取"):
+        load_scenario(path)

@@ -33,10 +33,12 @@ def test_bad_agent_scores_far_below_the_good_calls(shipped_library: ScriptLibrar
         s.id: run_demo(s, engine=build_engine(shipped_library)).score for s in SCENARIOS
     }
     assert all(v is not None for v in scores.values())
-    bad = scores["bad_agent"]
-    good = scores["polite_inquiry"]
-    assert bad is not None and good is not None
-    assert good.total - bad.total >= 30
+    # each "bad agent" variant against the good call it mirrors
+    for bad_id, good_id in (("bad_agent", "polite_inquiry"), ("bad_agent_outage", "power_outage"),
+                            ("bad_agent_hold", "long_hold")):
+        bad, good = scores[bad_id], scores[good_id]
+        assert bad is not None and good is not None
+        assert good.total - bad.total >= 30, (bad_id, bad.total, good_id, good.total)
 
 
 def test_wrong_expectations_are_reported(shipped_library: ScriptLibrary) -> None:
