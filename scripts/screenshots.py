@@ -4,9 +4,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
 
 States: idle, demo picker, mid-call with a banned-phrase alert, angry customer, post-call review,
-settings. Each state is produced the way a user gets there: a bundled scenario is played through
-the real session and engine (as fast as possible), and the panel is shown the events up to the
-chosen moment. Needs the CJK font (fonts-noto-cjk) or the text renders as boxes.
+settings, call history and a stored call opened from it. Each state is produced the way a user
+gets there: a bundled scenario is played through the real session and engine (as fast as
+possible), and the panel is shown the events up to the chosen moment (the history reads calls
+recorded that way into a temporary store). Needs the CJK font (fonts-noto-cjk) or the text renders as boxes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,9 @@ from assist_app.demo.runner import DemoResult, run_demo  # noqa: E402
 from assist_app.demo.scenario import find_scenario, load_scenarios  # noqa: E402
 from assist_app.events import Event, FinalText  # noqa: E402
 from assist_app.library import load_library  # noqa: E402
+from assist_app.store import CallMeta, CallStore  # noqa: E402
 from assist_app.ui.app import build_panel, ensure_app  # noqa: E402
+from assist_app.ui.history import HistoryWindow  # noqa: E402
 from assist_app.ui.settings import AppSettings  # noqa: E402
 from assist_app.ui.settings_dialog import SettingsDialog  # noqa: E402
 
@@ -56,6 +60,47 @@ def save(widget: Any, out: Path, name: str) -> Path:
         raise OSError(f"cannot write {path}")
     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {pix.width()}×{pix.height()}")
     return path
+
+
+def history_shots(out: Path, scenarios: list[Any]) -> None:
+    """The history window over a temporary store holding bundled scenarios played as calls."""
+    agents = {"angry_bill": ("1024", "李静"), "polite_inquiry": ("8023", "张敏"), "bad_agent": ("8023", "张敏")}
+    with tempfile.TemporaryDirectory() as tmp, CallStore(Path(tmp) / "calls.db") as store:
+        ids = {}
+        for scenario_id, (agent_id, agent_name) in agents.items():
+            sc = find_scenario(scenarios, scenario_id)
+            assert sc is not None
+            sink = store.recorder(CallMeta(agent_id=agent_id, agent_name=agent_name, mode="demo"))
+            result = run_demo(sc, sinks=[sink])
+            ids[scenario_id] = str(getattr(sink, "call_id", ""))
+            if result.score is not None:
+                store.save_score(ids[scenario_id], result.score)
+        store.flush()
+        dlg = HistoryWindow(None, store, None)
+        dlg.resize(880, 420)
+        dlg.show()
+        dlg.controller.refresh(focus_call_id=ids["bad_agent"])
+        wait_for(lambda: bool(dlg.row_call_ids()))
+        save(dlg, out, "07_history")
+        dlg.resize(880, 900)
+        dlg.controller.open_selected()
+        wait_for(lambda: dlg.stack.currentWidget() is dlg.detail_page)
+        save(dlg, out, "08_history_review")
+        dlg.close()
+        dlg.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def wait_for(done: Any, timeout: float = 10.0) -> None:
+    """Process events until ``done()`` (the history window reads the store off the GUI thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the history window did not load in time")
+        QApplication.processEvents()
+        time.sleep(0.01)
 
 
 def main() -> int:
@@ -108,6 +153,7 @@ def main() -> int:
     dialog.tabs.setCurrentIndex(3)
     save(dialog, args.out, "06_settings")
     dialog.reject()
+    history_shots(args.out, scenarios)
     controller.shutdown()
     window.close()
     window.deleteLater()  # Qt deletes the window and its children, not Python's garbage collector

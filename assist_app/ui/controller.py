@@ -50,6 +50,7 @@ from assist_app.store.privacy import mask_numbers
 from assist_app.store.workorder import draft_from_analyses
 from assist_app.ui.bridge import SessionBridge
 from assist_app.ui.guidance import StepInfo
+from assist_app.ui.history import open_history
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.review import ScoreLine, WorkOrderDraft
 from assist_app.ui.settings import AppSettings
@@ -218,7 +219,7 @@ class PanelController(QObject):
         w.demo_bar.stop_requested.connect(self.end_call)
         w.review.back_requested.connect(w.show_live)
         w.review.save_requested.connect(self.save_work_order)
-        w.history_button.clicked.connect(self.show_last_review)
+        w.history_button.clicked.connect(self.show_history)
         w.pin_box.toggled.connect(w.set_always_on_top)
         w.closing.connect(self.shutdown)
         for i in range(3):
@@ -614,6 +615,12 @@ class PanelController(QObject):
             self._show_review(self.outcome)
         else:
             self.window.call_bar.set_status("还没有已结束的通话")
+
+    def show_history(self) -> None:
+        """记录: stored calls newest first, the call just finished selected (``ui.history``)."""
+        o = self.outcome
+        open_history(self.window, self.store, focus_call_id=o.saved_call_id if o is not None else None,
+                     last_review=self.show_last_review if o is not None else None)
 
     def save_work_order(self, d: WorkOrderDraft) -> None:
         o = self.outcome

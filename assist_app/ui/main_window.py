@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
         self.demo_button.setCheckable(True)
         self.demo_button.setToolTip("培训演示模式：播放内置场景")
         self.history_button = QPushButton("记录")
-        self.history_button.setToolTip("查看上一次通话的回顾")
+        self.history_button.setToolTip("通话记录：查找历史通话，查看回顾，修改工单")
         self.settings_button = QPushButton("设置")
         self.pin_box = QCheckBox("置顶")
         self.pin_box.setToolTip("窗口总在最前")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -151,6 +151,10 @@ class ReviewView(QScrollArea):
         self.follow_edit = QDateTimeEdit()
         self.follow_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.follow_edit.setCalendarPopup(True)
+        # A QDateTimeEdit cannot be empty: its minimum stands for "no follow-up" (else every saved
+        # order got a follow-up on 2000-01-01, the widget's default).
+        self.follow_edit.setMinimumDateTime(QDateTime(QDate(2000, 1, 1), QTime(0, 0)))
+        self.follow_edit.setSpecialValueText("无需回访")
         when = QHBoxLayout()
         when.addWidget(self.date_edit)
         when.addWidget(self.time_edit)
@@ -249,11 +253,15 @@ class ReviewView(QScrollArea):
         self.handling_edit.setPlainText(d.handling)
         if d.follow_up is not None:
             self.follow_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(d.follow_up.timestamp())))
+        else:
+            self.follow_edit.setDateTime(self.follow_edit.minimumDateTime())
         self._is_complaint = d.is_complaint
         self.save_status.setText("投诉工单：请在 24 小时内回访。" if d.is_complaint else "")
 
     def draft(self) -> WorkOrderDraft:
         follow = self.follow_edit.dateTime().toPython()
+        if self.follow_edit.dateTime() <= self.follow_edit.minimumDateTime():
+            follow = None
         return WorkOrderDraft(
             date=self.date_edit.text().strip(),
             time=self.time_edit.text().strip(),

@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The offscreen platform plugin itself warns that it cannot size native windows; that is the
 # test platform talking, not our code (it never appears under xcb or on Windows).
-PLATFORM_NOISE = [r"This plugin does not support propagateSizeHints\(\)"]
+PLATFORM_NOISE = [r"This plugin does not support propagateSizeHints\(\)", r"This plugin does not support raise\(\)"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,0 +1,246 @@
+"""What the history view shows, in plain Python (no Qt): the filter a user's choices make, one
+table row per stored call, and a stored call turned into review content (flags, emotions,
+transcript with flagged words marked).
+
+The Qt side (``ui/history.py``) only puts these values into widgets, so the rules live here and
+are tested without a display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from assist_app.events import EmotionLabel, EmotionReading, Flag, FlagKind, Severity
+from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSummary, FlagRecord, WorkOrder
+from assist_app.store.workorder import draft_work_order
+
+MODE_ZH = {"live": "实时", "demo": "演示", "training": "培训"}
+
+# Filter choices, worst first (the order QA staff look for them).
+EMOTION_CHOICES: tuple[tuple[str, str], ...] = tuple(
+    (label, EmotionLabel(label).label_zh) for label in sorted(EMOTION_RANK, key=lambda k: -EMOTION_RANK[k])
+)
+
+
+DATE_PRESETS: tuple[tuple[str, str], ...] = (
+    ("all", "全部日期"),
+    ("today", "今天"),
+    ("7d", "近 7 天"),
+    ("30d", "近 30 天"),
+    ("custom", "自定义"),
+)
+
+
+def preset_range(key: str, today: date, custom: tuple[date, date] | None = None) -> tuple[date | None, date | None]:
+    """The inclusive date range of a ``DATE_PRESETS`` key (``custom`` supplies the user's own)."""
+    if key == "today":
+        return today, today
+    if key == "7d":
+        return today - timedelta(days=6), today
+    if key == "30d":
+        return today - timedelta(days=29), today
+    if key == "custom" and custom is not None:
+        start, end = custom
+        return (start, end) if start <= end else (end, start)
+    return None, None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """The history view's filter row and search box, as plain values.
+
+    ``date_to`` is inclusive (a whole day); a score range of 0–100 means "any score", so calls
+    without a score stay in the list until the user narrows it.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    agent: str = ""
+    flagged_only: bool = False
+    min_score: int = 0
+    max_score: int = 100
+    emotion: str | None = None
+    text: str = ""
+    limit: int = 500
+
+    def to_filter(self) -> CallFilter:
+        return CallFilter(
+            since=datetime.combine(self.date_from, time()) if self.date_from else None,
+            until=datetime.combine(self.date_to + timedelta(days=1), time()) if self.date_to else None,
+            agent=self.agent.strip() or None,
+            has_flags=True if self.flagged_only else None,
+            min_score=float(self.min_score) if self.min_score > 0 else None,
+            max_score=float(self.max_score) if self.max_score < 100 else None,
+            emotion=self.emotion or None,
+            limit=self.limit,
+        )
+
+    @property
+    def search_text(self) -> str:
+        return " ".join(self.text.split())
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    s = max(0, round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def emotion_zh(label: str | None) -> str:
+    if not label:
+        return "—"
+    try:
+        return EmotionLabel(label).label_zh
+    except ValueError:
+        return label
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow:
+    """One row of the history table, already formatted."""
+
+    call_id: str
+    started: str
+    duration: str
+    agent: str
+    score: str
+    score_value: float | None
+    emotion: str
+    emotion_label: str | None
+    flags: int
+    status: str
+    interrupted: bool
+    tooltip: str
+
+
+def call_row(s: CallSummary, matches: tuple[str, ...] = ()) -> CallRow:
+    """A ``CallSummary`` as the table shows it; ``matches`` are search-hit lines for the tooltip."""
+    agent = " ".join(p for p in (s.agent_id, s.agent_name) if p) or "—"
+    tip = [f"{MODE_ZH.get(s.mode, s.mode)}通话，{s.utterance_count} 句"]
+    if s.high_flag_count:
+        tip.append(f"严重提示 {s.high_flag_count} 条")
+    tip += [f"“{m}”" for m in matches[:3]]
+    return CallRow(
+        call_id=s.id,
+        started=f"{s.started:%Y-%m-%d %H:%M}",
+        duration=fmt_duration(s.duration),
+        agent=agent,
+        score=f"{s.score:.0f}" if s.score is not None else "—",
+        score_value=s.score,
+        emotion=emotion_zh(s.max_emotion),
+        emotion_label=s.max_emotion,
+        flags=s.flag_count,
+        status=s.status_zh,
+        interrupted=s.status == "interrupted",
+        tooltip="\n".join(tip),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEntry:
+    """One stored utterance with the character spans to mark (flagged words, search terms)."""
+
+    speaker: str
+    text: str
+    t: float
+    flagged: tuple[tuple[int, int], ...] = ()
+    found: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+
+
+def _flag_spans(text: str, flags: list[FlagRecord]) -> tuple[tuple[int, int], ...]:
+    # Spans of final flags index into the stored text; a flag raised on a partial has its span
+    # in the partial, so its words are looked up instead (as the HTML report does).
+    spans = {f.span for f in flags if f.span and f.final and 0 <= f.span[0] < f.span[1] <= len(text)}
+    for f in flags:
+        if not f.final and f.matched and (i := text.find(f.matched)) >= 0:
+            spans.add((i, i + len(f.matched)))
+    return tuple(sorted(spans))
+
+
+def _term_spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...]:
+    low = text.lower()
+    spans = []
+    for term in terms:
+        start = low.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term)))
+            start = low.find(term, start + len(term))
+    return tuple(sorted(spans))
+
+
+def transcript_entries(rec: CallRecord, search: str = "") -> list[TranscriptEntry]:
+    """The stored transcript, each line with its flagged spans and the spans of ``search`` terms."""
+    by_idx: dict[int, list[FlagRecord]] = {}
+    for f in rec.flags:
+        if f.utterance_idx is not None:
+            by_idx.setdefault(f.utterance_idx, []).append(f)
+    terms = [t.lower() for t in search.split() if t]
+    return [
+        TranscriptEntry(
+            speaker=ln.speaker,
+            text=ln.text,
+            t=ln.start if ln.start is not None else ln.t,
+            flagged=_flag_spans(ln.text, by_idx.get(ln.idx, [])),
+            found=_term_spans(ln.text, terms),
+        )
+        for ln in rec.transcript
+    ]
+
+
+def _severity(value: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        return Severity.MEDIUM
+
+
+def review_flags(rec: CallRecord) -> list[tuple[float, Flag]]:
+    """Flags and conduct findings by time, as the live review lists them (rate wobbles left out,
+    as on the live panel)."""
+    out: list[tuple[float, Flag]] = []
+    for f in rec.flags:
+        try:
+            kind = FlagKind(f.kind)
+        except ValueError:
+            kind = FlagKind.BANNED_PHRASE
+        out.append((f.t, Flag(rule=f.rule, kind=kind, severity=_severity(f.severity), span=f.span or (0, 0),
+                              matched=f.matched, message=f.message, replacement=f.replacement)))
+    for c in rec.conduct:
+        if c.rule.removeprefix("conduct.").startswith("rate_"):
+            continue
+        out.append((c.t, Flag(rule=c.rule, kind=FlagKind.CONDUCT, severity=_severity(c.severity), span=(0, 0),
+                              matched="", message=c.message, replacement="")))
+    out.sort(key=lambda p: p[0])
+    return out
+
+
+def review_emotions(rec: CallRecord) -> list[tuple[float, EmotionReading]]:
+    """The customer's emotion readings for the timeline (unknown labels skipped)."""
+    out = []
+    for p in rec.emotions:
+        try:
+            label = EmotionLabel(p.label)
+        except ValueError:
+            continue
+        out.append((p.t, EmotionReading(label, p.intensity, p.cues)))
+    return out
+
+
+def review_title(s: CallSummary) -> str:
+    who = " ".join(p for p in (s.agent_id, s.agent_name) if p)
+    parts = [f"{s.started:%Y-%m-%d %H:%M}", f"时长 {fmt_duration(s.duration)}"]
+    if who:
+        parts.append(f"坐席 {who}")
+    if s.status == "interrupted":
+        parts.append("意外中断")
+    return "通话回顾：" + "，".join(parts)
+
+
+def stored_work_order(rec: CallRecord) -> tuple[WorkOrder, bool]:
+    """The call's saved work order, or a fresh draft from its transcript; the flag says "saved"."""
+    if rec.work_order is not None:
+        return rec.work_order, True
+    s = rec.summary
+    return draft_work_order(s.id, s.started, rec.transcript, emotions=[p.label for p in rec.emotions]), False
