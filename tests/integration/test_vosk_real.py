@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 from assist_app.asr.engine import ModelLoadError, VoskEngine
 from assist_app.audio.replay import FileReplay
@@ -61,8 +62,15 @@ def test_transcribe_two_mono_files_matches_speaker_to_file(
     # The first file is the agent's by convention, whatever it contains.
     texts = {sp: " ".join(f.text for f in tr.finals if f.speaker is sp) for sp in Speaker}
     assert texts[Speaker.AGENT] and texts[Speaker.CUSTOMER]
-    alone = transcribe_files([speech_wavs["customer"]], vosk_engine.new_recognizer)
-    assert texts[Speaker.AGENT] == " ".join(f.text for f in alone.finals)
+    alone = {
+        name: " ".join(f.text for f in transcribe_files([speech_wavs[name]], vosk_engine.new_recognizer).finals)
+        for name in ("customer", "agent")
+    }
+    # Each side reads like its own file transcribed alone (the decoder may settle the last word
+    # differently when blocks reach it in other batches, so compare by similarity, not equality).
+    assert fuzz.ratio(texts[Speaker.AGENT], alone["customer"]) >= 80
+    assert fuzz.ratio(texts[Speaker.AGENT], alone["customer"]) > fuzz.ratio(texts[Speaker.AGENT], alone["agent"])
+    assert fuzz.ratio(texts[Speaker.CUSTOMER], alone["agent"]) > fuzz.ratio(texts[Speaker.CUSTOMER], alone["customer"])
 
 
 def test_a_folder_that_looks_like_a_model_but_is_not_fails_clearly(tmp_path: Path) -> None:
