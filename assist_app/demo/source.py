@@ -9,19 +9,31 @@ call audio keep the meters moving and call time advancing through pauses (hold t
 Wall-clock pacing is ``call seconds / speed``; ``speed=None`` plays as fast as possible (tests,
 headless runs). A trainer can ``pause()``, ``resume()``, ``step()`` (play through the next turn's
 final text, then pause) and change the speed while it plays. All controls are thread-safe.
+
+When the scenario has audio and a ``ClipPlayer`` is given, each turn's clip is played as the turn
+starts, so the transcript appears in time with the voices; only at 1× and not while stepping (a
+clip cannot be sped up without changing the voice), and pausing silences it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assist_app.demo.scenario import Scenario
 from assist_app.events import AcousticFeatures, Event, FinalText, LevelEvent, PartialText, Speaker
 
+if TYPE_CHECKING:
+    from assist_app.audio.playback import ClipPlayer
+
+log = logging.getLogger(__name__)
+
+TARGET_RATE = 16_000  # the clips' sample rate (scripts/synth_scenario_audio.py)
 LEVEL_STEP_S = 0.1
 SPEED_MIN, SPEED_MAX = 0.5, 4.0
 SILENCE_DBFS = -62.0
@@ -32,7 +44,7 @@ class _Cue:
     """One scheduled item of the timeline; events are built when emitted so ``wall`` is true."""
 
     t: float
-    kind: str  # level | partial | final
+    kind: str  # level | start | partial | final
     speaker: Speaker
     turn: int = -1
     text: str = ""
@@ -72,6 +84,8 @@ def _build_timeline(scenario: Scenario) -> list[_Cue]:
     timings = plan_timings(scenario)
     cues: list[_Cue] = []
     for turn, timing in zip(scenario.turns, timings, strict=True):
+        if turn.audio is not None:
+            cues.append(_Cue(timing.start, "start", turn.speaker, turn.index))
         n = len(turn.text)
         per_char = (timing.end - timing.start) / max(1, n)
         # ASR partials arrive every couple of characters; punctuation is never "heard" alone.
@@ -109,7 +123,7 @@ def _build_timeline(scenario: Scenario) -> list[_Cue]:
                 cues.append(_Cue(t, "level", speaker, dbfs=dbfs, voiced=True))
             else:
                 cues.append(_Cue(t, "level", speaker, dbfs=SILENCE_DBFS + 2.0 * math.sin(t * 3.1)))
-    order = {"level": 0, "partial": 1, "final": 2}
+    order = {"level": 0, "start": 1, "partial": 2, "final": 3}
     cues.sort(key=lambda c: (c.t, order[c.kind]))
     return cues
 
@@ -118,8 +132,10 @@ class ScriptedTranscriptSource:
     """Replays a scenario as partial/final transcript events at speaking pace (see module doc)."""
 
     def __init__(self, scenario: Scenario, *, speed: float | None = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, player: ClipPlayer | None = None) -> None:
         self.scenario = scenario
+        self.player = player
+        self.clips_played: list[int] = []  # turn indices whose clip was handed to the player
         self.name = f"demo:{scenario.id}"
         self._timeline = _build_timeline(scenario)
         self._clock = clock
@@ -169,6 +185,8 @@ class ScriptedTranscriptSource:
             self._paused = True
             self._step_budget = 0
             self._cond.notify_all()
+        if self.player is not None:
+            self.player.stop()
 
     def resume(self) -> None:
         with self._cond:
@@ -194,9 +212,19 @@ class ScriptedTranscriptSource:
     def run(self, emit: Callable[[Event], None], stop: threading.Event) -> None:
         with self._cond:
             self._reanchor()
+        try:
+            self._run(emit, stop)
+        finally:
+            if self.player is not None and self.clips_played:
+                self.player.stop()
+
+    def _run(self, emit: Callable[[Event], None], stop: threading.Event) -> None:
         for cue in self._timeline:
             if not self._wait_for(cue.t, stop):
                 return
+            if cue.kind == "start":
+                self._play_clip(cue.turn)
+                continue
             emit(self._event(cue))
             if cue.kind == "final":
                 with self._cond:
@@ -204,6 +232,19 @@ class ScriptedTranscriptSource:
                     self.final_order.append(cue.turn)
                     if self._paused and self._step_budget > 0:
                         self._step_budget -= 1
+
+    def _play_clip(self, index: int) -> None:
+        if self.player is None or self._speed != 1.0 or self._paused:
+            return
+        from assist_app.demo.audio import load_clip  # numpy/soundfile only when audio is played
+
+        try:
+            clip = load_clip(self.scenario.turns[index])
+        except Exception as exc:  # an unreadable clip costs the sound, never the demo
+            log.warning("cannot play clip of turn %d: %s", index, exc)
+            return
+        self.clips_played.append(index)
+        self.player.play(clip, TARGET_RATE)
 
     def _wait_for(self, t: float, stop: threading.Event) -> bool:
         """Block until call time ``t`` is due (respecting pause/step/speed); False if stopped."""

@@ -120,6 +120,33 @@ def live_source_factory() -> Callable[[AppSettings], Any] | None:
     return LazyLiveSource
 
 
+def demo_asr_loader() -> Callable[[], Any] | None:
+    """When a speech model is installed: a loader (run on the demo's own thread) of a recognizer
+    factory, so demo scenarios with audio are recognised like a live call. None without a model."""
+    try:
+        from assist_app.asr.models import find_model
+    except ImportError:
+        return None
+    try:
+        model = find_model(None)
+    except Exception:
+        return None
+
+    def load() -> Any:
+        from assist_app.asr.engine import VoskEngine
+
+        return VoskEngine(model).new_recognizer
+
+    return load
+
+
+def output_player() -> Any:
+    """The speakers/headset for scenario audio, or None when the PC has no output device."""
+    from assist_app.audio.playback import default_player
+
+    return default_player()
+
+
 def build_panel(
     settings: AppSettings | None = None,
     *,
@@ -141,6 +168,8 @@ def build_panel(
         store=store,
         library_loader=None if library is not None else _library_loader(),
         live_source_factory=live_source_factory() if with_live else None,
+        player_factory=output_player if with_live else None,
+        demo_asr=demo_asr_loader() if with_live else None,
     )
     from assist_app.ui.settings_dialog import attach_settings
 

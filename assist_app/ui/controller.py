@@ -22,6 +22,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 # Imported here, not on first use: a first import inside a slot stalled the window (bench_ui.py).
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
 from assist_app.analysis.scoring import score_call
+from assist_app.demo.audio import ScenarioAudioSource
 from assist_app.demo.scenario import Scenario
 from assist_app.demo.source import ScriptedTranscriptSource
 from assist_app.events import (
@@ -158,6 +159,8 @@ class PanelController(QObject):
         store: Any = None,
         library_loader: Callable[[Path | None], Any] | None = None,
         live_source_factory: Callable[[AppSettings], Any] | None = None,
+        player_factory: Callable[[], Any] | None = None,
+        demo_asr: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -168,6 +171,9 @@ class PanelController(QObject):
         self.store = store
         self._library_loader = library_loader
         self._live_source_factory = live_source_factory
+        self._player_factory = player_factory  # sound output for scenario audio (None: silent)
+        self._player: Any = None
+        self._demo_asr = demo_asr  # loads a recognizer factory when a speech model is installed
         self.bridge = SessionBridge(self)
         self.session: Any = None
         self.engine: Any = None
@@ -339,8 +345,21 @@ class PanelController(QObject):
             return
         self.set_demo_mode(True)
         spd = None if flat_out else (speed if speed is not None else self.window.demo_bar.speed_value())
-        source = ScriptedTranscriptSource(self.scenario, speed=spd)
+        player = None if flat_out else self.player()
+        source: Any
+        if self.scenario.has_audio and self._demo_asr is not None and not flat_out:
+            # With a speech model the demo is heard, not read: the audio goes through the recognizer.
+            source = ScenarioAudioSource(self.scenario, self._demo_asr, player=player)
+        else:
+            source = ScriptedTranscriptSource(self.scenario, speed=spd, player=player)
         self._start_session(source)
+
+    def player(self) -> Any:
+        """The sound output for scenario audio, made on first use (None without a device)."""
+        if self._player is None and self._player_factory is not None:
+            self._player = self._player_factory()
+            self._player_factory = None  # asked once: no device now means no device this session
+        return self._player
 
     def demo_play_pause(self) -> None:
         if self.session is None or not self.session.running:
@@ -462,6 +481,8 @@ class PanelController(QObject):
     def _on_call_started(self, ev: CallStarted) -> None:
         self.window.call_bar.set_in_call(True)
         src = "演示：" + self.scenario.title if self.demo_mode and self.scenario else "实时通话"
+        if isinstance(self.source, ScenarioAudioSource):
+            src += "，语音识别中"
         self.window.call_bar.set_status(f"通话中（{src}）")
 
     def _on_level(self, ev: LevelEvent) -> None:

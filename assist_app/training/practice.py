@@ -1,0 +1,219 @@
+"""Practice mode: the trainee plays the agent, the scenario plays the customer.
+
+``PracticeSource`` is a ``CallSource``, so a practice call runs through the same ``CallSession``
+and guidance engine as a real call and the trainee sees the same guidance. It walks the
+scenario's turns:
+
+- a customer turn is spoken (its clip on the speakers when a player is given) and shown as
+  growing partial text and a final, at the clip's pace;
+- at an agent turn it waits for the trainee: either their voice (``voice``: any ``CallSource``
+  emitting the agent's ``PartialText``/``FinalText``, e.g. the microphone through a recogniser;
+  tests use a scripted one) or a typed reply (``submit_text``). Each final reply answers one
+  agent turn; while waiting, ``your_turn`` is set and a ``StatusEvent`` (``practice_turn``) says so.
+
+Call time is wall time since the start (hold and silence timers run as in a real call);
+``pace=None`` plays the customer instantly and counts call time virtually (tests). Level events
+every 100 ms keep the meters and the session's timers moving while nobody speaks.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from assist_app.demo.scenario import Scenario, Turn
+from assist_app.events import AcousticFeatures, Event, FinalText, LevelEvent, PartialText, Speaker, StatusEvent
+from assist_app.pipeline.session import CallSource, EmitFn
+
+if TYPE_CHECKING:
+    from assist_app.audio.playback import ClipPlayer
+
+log = logging.getLogger(__name__)
+
+LEVEL_STEP_S = 0.1
+QUIET_DBFS = -62.0
+TYPED_RATE_CPM = 190.0  # how long a typed reply "takes to say", for call time only
+
+
+class PracticeSource:
+    """See the module docstring."""
+
+    def __init__(self, scenario: Scenario, *, voice: CallSource | None = None,
+                 player: ClipPlayer | None = None, pace: float | None = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.scenario = scenario
+        self.name = f"practice:{scenario.id}"
+        self.voice = voice
+        self.player = player
+        self.pace = pace
+        self._clock = clock
+        self._start = 0.0
+        self._virtual_t = 0.0
+        self._inbox: queue.Queue[FinalText] = queue.Queue(maxsize=100)
+        self._lock = threading.Lock()
+        self.your_turn = threading.Event()
+        self.expected: Turn | None = None  # the scripted agent turn the trainee is answering
+        self.replies: list[tuple[int, str]] = []  # (turn index, what the trainee said/typed)
+
+    # -- trainee input (any thread) ---------------------------------------------------------
+
+    def submit_text(self, text: str) -> bool:
+        """A typed reply; False when it is not the trainee's turn or the text is empty."""
+        text = text.strip()
+        if not text or not self.your_turn.is_set():
+            return False
+        t = self.now()
+        # start == end: no speaking rate is measured from typing speed
+        self._inbox.put_nowait(FinalText(t=t, speaker=Speaker.AGENT, text=text, start=t, end=t,
+                                         acoustic=AcousticFeatures()))
+        return True
+
+    def waiting_turn(self) -> int | None:
+        """The index of the scripted agent turn the trainee should answer now, or None."""
+        turn = self.expected
+        return turn.index if turn is not None and self.your_turn.is_set() else None
+
+    def now(self) -> float:
+        """Call time in seconds."""
+        with self._lock:
+            if self.pace is None:
+                return self._virtual_t
+            return self._clock() - self._start
+
+    # -- CallSource -------------------------------------------------------------------------
+
+    def run(self, emit: EmitFn, stop: threading.Event) -> None:
+        self._start = self._clock()
+        voice_thread: threading.Thread | None = None
+        if self.voice is not None:
+            voice = self.voice
+
+            def voice_emit(ev: Event) -> None:
+                if isinstance(ev, FinalText) and ev.speaker is Speaker.AGENT and self.your_turn.is_set():
+                    self._inbox.put_nowait(ev)
+                    return
+                if ev.speaker is Speaker.AGENT or isinstance(ev, StatusEvent):
+                    emit(ev)  # partials, levels and problems of the trainee's side as they happen
+
+            voice_thread = threading.Thread(target=voice.run, args=(voice_emit, stop), name="practice-voice",
+                                            daemon=True)
+            voice_thread.start()
+        try:
+            for turn in self.scenario.turns:
+                if stop.is_set():
+                    return
+                if turn.speaker is Speaker.CUSTOMER:
+                    if not self._customer_turn(turn, emit, stop):
+                        return
+                elif not self._trainee_turn(turn, emit, stop):
+                    return
+            self._idle(self.now() + 0.5, emit, stop)
+        finally:
+            self.your_turn.clear()
+            if self.player is not None:
+                self.player.stop()
+            if voice_thread is not None:
+                stop.set()  # the script is over: the microphone closes with the call
+                voice_thread.join(timeout=3.0)
+
+    # -- turns ------------------------------------------------------------------------------
+
+    def _customer_turn(self, turn: Turn, emit: EmitFn, stop: threading.Event) -> bool:
+        start = self.now() + turn.pause
+        if not self._idle(start, emit, stop):
+            return False
+        if self.player is not None and turn.audio is not None and self.pace == 1.0:
+            from assist_app.demo.audio import load_clip
+
+            try:
+                self.player.play(load_clip(turn), 16_000)
+            except Exception as exc:
+                log.warning("cannot play the customer's clip: %s", exc)
+        end = start + turn.duration
+        n = len(turn.text)
+        for i in range(2, n, 2):
+            t = start + (end - start) * i / n
+            if not self._idle(t, emit, stop, speaking=turn):
+                return False
+            emit(PartialText(t=t, speaker=Speaker.CUSTOMER, text=turn.text[:i]))
+        if not self._idle(end, emit, stop, speaking=turn):
+            return False
+        emit(FinalText(t=end, speaker=Speaker.CUSTOMER, text=turn.text, start=round(start, 3), end=round(end, 3),
+                       acoustic=AcousticFeatures(loudness_rel_db=turn.loudness_db, rate_cpm=turn.rate_cpm)))
+        return True
+
+    def _trainee_turn(self, turn: Turn, emit: EmitFn, stop: threading.Event) -> bool:
+        self.expected = turn
+        self.your_turn.set()
+        prev = self.scenario.turns[turn.index - 1] if turn.index > 0 else None
+        note = turn.note or (prev.note if prev is not None and prev.speaker is Speaker.CUSTOMER else "")
+        hint = f"（提示：{note}）" if note else ""
+        emit(StatusEvent(t=self.now(), code="practice_turn", message=f"轮到您了：请回应客户{hint}"))
+        try:
+            while not stop.is_set():
+                try:
+                    reply = self._inbox.get(timeout=LEVEL_STEP_S if self.pace is not None else 0.05)
+                except queue.Empty:
+                    self._idle(self.now() + LEVEL_STEP_S, emit, stop)
+                    continue
+                self.your_turn.clear()
+                if self.pace is None:  # virtual time: the reply takes as long as saying it
+                    with self._lock:
+                        self._virtual_t += len(reply.text) * 60.0 / TYPED_RATE_CPM
+                        t = self._virtual_t
+                    reply = replace(reply, t=t, start=t, end=t)
+                self.replies.append((turn.index, reply.text))
+                emit(reply)
+                return True
+            return False
+        finally:
+            self.your_turn.clear()
+            self.expected = None
+
+    def _idle(self, until: float, emit: EmitFn, stop: threading.Event, speaking: Turn | None = None) -> bool:
+        """Let call time reach ``until``, emitting the customer's level (and the agent's when no
+        voice source measures it) every 100 ms; False if stopped."""
+        if self.pace is None:
+            with self._lock:
+                self._virtual_t = max(self._virtual_t, until)
+            return not stop.is_set()
+        while True:
+            now = self.now()
+            if now >= until:
+                return True
+            cust_db = -20.0 + (speaking.loudness_db or 0.0) if speaking is not None else QUIET_DBFS
+            emit(LevelEvent(t=now, speaker=Speaker.CUSTOMER, dbfs=cust_db, voiced=speaking is not None))
+            if self.voice is None:
+                emit(LevelEvent(t=now, speaker=Speaker.AGENT, dbfs=QUIET_DBFS, voiced=False))
+            if stop.wait(min(LEVEL_STEP_S, until - now) / self.pace):
+                return False
+
+
+class ScriptedVoice:
+    """A stand-in for the microphone + recogniser: says the given lines, one per trainee turn, as
+    growing partial results and a final (tests and the spoken path without a model)."""
+
+    name = "scripted-voice"
+
+    def __init__(self, lines: list[str], waiting_turn: Callable[[], int | None], *,
+                 now: Callable[[], float]) -> None:
+        self.lines = list(lines)
+        self._waiting_turn = waiting_turn
+        self._now = now
+
+    def run(self, emit: EmitFn, stop: threading.Event) -> None:
+        answered: int | None = None
+        for line in self.lines:
+            while (turn := self._waiting_turn()) is None or turn == answered:
+                if stop.wait(0.02):
+                    return
+            answered = turn
+            t = self._now()
+            for i in range(2, len(line), 2):
+                emit(PartialText(t=t, speaker=Speaker.AGENT, text=line[:i]))
+            emit(FinalText(t=t, speaker=Speaker.AGENT, text=line, start=t, end=t))
