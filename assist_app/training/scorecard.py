@@ -47,10 +47,18 @@ class PracticeScore:
     weights: tuple[tuple[str, float], ...]
     moments: tuple[Moment, ...]
     qa: QAScore
+    answered: int = 0  # scripted agent turns the trainee answered
+    expected: int = 0  # scripted agent turns in the scenario
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.expected
 
     @property
     def passed(self) -> bool:
-        return self.total >= self.pass_score
+        # score_call gives full marks to items nothing happened in (no hold, no upset), so a call
+        # abandoned after the greeting scores high; a practice only passes when it was finished.
+        return self.complete and self.total >= self.pass_score
 
     def weight(self, key: str) -> float:
         return dict(self.weights).get(key, 1.0)
@@ -120,14 +128,18 @@ def score_practice(engine: GuidanceEngine, scenario: Scenario,
                                   "客户情绪激动时先解释、没有先安抚", _first_phrase(engine, Phase.SOOTHING),
                                   reference.get(explained.utterance.text, "")))
     moments.sort(key=lambda m: (m.t is None, m.t or 0.0))
+    expected = sum(1 for t in scenario.turns if t.speaker is Speaker.AGENT)
+    answered = len({index for index, _ in replies}) if replies else expected
+    if answered < expected:
+        moments.append(Moment(None, "", f"练习没有完成（回应了 {answered}/{expected} 句）"))
     return PracticeScore(scenario.id, total, scenario.pass_score, qa.items, tuple(sorted(weights.items())),
-                         tuple(moments), qa)
+                         tuple(moments), qa, answered, expected)
 
 
 def format_score(score: PracticeScore, title: str = "") -> str:
     """The score card as plain Chinese text (CLI, logs)."""
-    lines = [f"练习评分{('：' + title) if title else ''}：{score.total:.0f} 分（及格 {score.pass_score:.0f}）"
-             f" {'通过' if score.passed else '未通过'}"]
+    verdict = "通过" if score.passed else "未完成" if not score.complete else "未通过"
+    lines = [f"练习评分{('：' + title) if title else ''}：{score.total:.0f} 分（及格 {score.pass_score:.0f}）{verdict}"]
     for i in score.items:
         w = score.weight(i.key)
         lines.append(f"  · {i.name_zh}：{i.points:g}/{i.max_points:g}" + (f"（权重 ×{w:g}）" if w != 1 else ""))

@@ -120,6 +120,41 @@ def live_source_factory() -> Callable[[AppSettings], Any] | None:
     return LazyLiveSource
 
 
+class MicVoice:
+    """The trainee's side of a practice call: the agent microphone through the recogniser. The
+    model loads and the device opens on the practice's voice thread, never the window's."""
+
+    name = "practice-mic"
+
+    def __init__(self, settings: AppSettings) -> None:
+        self.settings = settings
+
+    def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
+        from assist_app.asr.engine import VoskEngine
+        from assist_app.asr.models import find_model
+        from assist_app.audio.capture import CaptureConfig, DeviceCapture, InputSpec
+        from assist_app.audio.devices import SoundDeviceBackend
+        from assist_app.events import Speaker, StatusEvent
+        from assist_app.pipeline.live import LiveSource
+
+        s = self.settings
+        try:
+            engine = VoskEngine(find_model(Path(s.model_dir) if s.model_dir else None))
+            config = CaptureConfig(inputs=(InputSpec(s.agent_device, {Speaker.AGENT: 0}),))
+            capture = DeviceCapture(config, SoundDeviceBackend())
+            capture.resolve()
+        except Exception as exc:
+            emit(StatusEvent(t=0.0, code="cannot_start",
+                             message="无法使用麦克风，请改为输入回复：" + str(getattr(exc, "message_zh", exc))))
+            return
+        LiveSource(capture, engine.new_recognizer).run(emit, stop)
+
+
+def practice_voice_factory() -> Callable[[AppSettings], Any] | None:
+    """Spoken practice needs a speech model; without one the trainee types (None)."""
+    return MicVoice if demo_asr_loader() is not None else None
+
+
 def demo_asr_loader() -> Callable[[], Any] | None:
     """When a speech model is installed: a loader (run on the demo's own thread) of a recognizer
     factory, so demo scenarios with audio are recognised like a live call. None without a model."""
@@ -170,6 +205,7 @@ def build_panel(
         live_source_factory=live_source_factory() if with_live else None,
         player_factory=output_player if with_live else None,
         demo_asr=demo_asr_loader() if with_live else None,
+        practice_voice=practice_voice_factory() if with_live else None,
     )
     from assist_app.ui.settings_dialog import attach_settings
 

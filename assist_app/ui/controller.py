@@ -49,6 +49,9 @@ from assist_app.pipeline.session import CallSession
 from assist_app.store.models import CallMeta, WorkOrder
 from assist_app.store.privacy import mask_numbers
 from assist_app.store.workorder import draft_from_analyses
+from assist_app.training.history import save_practice
+from assist_app.training.practice import PracticeSource
+from assist_app.training.scorecard import Moment, PracticeScore, score_practice
 from assist_app.ui.bridge import SessionBridge
 from assist_app.ui.guidance import StepInfo
 from assist_app.ui.history import open_history
@@ -161,6 +164,7 @@ class PanelController(QObject):
         live_source_factory: Callable[[AppSettings], Any] | None = None,
         player_factory: Callable[[], Any] | None = None,
         demo_asr: Callable[[], Any] | None = None,
+        practice_voice: Callable[[AppSettings], Any] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -174,6 +178,9 @@ class PanelController(QObject):
         self._player_factory = player_factory  # sound output for scenario audio (None: silent)
         self._player: Any = None
         self._demo_asr = demo_asr  # loads a recognizer factory when a speech model is installed
+        self._practice_voice = practice_voice  # the trainee's microphone + recogniser (None: no model)
+        self.practice_mode = False
+        self.practice_score: PracticeScore | None = None
         self.bridge = SessionBridge(self)
         self.session: Any = None
         self.engine: Any = None
@@ -194,6 +201,7 @@ class PanelController(QObject):
             self.reload_library()
         self._apply_library()
         self.window.demo_bar.set_scenarios(self.scenarios)
+        self.window.practice_bar.set_scenarios(self.scenarios)
         if self.scenarios:
             self.select_scenario(0)
         self._set_idle_status()
@@ -223,6 +231,10 @@ class PanelController(QObject):
         w.demo_bar.step_requested.connect(self.demo_step)
         w.demo_bar.speed_changed.connect(self.set_speed)
         w.demo_bar.stop_requested.connect(self.end_call)
+        w.practice_button.toggled.connect(self.set_practice_mode)
+        w.practice_bar.start_requested.connect(self.start_practice)
+        w.practice_bar.stop_requested.connect(self.end_call)
+        w.practice_bar.reply_submitted.connect(self.submit_reply)
         w.review.back_requested.connect(w.show_live)
         w.review.save_requested.connect(self.save_work_order)
         w.history_button.clicked.connect(self.show_history)
@@ -312,6 +324,8 @@ class PanelController(QObject):
             return
         if self.session is not None and self.session.running:
             self.end_call()
+        if on:
+            self.set_practice_mode(False)
         self.demo_mode = on
         self.window.demo_bar.setVisible(on)
         if self.window.demo_button.isChecked() != on:
@@ -360,6 +374,59 @@ class PanelController(QObject):
             self._player = self._player_factory()
             self._player_factory = None  # asked once: no device now means no device this session
         return self._player
+
+    # -- practice ----------------------------------------------------------------------------
+
+    def set_practice_mode(self, on: bool) -> None:
+        """The trainee plays the agent against a scenario (exclusive with demo mode)."""
+        if self.practice_mode == on:
+            return
+        if self.session is not None and self.session.running:
+            self.end_call()
+        if on:
+            self.set_demo_mode(False)
+        self.practice_mode = on
+        bar = self.window.practice_bar
+        bar.setVisible(on)
+        if self.window.practice_button.isChecked() != on:
+            self.window.practice_button.setChecked(on)
+        text, typing = self.practice_input_mode()
+        bar.set_mode(text, typing=typing)
+        self.window.show_live()
+        self._set_idle_status()
+
+    def practice_input_mode(self) -> tuple[str, bool]:
+        """How the trainee answers and why: (explanation, whether they type)."""
+        if self._practice_voice is None:
+            return ("未安装语音模型，无法识别您的语音：请在下面输入回复。"
+                    "安装模型后（设置 → 语音模型）可以直接说话。", True)
+        if not self.settings.agent_device:
+            return ("还没有选择坐席麦克风：请在下面输入回复，或在“设置 → 设备”中选择麦克风。", True)
+        return ("请对着麦克风回答客户（建议戴耳机，以免客户的声音被当成您的）。", False)
+
+    def start_practice(self, *, pace: float | None = 1.0) -> None:
+        """Start the scenario picked in the practice bar; ``pace=None`` plays the customer instantly (tests)."""
+        if self.session is not None and self.session.running:
+            return
+        index = self.window.practice_bar.picker.currentIndex()
+        if not 0 <= index < len(self.scenarios):
+            return
+        self.set_practice_mode(True)
+        self.scenario = self.scenarios[index]
+        _text, typing = self.practice_input_mode()
+        voice = None if typing or self._practice_voice is None else self._practice_voice(self.settings)
+        player = self.player() if pace == 1.0 else None
+        self.practice_score = None
+        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace))
+        self.window.practice_bar.set_running(True)
+
+    def submit_reply(self, text: str) -> None:
+        """A typed reply from the practice bar; only while the bar shows it is the trainee's turn."""
+        if not self.window.practice_bar.reply.isEnabled():
+            return
+        if isinstance(self.source, PracticeSource) and self.source.submit_text(text):
+            self.window.practice_bar.reply.clear()
+            self.window.practice_bar.set_your_turn(None)
 
     def demo_play_pause(self) -> None:
         if self.session is None or not self.session.running:
@@ -415,7 +482,8 @@ class PanelController(QObject):
         if self.library is None:
             self.window.call_bar.set_status("话术库不可用，无法分析通话")
             return
-        call_id = f"{'demo' if self.demo_mode else 'call'}-{time.strftime('%Y%m%d-%H%M%S')}"
+        kind = "practice" if self.practice_mode else "demo" if self.demo_mode else "call"
+        call_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
         ps = PhraseSettings(company=self.settings.company, agent_id=self.settings.agent_id,
                             agent_name=self.settings.agent_name)
         library = self.library
@@ -427,7 +495,8 @@ class PanelController(QObject):
             try:
                 self._recorder = self.store.recorder(CallMeta(agent_id=self.settings.agent_id,
                                                               agent_name=self.settings.agent_name,
-                                                              mode="demo" if self.demo_mode else "live"))
+                                                              mode="training" if self.practice_mode else
+                                                              "demo" if self.demo_mode else "live"))
                 sinks.append(self._recorder)
             except Exception:
                 log.exception("store recorder unavailable")
@@ -481,6 +550,8 @@ class PanelController(QObject):
     def _on_call_started(self, ev: CallStarted) -> None:
         self.window.call_bar.set_in_call(True)
         src = "演示：" + self.scenario.title if self.demo_mode and self.scenario else "实时通话"
+        if self.practice_mode and self.scenario is not None:
+            src = "练习：" + self.scenario.title
         if isinstance(self.source, ScenarioAudioSource):
             src += "，语音识别中"
         self.window.call_bar.set_status(f"通话中（{src}）")
@@ -507,6 +578,8 @@ class PanelController(QObject):
                 rate = len(ev.text) / ((ev.end - ev.start) / 60.0)
             if rate is not None and len(ev.text) >= 8:
                 self.window.conduct.set_rate(rate)
+        if self.practice_mode and ev.speaker is Speaker.AGENT:
+            self.window.practice_bar.set_your_turn(None)
         if self.demo_mode and self.scenario is not None:
             self.window.demo_bar.set_progress(self._finals, len(self.scenario.turns))
             note = next((tn.note for tn in self.scenario.turns
@@ -553,6 +626,9 @@ class PanelController(QObject):
         self.window.suggestions.show_suggestions(ev.suggestions)
 
     def _on_status(self, ev: StatusEvent) -> None:
+        if ev.code == "practice_turn":
+            self.window.practice_bar.set_your_turn(ev.message)
+            return
         self.window.call_bar.set_status(ev.message)
 
     def _update_hold(self) -> None:
@@ -573,6 +649,8 @@ class PanelController(QObject):
         self.bridge.detach()
         self._update_demo_state()
         self.outcome = self._build_outcome(ev.call_id)
+        if self.practice_mode:
+            self._finish_practice(self.outcome)
         self._show_review(self.outcome)
         self._set_idle_status()
         self.call_finished.emit(self.outcome)
@@ -593,7 +671,8 @@ class PanelController(QObject):
                 self.store.save_score(saved, score)
             except Exception:
                 log.exception("saving the score failed")
-        return CallOutcome(call_id, self._started, self.scenario if self.demo_mode else None, score,
+        scenario = self.scenario if (self.demo_mode or self.practice_mode) else None
+        return CallOutcome(call_id, self._started, scenario, score,
                            list(self.window.alert.shown), list(self._emotions), draft, self.engine,
                            saved if isinstance(saved, str) else None)
 
@@ -606,7 +685,7 @@ class PanelController(QObject):
         escalated = any(r.label is EmotionLabel.COMPLAINT_ESCALATION for _, r in self._emotions)
         if escalated and not d.is_complaint:
             d = replace(d, is_complaint=True)
-        caller = self.scenario.caller if (self.demo_mode and self.scenario) else None
+        caller = self.scenario.caller if ((self.demo_mode or self.practice_mode) and self.scenario) else None
         if caller is not None:
             d = replace(d, caller_name=d.caller_name or caller.name,
                         caller_title=d.caller_title or caller.title,
@@ -615,15 +694,44 @@ class PanelController(QObject):
             d = replace(d, phone=mask_phone(d.phone))
         return d
 
+    def _finish_practice(self, o: CallOutcome) -> None:
+        """Score the practice against the norms and record it for the trainee."""
+        self.window.practice_bar.set_running(False)
+        engine = self.engine.ready if isinstance(self.engine, LazyEngine) else self.engine
+        if engine is None or o.scenario is None:
+            return
+        replies = self.source.replies if isinstance(self.source, PracticeSource) else []
+        try:
+            self.practice_score = score_practice(engine, o.scenario, replies)
+        except Exception:
+            log.exception("practice scoring failed")
+            return
+        trainee = self.window.practice_bar.trainee.text().strip()
+        if self.store is not None:
+            try:
+                save_practice(self.store, trainee, self.practice_score, started=o.started,
+                              call_id=o.saved_call_id)
+            except Exception:
+                log.exception("saving the practice failed")
+
     def _show_review(self, o: CallOutcome) -> None:
         r = self.window.review
-        title = "通话回顾"
+        practice = self.practice_score if self.practice_mode else None
+        title = "练习评分" if practice is not None else "通话回顾"
         if o.scenario is not None:
             title += f"：{o.scenario.title}"
         r.show_header(title)
-        items = o.score.items if o.score else ()
-        lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes)) for i in items]
-        r.show_score(o.score.total if o.score else None, lines)
+        if practice is not None:
+            lines = [ScoreLine(i.name_zh + (f"（×{practice.weight(i.key):g}）" if practice.weight(i.key) != 1 else ""),
+                               i.points, i.max_points, tuple(i.notes)) for i in practice.items]
+            r.show_score(practice.total, lines)
+            r.show_practice(practice.passed, practice.pass_score, [practice_moment_text(m) for m in practice.moments],
+                            complete=practice.complete)
+        else:
+            items = o.score.items if o.score else ()
+            lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes)) for i in items]
+            r.show_score(o.score.total if o.score else None, lines)
+            r.show_practice(None, 0, [])
         r.show_flags(o.flags)
         r.show_emotions(o.emotions)
         r.show_draft(o.draft)
@@ -694,6 +802,19 @@ class PanelController(QObject):
         self.window.demo_bar.set_state(playing=True, paused=True)
         for ev in events:
             self.bridge.dispatch(ev)
+
+
+def practice_moment_text(m: Moment) -> str:
+    """One costly moment as the review lists it."""
+    at = "--:--" if m.t is None else f"{int(m.t // 60):02d}:{int(m.t % 60):02d}"
+    text = f"{at} {m.problem}"
+    if m.said:
+        text += f"：「{m.said}」"
+    if m.better:
+        text += f"\n    更好的说法：{m.better}"
+    if m.reference and m.reference != m.better:
+        text += f"\n    参考说法：{m.reference}"
+    return text
 
 
 def mask_phone(phone: str) -> str:

@@ -20,6 +20,7 @@ from assist_app.ui.call_bar import CallBar
 from assist_app.ui.demo_bar import DemoBar
 from assist_app.ui.guidance import AlertPanel, FormulaStepper, SuggestionPanel
 from assist_app.ui.meters import ConductPanel, EmotionPanel
+from assist_app.ui.practice_bar import PracticeBar
 from assist_app.ui.review import ReviewView
 from assist_app.ui.transcript import TranscriptView
 
@@ -52,6 +53,9 @@ class MainWindow(QMainWindow):
         self.demo_button = QPushButton("演示")
         self.demo_button.setCheckable(True)
         self.demo_button.setToolTip("培训演示模式：播放内置场景")
+        self.practice_button = QPushButton("练习")
+        self.practice_button.setCheckable(True)
+        self.practice_button.setToolTip("练习模式：您扮演坐席，场景扮演客户，结束后评分")
         self.history_button = QPushButton("记录")
         self.history_button.setToolTip("通话记录：查找历史通话，查看回顾，修改工单")
         self.settings_button = QPushButton("设置")
@@ -59,7 +63,7 @@ class MainWindow(QMainWindow):
         self.pin_box.setToolTip("窗口总在最前")
         self.compact_box = QCheckBox("精简")
         self.compact_box.setToolTip("只显示提醒、建议和话术公式")
-        for tool in (self.demo_button, self.history_button, self.settings_button, self.pin_box,
+        for tool in (self.demo_button, self.practice_button, self.history_button, self.settings_button, self.pin_box,
                      self.compact_box):
             tool.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             tools.addWidget(tool)
@@ -68,6 +72,8 @@ class MainWindow(QMainWindow):
         self.call_bar = CallBar()
         self.demo_bar = DemoBar()
         self.demo_bar.hide()
+        self.practice_bar = PracticeBar()
+        self.practice_bar.hide()
         self.alert = AlertPanel()
         self.suggestions = SuggestionPanel()
         self.stepper = FormulaStepper()
@@ -75,8 +81,8 @@ class MainWindow(QMainWindow):
         self.conduct = ConductPanel()
         self.transcript = TranscriptView()
         self.transcript.setMinimumHeight(90)
-        for w in (self.call_bar, self.demo_bar, self.alert, self.suggestions, self.stepper, self.emotion,
-                  self.conduct):
+        for w in (self.call_bar, self.demo_bar, self.practice_bar, self.alert, self.suggestions, self.stepper,
+                  self.emotion, self.conduct):
             lay.addWidget(w)
         lay.addWidget(self.transcript, 1)
         self.live_page = live

@@ -118,6 +118,18 @@ class ReviewView(QScrollArea):
         card_lay.addLayout(self.items_grid)
         lay.addWidget(card)
 
+        # practice mode only: pass/fail and the moments that cost points, with the better phrase
+        self.practice_frame, practice_lay = _section("扣分的地方与更好的说法")
+        self.practice_result = QLabel("")
+        self.practice_result.setWordWrap(True)
+        practice_lay.addWidget(self.practice_result)
+        self.moments_list = QListWidget()
+        self.moments_list.setWordWrap(True)
+        self.moments_list.setMinimumHeight(120)
+        practice_lay.addWidget(self.moments_list)
+        self.practice_frame.hide()
+        lay.addWidget(self.practice_frame)
+
         flags_frame, flags_lay = _section("服务忌语与规范提示")
         self.flags_list = QListWidget()
         self.flags_list.setWordWrap(True)
@@ -225,6 +237,20 @@ class ReviewView(QScrollArea):
                 note.setObjectName("muted")
                 note.setWordWrap(True)
                 self.items_grid.addWidget(note, row * 2 + 1, 0, 1, 3)
+
+    def show_practice(self, passed: bool | None, pass_score: float, moments: list[str], *,
+                      complete: bool = True) -> None:
+        """A practice result (``passed`` None hides the section: an ordinary call)."""
+        self.practice_frame.setVisible(passed is not None)
+        self.moments_list.clear()
+        if passed is None:
+            return
+        colour = "#3f9b5a" if passed else "#c2453b"
+        verdict = "通过" if passed else "未完成" if not complete else "未通过"
+        self.practice_result.setText(f"<span style='color:{colour}; font-weight:bold'>{verdict}</span>"
+                                     f"（及格线 {pass_score:.0f} 分）")
+        for text in moments or ["没有扣分的地方，做得很好。"]:
+            self.moments_list.addItem(text)
 
     def show_flags(self, flags: list[tuple[float, Flag]]) -> None:
         self.flags_list.clear()
