@@ -4,7 +4,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
 
 States: idle, demo picker, mid-call with a banned-phrase alert, angry customer, post-call review,
-settings, call history and a stored call opened from it. Each state is produced the way a user
+settings, call history and a stored call opened from it, practice mode (the trainee's turn, typed
+replies without a speech model) and the practice score card. Each state is produced the way a user
 gets there: a bundled scenario is played through the real session and engine (as fast as
 possible), and the panel is shown the events up to the chosen moment (the history reads calls
 recorded that way into a temporary store). Needs the CJK font (fonts-noto-cjk) or the text renders as boxes.
@@ -91,6 +92,30 @@ def history_shots(out: Path, scenarios: list[Any]) -> None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+def practice_shots(out: Path, window: Any, controller: Any, scenarios: list[Any]) -> None:
+    """Practice mode: a trainee answers power_outage by typing; one slip costs points."""
+    scenario = find_scenario(scenarios, "power_outage")
+    assert scenario is not None
+    replies = [t.text for t in scenario.turns if t.speaker.value == "agent"]
+    replies[2] = "线路故障在修，修好了自然就来电了。"  # explains without soothing the worried customer
+    controller.set_practice_mode(True)
+    bar = window.practice_bar
+    bar.picker.setCurrentIndex(bar.picker.findData("power_outage"))
+    bar.trainee.setText("王小丽")
+    controller.start_practice(pace=None)
+    for n, text in enumerate(replies):
+        wait_for(lambda: bar.reply.isEnabled())
+        if n == 3:  # the customer pressed for a time; the trainee is about to answer
+            bar.reply.setText("我非常理解您的心情，我马上帮您催办一下")
+            save(window, out, "09_practice")
+        controller.submit_reply(text)
+    wait_for(lambda: window.stack.currentWidget() is window.review)
+    window.review.verticalScrollBar().setValue(0)
+    save(window, out, "10_practice_score")
+    window.show_live()
+    controller.set_practice_mode(False)
+
+
 def wait_for(done: Any, timeout: float = 10.0) -> None:
     """Process events until ``done()`` (the history window reads the store off the GUI thread)."""
     import time
@@ -153,6 +178,7 @@ def main() -> int:
     dialog.tabs.setCurrentIndex(3)
     save(dialog, args.out, "06_settings")
     dialog.reject()
+    practice_shots(args.out, window, controller, scenarios)
     history_shots(args.out, scenarios)
     controller.shutdown()
     window.close()

@@ -305,6 +305,8 @@ class PanelController(QObject):
         parts = []
         if self.demo_mode:
             parts.append("演示模式：无需麦克风和语音模型")
+        elif self.practice_mode:
+            parts.append("练习模式：您扮演坐席，场景扮演客户，结束后评分")
         else:
             parts.append(self._live_status())
         if self.library_problems:
@@ -463,6 +465,8 @@ class PanelController(QObject):
             self.end_call()
         elif self.demo_mode:
             self.start_demo()
+        elif self.practice_mode:
+            self.start_practice()
         else:
             self.start_live()
 
@@ -806,8 +810,7 @@ class PanelController(QObject):
 
 def practice_moment_text(m: Moment) -> str:
     """One costly moment as the review lists it."""
-    at = "--:--" if m.t is None else f"{int(m.t // 60):02d}:{int(m.t % 60):02d}"
-    text = f"{at} {m.problem}"
+    text = m.problem if m.t is None else f"{int(m.t // 60):02d}:{int(m.t % 60):02d} {m.problem}"
     if m.said:
         text += f"：「{m.said}」"
     if m.better:

@@ -91,6 +91,7 @@ class PracticeBar(QFrame):
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
+        self.start_button.setVisible(not running)
         self.stop_button.setEnabled(running)
         self.picker.setEnabled(not running)
         self.trainee.setEnabled(not running)
