@@ -3,7 +3,10 @@
 - ``scenario``: the YAML scenario model and its validating loader (``file: turn[n].field: why``);
 - ``source``: ``ScriptedTranscriptSource``, a ``CallSource`` replaying turns at speaking pace;
 - ``expectations``: checks the engine's conclusions against each turn's expected guidance;
-- ``runner``: plays a scenario through the real ``CallSession`` and engine and summarises it.
+- ``runner``: plays a scenario through the real ``CallSession`` and engine and summarises it;
+- ``audio``: a scenario's synthesised clips as a two-channel call (``ScenarioAudioSource`` runs it
+  through the live audio pipeline and a recognizer when a speech model is installed).
+Practice mode (the trainee plays the agent) builds on these in ``assist_app.training``.
 """
 
 from assist_app.demo.scenario import (
