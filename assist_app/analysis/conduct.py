@@ -30,6 +30,10 @@ class Reminder:
     value: float | None = None
 
 
+#: A hold reminder waits while anyone spoke this recently (the update may be under way).
+SPEAKING_GRACE_S = 1.5
+
+
 def _flag(rule: str, severity: Severity, span: tuple[int, int], text: str, message: str, replacement: str) -> Flag:
     return Flag(
         rule=f"conduct.{rule}",
@@ -265,6 +269,8 @@ class ConductMonitor:
         """
         if self._hold_start is None:
             return self._silence(t)
+        if self._last_voice is not None and t - self._last_voice < SPEAKING_GRACE_S:
+            return []  # someone is talking (often the agent giving the update): don't interrupt
         waited = t - self._hold_start
         hold = self.cfg.hold
         out: list[Reminder] = []

@@ -122,7 +122,9 @@ def score_call(engine: GuidanceEngine) -> QAScore:
         later = [a for a in analyses[upset_at:] if a.utterance.speaker is Speaker.AGENT]
         soothe_idx = next((i for i, a in enumerate(later) if a.phase is Phase.SOOTHING), None)
         explain_idx = next((i for i, a in enumerate(later) if a.phase is Phase.EXPLANATION), None)
-        if soothe_idx is None or (explain_idx is not None and explain_idx < soothe_idx):
+        # Only explaining before soothing breaks the order; a missing soothing step is already a
+        # gap in the formula item.
+        if explain_idx is not None and (soothe_idx is None or explain_idx < soothe_idx):
             order_pts = 0.0
             order_notes = ("客户情绪激动时未先安抚就开始解释",)
     items.append(ScoreItem("order", "先安抚后解释", order_pts, 10.0, order_notes))

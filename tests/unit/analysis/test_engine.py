@@ -20,6 +20,7 @@ from assist_app.events import (
     PhaseEvent,
     Speaker,
     SuggestionEvent,
+    Utterance,
 )
 from assist_app.pipeline.session import CallSession, EmitFn
 
@@ -160,3 +161,37 @@ def test_customer_talking_delays_the_hold_timer(mini_kit: AnalysisKit) -> None:
     due = [e for t in range(13, 27) for e in engine.tick(float(t)) if isinstance(e, ConductEvent)]
     assert due == []  # 15 s counts from the end of the customer's words, not from "请您稍等"
     assert [e.rule for e in engine.tick(27.0)] == ["conduct.hold_update_due"]
+
+
+def test_hold_reminder_waits_while_someone_is_speaking(mini_kit: AnalysisKit) -> None:
+    from assist_app.events import LevelEvent
+
+    engine = GuidanceEngine(mini_kit)
+    engine.handle(FinalText(t=1.0, speaker=Speaker.AGENT, text="请您稍等", start=0.0, end=1.0))
+    out: list[Event] = []
+    for i in range(1, 40):  # the agent starts talking at 15 s, just as the update falls due
+        t = 1.0 + i * 0.5
+        out += engine.handle(LevelEvent(t=t, speaker=Speaker.AGENT, dbfs=-20.0, voiced=14.5 <= t <= 18.0))
+    due = [e for e in out if isinstance(e, ConductEvent) and e.rule == "conduct.hold_update_due"]
+    assert due and due[0].t >= 19.5  # not while the agent was speaking
+
+
+def test_order_item_only_fails_when_explaining_before_soothing(mini_kit: AnalysisKit) -> None:
+    calm_end = GuidanceEngine(mini_kit)
+    for sp, text in [
+        (Speaker.AGENT, "您好，很高兴为您服务"),
+        (Speaker.CUSTOMER, "我想查一下电费"),
+        (Speaker.AGENT, "经查询，您的电费已经结清"),
+        (Speaker.CUSTOMER, "太失望了"),
+    ]:
+        calm_end.analyze_utterance(Utterance(sp, text))
+    assert {i.key: i.points for i in score_call(calm_end).items}["order"] == 10.0
+    rushed = GuidanceEngine(mini_kit)
+    for sp, text in [
+        (Speaker.AGENT, "您好，很高兴为您服务"),
+        (Speaker.CUSTOMER, "太失望了，气死我了，电费怎么这么高"),
+        (Speaker.AGENT, "经查询，是因为您上月欠费"),
+        (Speaker.AGENT, "非常抱歉，您先别着急"),
+    ]:
+        rushed.analyze_utterance(Utterance(sp, text))
+    assert {i.key: i.points for i in score_call(rushed).items}["order"] == 0.0
