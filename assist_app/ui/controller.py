@@ -276,7 +276,9 @@ class PanelController(QObject):
         lib = self.library
         if lib is None:
             return
-        warm_up(lib)
+        # After the window is up (the event loop runs this once it starts): shows the panel about
+        # a second sooner than warming up first (bundle start-up, BENCHMARKS.md).
+        QTimer.singleShot(0, lambda: warm_up(lib))
         fill = self._phrase_filler()
         steps = [
             StepInfo(s.id, s.name, s.description, tuple(fill(p.text) for p in s.phrases))
