@@ -146,6 +146,7 @@ class CallAnalyzer:
         else:
             flags.extend(self.fill(h.flag) for h in self.kit.banned.detect(norm))
             self.suggester.observe_agent(norm)
+        scan = self.kit.conduct.scan(norm) if utt.speaker is Speaker.AGENT else None
         phase = refine_phase(
             vote,
             utt.speaker,
@@ -153,11 +154,11 @@ class CallAnalyzer:
             emotion_hostile=emotion is not None
             and emotion.label in (EmotionLabel.ANGRY, EmotionLabel.COMPLAINT_ESCALATION),
             banned_share=_share(flags, len(utt.text)),
-            holds=utt.speaker is Speaker.AGENT and self.kit.conduct.holds(norm),
+            holds=scan is not None and self.kit.conduct.holds(scan),
         )
         if utt.speaker is Speaker.AGENT and phase is Phase.SOOTHING:
             self._soothed_since_upset = True
-        flags.extend(self.conduct.on_utterance(utt, norm, acoustic))
+        flags.extend(self.conduct.on_utterance(utt, norm, acoustic, scan))
         flags.sort(key=lambda f: (f.span[0], f.span[1]))
         self.tracker.update(utt.speaker, phase)
         situations = self.kit.situations.detect(utt.speaker, norm)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assist_app.analysis.matcher import PatternSet
+from assist_app.analysis.matcher import Match, PatternSet
 from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance
 from assist_app.library.model import ConductConfig
 from assist_app.textnorm import NormText
@@ -46,24 +46,53 @@ def _flag(rule: str, severity: Severity, span: tuple[int, int], text: str, messa
     )
 
 
+ConductScan = dict[str, list[Match[str]]]
+
+
 class ConductPatterns:
-    """The compiled phrase lists of ``conduct.yaml``, built once per library."""
+    """The phrase lists of ``conduct.yaml`` compiled into one pattern set, built once per library.
+
+    One ``scan`` per utterance finds every kind at once (opening, closing check, farewell, 喂,
+    fillers, hold ask/thanks/progress); the rules then only look the kinds up.
+    """
+
+    KINDS = (
+        "opening",
+        "check",
+        "farewell",
+        "address",
+        "address_unless",
+        "filler",
+        "hold_ask",
+        "hold_thanks",
+        "hold_progress",
+    )
 
     def __init__(self, cfg: ConductConfig) -> None:
         self.cfg = cfg
-        self.opening = PatternSet((p, "opening") for p in cfg.opening_patterns)
-        self.check = PatternSet((p, "check") for p in cfg.closing_check_patterns)
-        self.farewell = PatternSet((p, "farewell") for p in cfg.farewell_patterns)
-        self.address = PatternSet((p, "address") for p in cfg.address_patterns)
-        self.address_unless = PatternSet((p, "unless") for p in cfg.address_unless)
-        self.fillers = PatternSet((p, "filler") for p in cfg.filler_patterns)
-        self.hold_ask = PatternSet((p, "ask") for p in cfg.hold.ask_patterns)
-        self.hold_thanks = PatternSet((p, "thanks") for p in cfg.hold.thanks_patterns)
-        self.hold_progress = PatternSet((p, "progress") for p in cfg.hold.progress_patterns)
+        lists = {
+            "opening": cfg.opening_patterns,
+            "check": cfg.closing_check_patterns,
+            "farewell": cfg.farewell_patterns,
+            "address": cfg.address_patterns,
+            "address_unless": cfg.address_unless,
+            "filler": cfg.filler_patterns,
+            "hold_ask": cfg.hold.ask_patterns,
+            "hold_thanks": cfg.hold.thanks_patterns,
+            "hold_progress": cfg.hold.progress_patterns,
+        }
+        self._all: PatternSet[str] = PatternSet((p, kind) for kind, pats in lists.items() for p in pats)
 
-    def holds(self, norm: NormText) -> bool:
+    def scan(self, norm: NormText) -> ConductScan:
+        found: ConductScan = {kind: [] for kind in self.KINDS}
+        for m in self._all.find(norm):
+            found[m.payload].append(m)
+        return found
+
+    @staticmethod
+    def holds(scan: ConductScan) -> bool:
         """The agent asks the customer to hold or gives a progress update during one."""
-        return bool(self.hold_ask.find(norm) or self.hold_progress.find(norm))
+        return bool(scan["hold_ask"] or scan["hold_progress"])
 
 
 class ConductMonitor:
@@ -71,15 +100,7 @@ class ConductMonitor:
 
     def __init__(self, patterns: ConductPatterns, opening_example: str = "", closing_example: str = "") -> None:
         self.cfg = patterns.cfg
-        self._opening = patterns.opening
-        self._check = patterns.check
-        self._farewell = patterns.farewell
-        self._address = patterns.address
-        self._address_unless = patterns.address_unless
-        self._fillers = patterns.fillers
-        self._hold_ask = patterns.hold_ask
-        self._hold_thanks = patterns.hold_thanks
-        self._hold_progress = patterns.hold_progress
+        self._patterns = patterns
         self._opening_example = opening_example or "您好，很高兴为您服务，请问有什么可以帮您？"
         self._closing_example = closing_example or "请问还有其他可以帮您的吗？感谢您的来电，再见！"
         self.agent_turns = 0
@@ -98,7 +119,13 @@ class ConductMonitor:
 
     # -- per utterance -----------------------------------------------------------------------
 
-    def on_utterance(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None = None) -> list[Flag]:
+    def on_utterance(
+        self,
+        utt: Utterance,
+        norm: NormText,
+        acoustic: AcousticFeatures | None = None,
+        scan: ConductScan | None = None,
+    ) -> list[Flag]:
         if utt.speaker is Speaker.CUSTOMER:
             self._last_customer = utt
             self._customer_since_agent = True
@@ -111,23 +138,24 @@ class ConductMonitor:
         text = utt.text
         flags: list[Flag] = []
         self.agent_turns += 1
+        found = scan if scan is not None else self._patterns.scan(norm)
         whole = (0, len(text))
 
-        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not self._opening.find(norm):
+        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not found["opening"]:
             flags.append(
                 _flag("opening_missing", Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语", self._opening_example)
             )
 
-        for m in self._address.find(norm):
+        for m in found["address"]:
             span = norm.span_to_original(m.start, m.end)
-            if any(u.start <= m.start < u.end for u in self._address_unless.find(norm)):
+            if any(u.start <= m.start < u.end for u in found["address_unless"]):
                 continue
             flags.append(
                 _flag("address_wei", Severity.MEDIUM, span, text, "用“喂”称呼客户", "您好，请问您能听到我说话吗？")
             )
             break
 
-        fillers = self._fillers.find(norm)
+        fillers = found["filler"]
         if len(fillers) > self.cfg.filler_max_per_utterance:
             m = fillers[self.cfg.filler_max_per_utterance]
             flags.append(
@@ -171,11 +199,11 @@ class ConductMonitor:
             self.interruptions += 1
             flags.append(_flag("interrupt", Severity.MEDIUM, (0, 0), text, "打断客户说话", "请等客户说完再回应"))
 
-        flags.extend(self._hold_on_agent(utt, norm, text))
+        flags.extend(self._hold_on_agent(utt, found, text))
 
-        if self._check.find(norm):
+        if found["check"]:
             self.closing_check_seen = True
-        if self._farewell.find(norm):
+        if found["farewell"]:
             self.farewell_seen = True
         self._last_agent_end = utt.end if utt.end is not None else utt.start
         self._customer_since_agent = False
@@ -200,13 +228,13 @@ class ConductMonitor:
             return False
         return cust.start < utt.start and cust.end - utt.start >= min_overlap
 
-    def _hold_on_agent(self, utt: Utterance, norm: NormText, text: str) -> list[Flag]:
+    def _hold_on_agent(self, utt: Utterance, found: ConductScan, text: str) -> list[Flag]:
         flags: list[Flag] = []
         start = utt.start
         hold = self.cfg.hold
         if self._hold_start is not None and start is not None:
             waited = start - self._hold_start
-            if self._hold_progress.find(norm) and not self._hold_thanks.find(norm):
+            if found["hold_progress"] and not found["hold_thanks"]:
                 self._hold_start = start if utt.end is None else utt.end  # an update restarts the wait
                 self._hold_reminded.clear()
                 return flags
@@ -222,7 +250,7 @@ class ConductMonitor:
                         "请您稍等，我还在为您查询，大约还需要一分钟，您看可以吗？",
                     )
                 )
-            if waited >= hold.update_every_s and not self._hold_thanks.find(norm):
+            if waited >= hold.update_every_s and not found["hold_thanks"]:
                 flags.append(_flag("hold_no_thanks", Severity.LOW, (0, 0), text, "等待后未致谢", "感谢您的耐心等待。"))
             self._hold_start = None
             self._hold_reminded.clear()
@@ -243,7 +271,7 @@ class ConductMonitor:
                     "请您稍等，我帮您查询一下，您看可以吗？",
                 )
             )
-        if self._hold_ask.find(norm):
+        if found["hold_ask"]:
             self._hold_start = utt.end if utt.end is not None else utt.start
             self._hold_reminded.clear()
         return flags

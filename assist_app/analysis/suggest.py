@@ -123,9 +123,12 @@ class Suggester:
         ids, texts = self._said_index
         for _, _, i in process.extract_iter(text, texts, scorer=fuzz.ratio, score_cutoff=75):
             self.said.add(ids[i])
-        for _, _, i in process.extract_iter(text, texts, scorer=fuzz.partial_ratio, score_cutoff=90):
-            if len(texts[i]) <= len(text) * 1.25:  # the phrase is inside what was said, not the reverse
-                self.said.add(ids[i])
+        # Phrases short enough to be inside what was said (not the reverse), then how fully they are.
+        inside = [i for i, t in enumerate(texts) if len(t) <= len(text) * 1.25]
+        for _, _, k in process.extract_iter(
+            text, [texts[i] for i in inside], scorer=fuzz.partial_ratio, score_cutoff=90
+        ):
+            self.said.add(ids[inside[k]])
 
     def suggest(
         self,
