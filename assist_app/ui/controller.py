@@ -602,9 +602,7 @@ class PanelController(QObject):
             return ""
 
     def _on_flag(self, ev: FlagRaised) -> None:
-        f = ev.flag
-        if "{" in f.replacement:  # library placeholders the engine left for the UI ({title}…)
-            f = replace(f, replacement=self._phrase_filler()(f.replacement))
+        f = ev.flag  # the engine has filled the replacement's placeholders from the same settings
         self.window.alert.show_flag(f, ev.t, ev.text, self._category_name(f.rule))
         if ev.speaker is not None and f.span[1] > f.span[0]:
             self.window.transcript.highlight(ev.speaker.value, ev.text, f.span)
