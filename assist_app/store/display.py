@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from assist_app.events import EmotionLabel, EmotionReading, Flag, FlagKind, Severity
 from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSummary, FlagRecord, WorkOrder
+from assist_app.store.report import emotion_zh
 from assist_app.store.workorder import draft_work_order
 
 MODE_ZH = {"live": "实时", "demo": "演示", "training": "培训"}
@@ -86,15 +87,6 @@ def fmt_duration(seconds: float | None) -> str:
         return "—"
     s = max(0, round(seconds))
     return f"{s // 60}:{s % 60:02d}"
-
-
-def emotion_zh(label: str | None) -> str:
-    if not label:
-        return "—"
-    try:
-        return EmotionLabel(label).label_zh
-    except ValueError:
-        return label
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,22 @@ from assist_app.demo.scenario import Scenario
 SPEEDS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 
+def scenario_section(frame: QFrame, title: str) -> tuple[QVBoxLayout, QComboBox]:
+    """Lay ``frame`` out as a panel section headed by ``title`` and a scenario picker."""
+    frame.setObjectName("section")
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(8, 6, 8, 6)
+    lay.setSpacing(4)
+    head = QHBoxLayout()
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    head.addWidget(label)
+    picker = QComboBox()
+    head.addWidget(picker, 1)
+    lay.addLayout(head)
+    return lay, picker
+
+
 class DemoBar(QFrame):
     """Emits the trainer's commands; the controller drives the scripted source."""
 
@@ -21,18 +37,8 @@ class DemoBar(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("section")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 6, 8, 6)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        title = QLabel("演示模式")
-        title.setObjectName("sectionTitle")
-        head.addWidget(title)
-        self.picker = QComboBox()
+        lay, self.picker = scenario_section(self, "演示模式")
         self.picker.currentIndexChanged.connect(self.scenario_changed)
-        head.addWidget(self.picker, 1)
-        lay.addLayout(head)
         self.info = QLabel("")
         self.info.setObjectName("muted")
         self.info.setWordWrap(True)

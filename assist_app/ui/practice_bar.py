@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from assist_app.demo.scenario import Scenario
+from assist_app.ui.demo_bar import scenario_section
 
 
 class PracticeBar(QFrame):
@@ -28,18 +27,8 @@ class PracticeBar(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("section")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 6, 8, 6)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        title = QLabel("练习模式")
-        title.setObjectName("sectionTitle")
-        head.addWidget(title)
-        self.picker = QComboBox()
+        lay, self.picker = scenario_section(self, "练习模式")
         self.picker.currentIndexChanged.connect(self.scenario_changed)
-        head.addWidget(self.picker, 1)
-        lay.addLayout(head)
         row = QHBoxLayout()
         self.trainee = QLineEdit()
         self.trainee.setPlaceholderText("学员姓名（用于记录成绩）")

@@ -131,15 +131,7 @@ class SettingsDialog(QDialog):
         # 模型
         model = QWidget()
         v = QVBoxLayout(model)
-        row = QHBoxLayout()
-        self.model_dir = QLineEdit(current.model_dir)
-        self.model_dir.setPlaceholderText("留空：自动查找已安装的模型")
-        browse = QPushButton("选择…")
-        browse.clicked.connect(lambda: self._pick_folder(self.model_dir))
-        row.addWidget(self.model_dir, 1)
-        row.addWidget(browse)
-        v.addWidget(QLabel("语音模型文件夹"))
-        v.addLayout(row)
+        self.model_dir = self._folder_row(v, "语音模型文件夹", current.model_dir, "留空：自动查找已安装的模型")
         self.install_button = QPushButton("从压缩包安装模型…")
         self.install_button.clicked.connect(self._install_model)
         v.addWidget(self.install_button)
@@ -156,15 +148,7 @@ class SettingsDialog(QDialog):
         # 话术库
         lib = QWidget()
         v = QVBoxLayout(lib)
-        row = QHBoxLayout()
-        self.library_dir = QLineEdit(current.library_dir)
-        self.library_dir.setPlaceholderText("留空：使用内置话术库")
-        browse2 = QPushButton("选择…")
-        browse2.clicked.connect(lambda: self._pick_folder(self.library_dir))
-        row.addWidget(self.library_dir, 1)
-        row.addWidget(browse2)
-        v.addWidget(QLabel("话术库文件夹"))
-        v.addLayout(row)
+        self.library_dir = self._folder_row(v, "话术库文件夹", current.library_dir, "留空：使用内置话术库")
         self.reload_button = QPushButton("校验并重新加载")
         self.reload_button.clicked.connect(self.reload_library)
         v.addWidget(self.reload_button)
@@ -338,6 +322,19 @@ class SettingsDialog(QDialog):
             self._install_thread.join(timeout=30)
         self._poll.stop()
         super().done(result)
+
+    def _folder_row(self, into: QVBoxLayout, label: str, value: str, placeholder: str) -> QLineEdit:
+        """A labelled folder field with a 选择… button, added to ``into``."""
+        edit = QLineEdit(value)
+        edit.setPlaceholderText(placeholder)
+        browse = QPushButton("选择…")
+        browse.clicked.connect(lambda: self._pick_folder(edit))
+        row = QHBoxLayout()
+        row.addWidget(edit, 1)
+        row.addWidget(browse)
+        into.addWidget(QLabel(label))
+        into.addLayout(row)
+        return edit
 
     def _pick_folder(self, edit: QLineEdit) -> None:
         folder = QFileDialog.getExistingDirectory(self, "选择文件夹", edit.text())
