@@ -35,7 +35,7 @@ from typing import Any
 
 EVAL_DIR = Path(__file__).resolve().parent
 SRC_DIR = EVAL_DIR / "src"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "test")
 
 PHASES = {
     "g": "greeting",
@@ -121,6 +121,8 @@ def parse_line(raw: str, where: str) -> Line:
             pause = float(tok[1:])
         elif tok in EMOTIONS:
             emotion = EMOTIONS[tok]
+        elif tok.startswith("#"):
+            continue  # banned-phrase category tag (training corpus); not scored here
         else:
             raise SourceError(f"{where}: unknown token {tok!r}")
     speaker = SPEAKERS[spk]
@@ -218,12 +220,26 @@ def build(split: str) -> dict[str, int]:
     rng = random.Random(f"agentassist-eval-{split}")
     sizes: dict[str, int] = {}
     for kind in ("calls", "utterances"):
-        src = SRC_DIR / f"{split}_{kind}.txt"
-        calls = read_source(src, calls=kind == "calls", split=split)
+        # An utterances split may be written in several files (test_utterances_banned.txt, …),
+        # read in name order and numbered as one.
+        sources = sorted(SRC_DIR.glob(f"{split}_{kind}*.txt"))
+        if not sources:
+            raise SourceError(f"no source for {split}/{kind} in {SRC_DIR}")
+        calls: list[Call] = []
+        for src in sources:
+            part = read_source(src, calls=kind == "calls", split=split)
+            if kind == "utterances":
+                for call in part:
+                    call.call_id = f"{split}_u{len(calls) + 1:03d}"
+                    calls.append(call)
+            else:
+                calls.extend(part)
+        if len({c.call_id for c in calls}) != len(calls):
+            raise SourceError(f"{split}/{kind}: duplicate call ids")
         records: list[dict[str, Any]] = []
         for call in calls:
             if kind == "calls" and not call.lines:
-                raise SourceError(f"{src.name}: call {call.call_id} is empty")
+                raise SourceError(f"{split}_{kind}: call {call.call_id} is empty")
             records.extend(timed_records(call, rng))
         write_jsonl(EVAL_DIR / split / f"{kind}.jsonl", records)
         sizes[f"{kind}_calls"] = len(calls)
@@ -232,8 +248,9 @@ def build(split: str) -> dict[str, int]:
 
 
 def main() -> int:
+    wanted = [a for a in sys.argv[1:] if a in SPLITS] or list(SPLITS)
     try:
-        for split in SPLITS:
+        for split in wanted:
             print(split, build(split))
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
