@@ -1,6 +1,6 @@
 """Score `assist-app analyze` against the hand-labelled evaluation set.
 
-For each split (dev, heldout) and variant (clean, asr) the gold fields are stripped from
+For each split (dev, heldout, test — the frozen split of issue 10, scored but never printed item by item) and variant (clean, asr) the gold fields are stripped from
 ``eval/{split}/{calls,utterances}[_asr].jsonl``, the inputs are run through
 ``assist-app analyze IN.jsonl -o OUT.jsonl`` (a subprocess, exactly as a QA team would run it) and
 the output is compared line by line with the gold labels (DESIGN.md §5 label meanings):
@@ -39,7 +39,9 @@ from typing import Any
 
 EVAL_DIR = Path(__file__).resolve().parent
 REPO = EVAL_DIR.parent
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "test")
+# The frozen test split (issue 10) is scored, never shown: its items must not guide rule or model work.
+SEALED = ("test",)
 VARIANTS = ("clean", "asr")
 KINDS = ("calls", "utterances")
 PHASES = ("greeting", "asking", "listening", "soothing", "explanation", "advice", "closing", "other")
@@ -553,7 +555,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.confusion:
             print(confusion_table("phase", r.phase))
             print(confusion_table("emotion", r.emotion))
-        if args.errors:
+        if args.errors and r.split in SEALED:
+            print(f"(errors of the sealed {r.split} split are not printed)")
+        elif args.errors:
             print(error_lines(items[(r.split, r.variant)], args.errors))
     if args.json:
         payload = {"date": when, "engine": cmd, "engine_version": version, "reports": [r.as_dict() for r in reports]}
