@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SYS_STAMP := $(VENV)/.sysdeps-stamp
 
-.PHONY: demo test setup sysdeps lint typecheck unit bench eval clean bundle bundle-test
+.PHONY: demo test setup sysdeps lint typecheck unit bench eval learn clean bundle bundle-test
 
 setup: $(STAMP)
 
@@ -53,6 +53,10 @@ bench: setup
 
 eval: setup
 	$(PY) eval/run_eval.py
+
+# Rebuild the shipped learned layer (resources/learned/) from resources/corpus/ (issue 10; deterministic).
+learn: setup
+	$(PY) -m assist_app.learning.builtin
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

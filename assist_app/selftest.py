@@ -125,6 +125,23 @@ def check_library(ctx: SelfTestContext) -> str:
             f"{counts['situations']} 个情境 — {ctx.library.root}")
 
 
+def check_learned(ctx: SelfTestContext) -> str:
+    from assist_app.analysis.learned.store import default_layer, describe
+    from assist_app.textnorm import normalize
+
+    categories = [c.id for c in ctx.library.banned.categories] if ctx.library is not None else None
+    lines, problems = describe(categories)
+    if problems:
+        raise CheckFailed(f"学习层模型有问题 (learned models invalid): {'；'.join(problems)}")
+    layer = default_layer()
+    if layer is None or layer.banned is None:
+        raise CheckFailed("学习层没有可用模型 (no learned models loaded)")
+    guess = layer.banned_guess(normalize("这个不归我管你自己去营业厅问吧"))
+    if guess is None:
+        raise CheckFailed("学习层没有认出一句典型的忌语 (learned model missed a known banned phrase)")
+    return f"{lines[0]}；试判：{guess.category} {guess.probability:.2f}"
+
+
 def check_textnorm(_ctx: SelfTestContext) -> str:
     from assist_app.analysis.matcher import sound_codes
     from assist_app.textnorm import to_simplified
@@ -283,6 +300,7 @@ def check_window(_ctx: SelfTestContext) -> str:
 def default_checks(*, ui: bool = True) -> list[Check]:
     checks = [
         Check("library", "话术库 script library", check_library),
+        Check("learned", "学习层 learned models", check_learned),
         Check("textnorm", "繁简/拼音 OpenCC+pypinyin", check_textnorm),
         Check("jieba", "分词 jieba", check_jieba),
         Check("dutir", "情感词典 DUTIR lexicon", check_dutir),

@@ -1,6 +1,7 @@
 """Score `assist-app analyze` against the hand-labelled evaluation set.
 
-For each split (dev, heldout, test — the frozen split of issue 10, scored but never printed item by item) and variant (clean, asr) the gold fields are stripped from
+For each split (dev, heldout, and test — the frozen split of issue 10, scored but never printed
+item by item) and variant (clean, asr) the gold fields are stripped from
 ``eval/{split}/{calls,utterances}[_asr].jsonl``, the inputs are run through
 ``assist-app analyze IN.jsonl -o OUT.jsonl`` (a subprocess, exactly as a QA team would run it) and
 the output is compared line by line with the gold labels (DESIGN.md §5 label meanings):

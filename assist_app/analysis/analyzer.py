@@ -14,21 +14,25 @@ from dataclasses import dataclass, replace
 from assist_app.analysis.banned import BannedPhraseDetector
 from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
 from assist_app.analysis.emotion import EmotionModel, EmotionReader, build_tokenizer, load_dutir
-from assist_app.analysis.phase import FormulaTracker, PhaseClassifier, refine_phase
+from assist_app.analysis.learned.layer import LearnedLayer, PhaseContext
+from assist_app.analysis.learned.store import default_layer
+from assist_app.analysis.phase import FormulaTracker, PhaseClassifier, looks_like_identifier, refine_phase
 from assist_app.analysis.suggest import PhraseSettings, SituationDetector, Suggester
 from assist_app.events import (
     AcousticFeatures,
     EmotionLabel,
     EmotionReading,
     Flag,
+    FlagKind,
     Phase,
+    Severity,
     Speaker,
     Suggestion,
     Utterance,
     UtteranceAnalysis,
 )
 from assist_app.library.model import ScriptLibrary
-from assist_app.textnorm import normalize
+from assist_app.textnorm import NormText, normalize
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +51,12 @@ class AnalysisKit:
     situations: SituationDetector
     emotion: EmotionModel
     conduct: ConductPatterns
+    learned: LearnedLayer | None = None
 
     @classmethod
-    def build(cls, library: ScriptLibrary) -> AnalysisKit:
+    def build(cls, library: ScriptLibrary, learned: LearnedLayer | bool | None = True) -> AnalysisKit:
+        """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off."""
+        layer = default_layer() if learned is True else (learned or None)
         return cls(
             library=library,
             banned=BannedPhraseDetector(library),
@@ -57,7 +64,12 @@ class AnalysisKit:
             situations=SituationDetector(library),
             emotion=EmotionModel(library, load_dutir(), build_tokenizer(library)),
             conduct=ConductPatterns(library.conduct),
+            learned=layer,
         )
+
+    def without_learned(self) -> AnalysisKit:
+        """The same kit with the rules alone (what the learned layer is trained on top of)."""
+        return replace(self, learned=None)
 
     def __hash__(self) -> int:
         return id(self)
@@ -79,6 +91,16 @@ def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
             kit = AnalysisKit.build(library)
             _kits[id(library)] = kit
         return kit
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """What the library's rules alone said about one utterance (the learned layer's input)."""
+
+    phase: Phase
+    emotion: EmotionReading | None
+    banned: bool
+    holds: bool
 
 
 def _share(flags: list[Flag], length: int) -> float:
@@ -117,6 +139,8 @@ class CallAnalyzer:
         self.analyses: list[UtteranceAnalysis] = []
         self.last_emotion: EmotionReading | None = None
         self._soothed_since_upset = False
+        self.rule_views: list[RuleView] = []
+        self._prev: tuple[Speaker, str, Phase] | None = None  # speaker, normalised text, rule phase
 
     def fill(self, flag: Flag) -> Flag:
         """The flag with its replacement phrase's placeholders filled from the settings."""
@@ -131,12 +155,13 @@ class CallAnalyzer:
     def analyze(self, utt: Utterance, acoustic: AcousticFeatures | None = None) -> UtteranceAnalysis:
         utt = Utterance(utt.speaker, utt.text, self.call_id, len(self.analyses), utt.start, utt.end)
         norm = normalize(utt.text)
+        learned = self.kit.learned
         vote = self.kit.phases.classify(utt.speaker, norm)
-        phase = vote.phase
         emotion: EmotionReading | None = None
         flags: list[Flag] = []
         if utt.speaker is Speaker.CUSTOMER:
-            emotion = self.emotion.read(norm, acoustic)
+            rule_emotion = self.emotion.read(norm, acoustic)
+            emotion = self._learned_emotion(norm, rule_emotion) if learned else rule_emotion
             prev = self.last_emotion
             if emotion.label in UPSET and (
                 prev is None or prev.label is not emotion.label or emotion.intensity > prev.intensity + 0.15
@@ -144,18 +169,28 @@ class CallAnalyzer:
                 self._soothed_since_upset = False  # a new or stronger upset needs soothing again
             self.last_emotion = emotion
         else:
+            rule_emotion = None
             flags.extend(self.fill(h.flag) for h in self.kit.banned.detect(norm))
             self.suggester.observe_agent(norm)
+        rule_flags = list(flags)
+        if learned is not None and utt.speaker is Speaker.AGENT:
+            flags.extend(self.learned_flags(norm, flags))
         scan = self.kit.conduct.scan(norm) if utt.speaker is Speaker.AGENT else None
-        phase = refine_phase(
+        holds = scan is not None and self.kit.conduct.holds(scan)
+        # The rules' own label (what the learned phase model reads; with no learned layer, the label).
+        phase = rule_phase = refine_phase(
             vote,
             utt.speaker,
             norm.text,
             emotion_hostile=emotion is not None
             and emotion.label in (EmotionLabel.ANGRY, EmotionLabel.COMPLAINT_ESCALATION),
-            banned_share=_share(flags, len(utt.text)),
-            holds=scan is not None and self.kit.conduct.holds(scan),
+            banned_share=_share(rule_flags, len(utt.text)),
+            holds=holds,
         )
+        self.rule_views.append(RuleView(rule_phase, rule_emotion, bool(rule_flags), holds))
+        if learned is not None:
+            phase = self._learned_phase(utt, norm, rule_phase, emotion, _share(flags, len(utt.text)), holds)
+        self._prev = (utt.speaker, norm.text, rule_phase)
         if utt.speaker is Speaker.AGENT and phase is Phase.SOOTHING:
             self._soothed_since_upset = True
         flags.extend(self.conduct.on_utterance(utt, norm, acoustic, scan))
@@ -180,3 +215,70 @@ class CallAnalyzer:
         )
         self.analyses.append(result)
         return result
+
+    # -- the learned layer (issue 10): adds what the rules miss, rule hits stay -------------------
+
+    def learned_flags(self, norm: NormText, rule_flags: list[Flag], *, partial: bool = False) -> list[Flag]:
+        """A banned-phrase flag from the learned layer where no rule flag covers its words."""
+        learned = self.kit.learned
+        guess = learned.banned_guess(norm, partial=partial) if learned is not None else None
+        if guess is None:
+            return []
+        start, end = norm.span_to_original(*guess.span)
+        if any(f.kind is FlagKind.BANNED_PHRASE and f.span[0] < end and start < f.span[1] for f in rule_flags):
+            return []
+        category = self.kit.library.banned.category(guess.category)
+        if category is None:
+            return []
+        flag = Flag(
+            rule=f"{category.id}.learned",
+            kind=FlagKind.BANNED_PHRASE,
+            severity=Severity.MEDIUM,
+            span=(start, end),
+            matched=norm.original[start:end],
+            message=category.message or category.name,
+            replacement=category.replacement,
+        )
+        return [self.fill(flag)]
+
+    def _learned_emotion(self, norm: NormText, rule: EmotionReading) -> EmotionReading:
+        learned = self.kit.learned
+        guess = learned.emotion_guess(norm, rule) if learned is not None else None
+        if guess is None or guess.label is rule.label:
+            return rule
+        if guess.label is EmotionLabel.NEUTRAL:
+            return EmotionReading(EmotionLabel.NEUTRAL, 0.0, ())
+        intensity = round(min(1.0, 0.3 + 0.5 * guess.probability), 3)
+        cues = tuple(dict.fromkeys((*guess.cues, *rule.cues)))
+        return EmotionReading(guess.label, intensity, cues)
+
+    def _learned_phase(
+        self,
+        utt: Utterance,
+        norm: NormText,
+        rule_phase: Phase,
+        emotion: EmotionReading | None,
+        banned_share: float,
+        holds: bool,
+    ) -> Phase:
+        learned = self.kit.learned
+        if learned is None:
+            return rule_phase
+        prev = self._prev
+        ctx = PhaseContext(
+            speaker=utt.speaker,
+            text=norm.text,
+            asks=utt.text.rstrip().endswith(("?", "？")),
+            rule_phase=rule_phase,
+            index=utt.index,
+            banned=banned_share > 0,
+            banned_most=banned_share >= 0.6,
+            holds=holds,
+            identifier=looks_like_identifier(norm.text),
+            emotion=emotion.label if emotion is not None else None,
+            prev_speaker=prev[0] if prev else None,
+            prev_text=prev[1] if prev else "",
+            prev_rule_phase=prev[2] if prev else None,
+        )
+        guess = learned.phase_guess(ctx)
+        return guess[0] if guess is not None else rule_phase

@@ -92,6 +92,16 @@ class PartialTracker:
                 new.append(hit.flag)
         return new
 
+    def offer(self, flags: list[Flag]) -> list[Flag]:
+        """Of flags found by another detector on this partial, those not reported yet (one per rule)."""
+        new = []
+        for f in flags:
+            key = (f.rule, 0)
+            if key not in self._reported:
+                self._reported.add(key)
+                new.append(f)
+        return new
+
     def finish(self, flags: list[Flag]) -> list[Flag]:
         """Of the final utterance's flags, those not yet reported; then reset for the next one."""
         seen: Counter[str] = Counter()

@@ -2,6 +2,9 @@
 
 - ``PartialText`` from the agent: banned phrases are checked on every growing hypothesis and each
   hit is flagged once per utterance, the moment the words appear (sub-second, before the final).
+  The learned layer scores a partial whenever it has grown by ``LEARNED_STEP_CHARS`` characters
+  since its last look (about every 0.4 s of speech at 180 字/分), with a stricter threshold than
+  on finals; the final always gets a full look.
 - ``FinalText``: the full analysis (phase, emotion, flags not yet raised, conduct, suggestions).
 - ``LevelEvent``: voice on either channel; any event advances call-audio time, so hold and
   silent-line reminders fire on time while the line is quiet (level events keep coming).
@@ -30,8 +33,11 @@ from assist_app.events import (
     UtteranceAnalysis,
 )
 from assist_app.library.model import ScriptLibrary
+from assist_app.textnorm import normalize
 
 __all__ = ["GuidanceEngine", "PhraseSettings"]
+
+LEARNED_STEP_CHARS = 2
 
 
 class GuidanceEngine:
@@ -46,6 +52,7 @@ class GuidanceEngine:
         self.call_id = call_id
         self.analyzer = CallAnalyzer(library, settings, call_id)
         self._partials = {sp: PartialTracker(self.analyzer.kit.banned) for sp in Speaker}
+        self._learned_seen_len = 0  # length of the agent partial the learned layer last scored
         self._last_suggestions: tuple[str, ...] = ()
         self.conduct_events: list[ConductEvent] = []
         self.flag_events: list[FlagRaised] = []
@@ -76,7 +83,14 @@ class GuidanceEngine:
         self.duration = max(self.duration, event.t)
         out: list[Event] = []
         if isinstance(event, PartialText) and event.speaker is Speaker.AGENT:
-            for flag in map(self.analyzer.fill, self._partials[Speaker.AGENT].update(event.text)):
+            tracker = self._partials[Speaker.AGENT]
+            flags = [self.analyzer.fill(f) for f in tracker.update(event.text)]
+            if self.analyzer.kit.learned is not None and len(event.text) >= self._learned_seen_len + LEARNED_STEP_CHARS:
+                self._learned_seen_len = len(event.text)
+                norm = normalize(event.text)
+                rule_flags = [h.flag for h in self.analyzer.kit.banned.detect(norm)]
+                flags += tracker.offer(self.analyzer.learned_flags(norm, rule_flags, partial=True))
+            for flag in flags:
                 out.append(FlagRaised(t=event.t, speaker=Speaker.AGENT, flag=flag, text=event.text, final=False))
         elif isinstance(event, FinalText) and event.speaker is not None and event.text.strip():
             out.extend(self._on_final(event))
@@ -123,6 +137,8 @@ class GuidanceEngine:
         t = event.t
         out: list[Event] = []
         banned = [f for f in result.flags if f.kind is FlagKind.BANNED_PHRASE]
+        if speaker is Speaker.AGENT:
+            self._learned_seen_len = 0
         for flag in self._partials[speaker].finish(banned):
             out.append(FlagRaised(t=t, speaker=speaker, flag=flag, text=event.text, final=True))
         for flag in result.flags:

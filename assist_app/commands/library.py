@@ -27,10 +27,20 @@ def _check(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    from assist_app.analysis.learned.store import describe
+
+    learned_lines, learned_problems = describe([c.id for c in lib.banned.categories])
+    if learned_problems:
+        print(f"学习层有 {len(learned_problems)} 处问题：", file=sys.stderr)
+        for problem in learned_problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     c = lib.counts()
     print(
         f"OK  {root}\n"
         f"  公式步骤 {c['steps']}，标准话术 {c['phrases']} 条，服务忌语规则 {c['banned_rules']} 条，"
         f"场景 {c['situations']} 个，情绪线索 {c['emotion_cues']} 条"
     )
+    for line in learned_lines:
+        print(f"  {line}")
     return 0

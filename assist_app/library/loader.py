@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -266,9 +267,16 @@ def _load_banned(doc: Any, ctx: _Ctx) -> Banned:
         ctx.err("(top)", "expected a mapping at the top level")
         return Banned((), ())
     for where, node in _entries(ctx, doc, "categories"):
-        m = ctx.mapping(node, _label(node, where), {"id", "name"}, set())
+        m = ctx.mapping(node, _label(node, where), {"id", "name"}, {"message", "replacement"})
         if m is not None:
-            cats.append(BannedCategory(ctx.ident(m, _label(node, where), seen_cats), ctx.text(m, "name", where)))
+            cats.append(
+                BannedCategory(
+                    ctx.ident(m, _label(node, where), seen_cats),
+                    ctx.text(m, "name", where),
+                    to_simplified(ctx.text(m, "message", where, "")),
+                    to_simplified(ctx.text(m, "replacement", where, "")),
+                )
+            )
     rules: list[BannedRule] = []
     seen_rules: set[str] = set()
     for where, node in _entries(ctx, doc, "rules"):
@@ -306,7 +314,18 @@ def _load_banned(doc: Any, ctx: _Ctx) -> Banned:
                 source=ctx.text(m, "source", where, ""),
             )
         )
-    return Banned(tuple(cats), tuple(rules))
+    # A category without its own message/replacement uses its first rule's (learned-layer flags).
+    filled = []
+    for c in cats:
+        first = next((r for r in rules if r.category == c.id), None)
+        filled.append(
+            replace(
+                c,
+                message=c.message or (first.message if first else f"服务忌语：{c.name}"),
+                replacement=c.replacement or (first.replacement if first else ""),
+            )
+        )
+    return Banned(tuple(filled), tuple(rules))
 
 
 # ---- situations ------------------------------------------------------------------------------

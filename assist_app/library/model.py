@@ -45,8 +45,13 @@ class Formula:
 
 @dataclass(frozen=True, slots=True)
 class BannedCategory:
+    """A kind of banned phrase. ``message``/``replacement`` are what a flag from the learned layer
+    shows (it names the category, not a rule); by default the category's first rule's."""
+
     id: str
     name: str
+    message: str = ""
+    replacement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,9 @@ class Banned:
             if c.id == category_id:
                 return c.name
         return category_id
+
+    def category(self, category_id: str) -> BannedCategory | None:
+        return next((c for c in self.categories if c.id == category_id), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,16 @@ def test_every_check_passes_from_the_source_tree() -> None:
     report = run_self_test(ui=False, out=out)
     text = out.getvalue()
     assert report.ok, text
-    assert [r.id for r in report.results] == ["library", "textnorm", "jieba", "dutir", "vosk", "audio", "demo"]
+    assert [r.id for r in report.results] == [
+        "library", "learned", "textnorm", "jieba", "dutir", "vosk", "audio", "demo"
+    ]
     assert all(r.status is Status.OK for r in report.results), text
     demo = report.results[-1]
     assert "bad_agent" in demo.detail and "忌语提示" in demo.detail  # guidance was actually raised
     assert "自检通过" in text.splitlines()[-1]
-    assert text.count("✓") == 7
+    assert text.count("✓") == 8
+    learned = report.results[1]
+    assert "校验通过" in learned.detail and "试判" in learned.detail
 
 
 def test_broken_library_fails_with_the_file_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,3 +75,19 @@ def test_check_failed_reason_is_shown_verbatim() -> None:
 def test_cli_flag_is_top_level() -> None:
     assert build_parser().parse_args(["--self-test"]).self_test is True
     assert build_parser().parse_args(["demo", "--headless"]).self_test is False
+
+
+def test_damaged_learned_models_fail_the_self_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assist_app.analysis.learned import store
+
+    bad = tmp_path / "learned"
+    bad.mkdir()
+    for p in store.shipped_dir().iterdir():
+        (bad / p.name).write_bytes(p.read_bytes())
+    (bad / "banned.npz").write_bytes(b"x")
+    monkeypatch.setenv(store.ENV, str(bad))
+    store.forget()
+    out = io.StringIO()
+    report = run_self_test([c for c in selftest.default_checks(ui=False) if c.id in ("library", "learned")], out=out)
+    assert not report.ok
+    assert report.results[1].status is Status.FAILED and "banned.npz" in report.results[1].detail

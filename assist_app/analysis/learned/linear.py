@@ -1,0 +1,234 @@
+"""Multinomial logistic regression over sparse binary features, in numpy.
+
+Small enough to train on a seat (``assist-app learn``): tens of thousands of examples train in
+seconds with full-batch Adam, deterministically (no random initialisation, fixed iteration
+count, fixed summation order). A model is one ``.npz`` file: labels, the feature vocabulary in
+index order, the weight matrix, the bias and a JSON metadata string; it loads with
+``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+FORMAT_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, unreadable or not a model of the expected kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class SparseRows:
+    """Rows of a sparse matrix in CSR form (row pointers, column indices, values)."""
+
+    ptr: IntArray
+    cols: IntArray
+    vals: FloatArray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ptr) - 1
+
+    @classmethod
+    def build(cls, rows: Sequence[tuple[Sequence[int], Sequence[float]]]) -> SparseRows:
+        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        for i, (cols, _) in enumerate(rows):
+            ptr[i + 1] = ptr[i] + len(cols)
+        cols_all = np.fromiter((c for cs, _ in rows for c in cs), dtype=np.int64, count=int(ptr[-1]))
+        vals_all = np.fromiter((v for _, vs in rows for v in vs), dtype=np.float32, count=int(ptr[-1]))
+        return cls(ptr, cols_all, vals_all)
+
+
+@dataclass(slots=True)
+class LinearModel:
+    """``softmax(x @ weights + bias)`` over named features and labels."""
+
+    task: str
+    labels: tuple[str, ...]
+    features: tuple[str, ...]
+    weights: FloatArray  # (n_features, n_labels)
+    bias: FloatArray  # (n_labels,)
+    meta: dict[str, Any] = field(default_factory=dict)
+    index: dict[str, int] = field(init=False, repr=False)
+    index_of_label: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {f: i for i, f in enumerate(self.features)}
+        self.index_of_label = {lab: i for i, lab in enumerate(self.labels)}
+
+    # -- inference -----------------------------------------------------------------------------
+
+    def encode(self, feats: Iterable[tuple[str, float]]) -> tuple[IntArray, FloatArray]:
+        """Known features of one example as (indices, values); unknown names are ignored."""
+        idx: list[int] = []
+        val: list[float] = []
+        seen: set[int] = set()
+        for name, v in feats:
+            i = self.index.get(name)
+            if i is not None and i not in seen:
+                seen.add(i)
+                idx.append(i)
+                val.append(v)
+        return np.asarray(idx, dtype=np.int64), np.asarray(val, dtype=np.float32)
+
+    def scores(self, idx: IntArray, val: FloatArray) -> FloatArray:
+        """Class logits of one encoded example."""
+        out: FloatArray = self.bias.copy()
+        if len(idx):
+            out += val @ self.weights[idx]
+        return out
+
+    def proba(self, idx: IntArray, val: FloatArray) -> FloatArray:
+        out: FloatArray = _softmax(self.scores(idx, val)[None, :])[0]
+        return out
+
+    def contributions(self, idx: IntArray, val: FloatArray, label: int, against: int | None = None) -> FloatArray:
+        """Each present feature's push towards ``label`` (minus its push towards ``against``)."""
+        w = self.weights[idx, label]
+        if against is not None:
+            w = w - self.weights[idx, against]
+        out: FloatArray = (val * w).astype(np.float32)
+        return out
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> str:
+        """Write the model; returns the file's SHA-256."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        arrays = {
+            "format_version": np.asarray(FORMAT_VERSION),
+            "task": np.asarray(self.task),
+            "labels": np.asarray(self.labels),
+            "features": np.asarray(self.features),
+            "weights": self.weights.astype(np.float32),
+            "bias": self.bias.astype(np.float32),
+            "meta": np.asarray(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
+        }
+        # An .npz written entry by entry with a fixed timestamp: the same model, the same bytes.
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, arr in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, arr, allow_pickle=False)
+                info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, buf.getvalue())
+        tmp.replace(path)
+        return sha256_file(path)
+
+    @classmethod
+    def load(cls, path: Path, task: str | None = None) -> LinearModel:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                version = int(data["format_version"])
+                if version != FORMAT_VERSION:
+                    raise ModelFileError(f"{path.name}: format version {version}, expected {FORMAT_VERSION}")
+                model = cls(
+                    task=str(data["task"]),
+                    labels=tuple(str(x) for x in data["labels"]),
+                    features=tuple(str(x) for x in data["features"]),
+                    weights=np.asarray(data["weights"], dtype=np.float32),
+                    bias=np.asarray(data["bias"], dtype=np.float32),
+                    meta=json.loads(str(data["meta"])),
+                )
+        except ModelFileError:
+            raise
+        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise ModelFileError(f"{path.name}: not a readable model file ({exc})") from exc
+        if task is not None and model.task != task:
+            raise ModelFileError(f"{path.name}: a {model.task!r} model, expected {task!r}")
+        if model.weights.shape != (len(model.features), len(model.labels)) or model.bias.shape != (len(model.labels),):
+            raise ModelFileError(f"{path.name}: weight shapes do not match its labels and features")
+        return model
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _softmax(z: FloatArray) -> FloatArray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: FloatArray = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def train_softmax(
+    x: SparseRows,
+    y: IntArray,
+    n_features: int,
+    n_labels: int,
+    *,
+    sample_weight: FloatArray | None = None,
+    l2: float = 1e-4,
+    iterations: int = 300,
+    learning_rate: float = 0.05,
+) -> tuple[FloatArray, FloatArray]:
+    """Fit weights and bias by full-batch Adam on the weighted cross-entropy plus L2.
+
+    Deterministic: zero initialisation, fixed iteration count, numpy reductions in a fixed order.
+    """
+    n = x.n_rows
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(x.ptr))
+    sw = np.ones(n, dtype=np.float32) if sample_weight is None else sample_weight.astype(np.float32)
+    sw = sw / sw.sum()
+    onehot = np.zeros((n, n_labels), dtype=np.float32)
+    onehot[np.arange(n), y] = 1.0
+    w = np.zeros((n_features, n_labels), dtype=np.float32)
+    b = np.zeros(n_labels, dtype=np.float32)
+    mw, vw = np.zeros_like(w), np.zeros_like(w)
+    mb, vb = np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, iterations + 1):
+        contrib = w[x.cols] * x.vals[:, None]
+        logits = _row_sums(contrib, x.ptr, n, n_labels) + b
+        p = _softmax(logits)
+        g = (p - onehot) * sw[:, None]  # (n, k)
+        gb = g.sum(axis=0)
+        gw = np.empty_like(w)
+        weights_nz = g[rows] * x.vals[:, None]
+        for k in range(n_labels):
+            gw[:, k] = np.bincount(x.cols, weights=weights_nz[:, k], minlength=n_features)
+        gw += l2 * w
+        mw = beta1 * mw + (1 - beta1) * gw
+        vw = beta2 * vw + (1 - beta2) * gw * gw
+        mb = beta1 * mb + (1 - beta1) * gb
+        vb = beta2 * vb + (1 - beta2) * gb * gb
+        corr1, corr2 = 1 - beta1**step, 1 - beta2**step
+        w -= (learning_rate * (mw / corr1) / (np.sqrt(vw / corr2) + eps)).astype(np.float32)
+        b -= (learning_rate * (mb / corr1) / (np.sqrt(vb / corr2) + eps)).astype(np.float32)
+    return w, b
+
+
+def _row_sums(contrib: FloatArray, ptr: IntArray, n: int, k: int) -> FloatArray:
+    """Sum ``contrib`` over each row's segment (rows may be empty)."""
+    out = np.zeros((n, k), dtype=np.float32)
+    nonempty = np.diff(ptr) > 0
+    if contrib.shape[0]:
+        starts = ptr[:-1][nonempty]
+        out[nonempty] = np.add.reduceat(contrib, starts, axis=0)
+    return out
+
+
+def predict_rows(weights: FloatArray, bias: FloatArray, x: SparseRows) -> FloatArray:
+    """Class probabilities for every row of ``x``."""
+    contrib = weights[x.cols] * x.vals[:, None]
+    return _softmax(_row_sums(contrib, x.ptr, x.n_rows, len(bias)) + bias)

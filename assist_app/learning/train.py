@@ -1,0 +1,421 @@
+"""Rebuild the learned layer: datasets from labelled dialogues, three linear models, a threshold.
+
+Deterministic: the same inputs give byte-identical model files (fixed order everywhere, no
+random initialisation). The rule layer's reading of every training turn is part of the input
+(``RuleView``), computed by running the rules-only analyser over each dialogue in order, exactly
+as the live analyser does before it consults the learned layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer, RuleView
+from assist_app.analysis.learned.features import analysis_units, clause_units
+from assist_app.analysis.learned.layer import (
+    MANIFEST,
+    MANIFEST_VERSION,
+    OK,
+    LearnedLayer,
+    PhaseContext,
+    banned_features,
+    emotion_features,
+    phase_features,
+)
+from assist_app.analysis.learned.linear import LinearModel, SparseRows, predict_rows, train_softmax
+from assist_app.analysis.phase import looks_like_identifier
+from assist_app.events import EmotionLabel, Phase, Speaker, Utterance
+from assist_app.learning.corpus import Dialogue, Turn
+from assist_app.textnorm import NormText, normalize
+
+log = logging.getLogger(__name__)
+
+Feats = list[tuple[str, float]]
+
+
+@dataclass(slots=True)
+class Dataset:
+    """Feature rows with integer labels and weights, for one task."""
+
+    labels: tuple[str, ...]
+    rows: list[Feats] = field(default_factory=list)
+    y: list[int] = field(default_factory=list)
+    weight: list[float] = field(default_factory=list)
+
+    def add(self, feats: Feats, label: str, weight: float = 1.0) -> None:
+        if feats:
+            self.rows.append(feats)
+            self.y.append(self.labels.index(label))
+            self.weight.append(weight)
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(self.y)
+        return {lab: c.get(i, 0) for i, lab in enumerate(self.labels)}
+
+
+@dataclass(frozen=True, slots=True)
+class Hyper:
+    l2: float = 1e-4
+    iterations: int = 250
+    learning_rate: float = 0.08
+    min_count: int = 2
+    balance: float = 0.5  # class weight = (n_max / n_class) ** balance
+
+
+@dataclass(frozen=True, slots=True)
+class SeenTurn:
+    """A labelled turn with what the rules said about it and its phase-model context."""
+
+    turn: Turn
+    norm: NormText
+    view: RuleView
+    context: PhaseContext
+    weight: float
+    dialogue: str
+
+
+def rule_pass(kit: AnalysisKit, dialogues: Sequence[Dialogue]) -> list[SeenTurn]:
+    """Run the rules-only analyser over each dialogue in order and keep every turn's reading."""
+    rules_kit = kit.without_learned()
+    out: list[SeenTurn] = []
+    for d in dialogues:
+        analyzer = CallAnalyzer(rules_kit, call_id=d.id)
+        prev: tuple[Speaker, str, Phase] | None = None
+        for i, turn in enumerate(d.turns):
+            result = analyzer.analyze(Utterance(turn.speaker, turn.text))
+            view = analyzer.rule_views[-1]
+            norm = normalize(turn.text)
+            # What the live analyser will know about banned words: the rules' flags and, standing in
+            # for the learned layer's (trained below), the labelled spans.
+            covered = {i for f in result.flags if f.kind.value == "banned_phrase" for i in range(*f.span)}
+            covered |= {i for s, e in turn.banned for i in range(s, e)}
+            share = len(covered) / max(len(turn.text), 1)
+            ctx = PhaseContext(
+                speaker=turn.speaker,
+                text=norm.text,
+                asks=turn.text.rstrip().endswith(("?", "？")),
+                rule_phase=view.phase,
+                index=i,
+                banned=share > 0,
+                banned_most=share >= 0.6,
+                holds=view.holds,
+                identifier=looks_like_identifier(norm.text),
+                emotion=result.emotion.label if result.emotion is not None else None,
+                prev_speaker=prev[0] if prev else None,
+                prev_text=prev[1] if prev else "",
+                prev_rule_phase=prev[2] if prev else None,
+            )
+            out.append(SeenTurn(turn, norm, view, ctx, d.weight, d.id))
+            prev = (turn.speaker, norm.text, view.phase)
+    return out
+
+
+def _norm_spans(norm: NormText, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Original-text spans mapped onto the normalised text."""
+    out = []
+    for s, e in spans:
+        idx = [i for i, o in enumerate(norm.offsets) if s <= o < e]
+        if idx:
+            out.append((idx[0], idx[-1] + 1))
+    return out
+
+
+def banned_dataset(seen: Sequence[SeenTurn], categories: Sequence[str]) -> Dataset:
+    ds = Dataset((OK, *categories))
+    for st in seen:
+        t = st.turn
+        if t.speaker is not Speaker.AGENT or t.category is None or t.category not in ds.labels:
+            continue
+        text = st.norm.text
+        if t.category == OK:
+            ds.add(banned_features(text), OK, st.weight)
+            for s, e in clause_units(st.norm):
+                if (s, e) != (0, len(text)):
+                    ds.add(banned_features(text[s:e]), OK, 0.5 * st.weight)
+            continue
+        spans = _norm_spans(st.norm, t.banned)
+        ds.add(banned_features(text), t.category, st.weight)
+        for s, e in spans:
+            if (s, e) != (0, len(text)):
+                ds.add(banned_features(text[s:e]), t.category, st.weight)
+        for s, e in clause_units(st.norm):
+            if not any(s < be and bs < e for bs, be in spans) and (s, e) != (0, len(text)):
+                ds.add(banned_features(text[s:e]), OK, 0.3 * st.weight)
+    return ds
+
+
+EMOTIONS = tuple(e.value for e in EmotionLabel)
+PHASES = tuple(p.value for p in Phase)
+
+
+def emotion_dataset(seen: Sequence[SeenTurn]) -> Dataset:
+    ds = Dataset(EMOTIONS)
+    for st in seen:
+        if st.turn.speaker is Speaker.CUSTOMER and st.turn.emotion is not None:
+            ds.add(emotion_features(st.norm, st.view.emotion), st.turn.emotion.value, st.weight)
+    return ds
+
+
+def phase_dataset(seen: Sequence[SeenTurn]) -> Dataset:
+    ds = Dataset(PHASES)
+    for st in seen:
+        if st.turn.phase is not None:
+            ds.add(phase_features(st.context), st.turn.phase.value, st.weight)
+    return ds
+
+
+def fit(task: str, ds: Dataset, hyper: Hyper, meta: dict[str, Any] | None = None) -> LinearModel:
+    """Train one model on a dataset (vocabulary: features seen ``min_count`` times, extras always)."""
+    df: Counter[str] = Counter()
+    for row in ds.rows:
+        df.update(name for name, _ in row)
+    vocab = sorted(f for f, n in df.items() if n >= hyper.min_count or f.startswith("__"))
+    index = {f: i for i, f in enumerate(vocab)}
+    rows = []
+    for row in ds.rows:
+        cols = [index[n] for n, _ in row if n in index]
+        vals = [v for n, v in row if n in index]
+        rows.append((cols, vals))
+    x = SparseRows.build(rows)
+    y = np.asarray(ds.y, dtype=np.int64)
+    counts = np.bincount(y, minlength=len(ds.labels)).astype(np.float64)
+    class_w = np.where(counts > 0, (counts.max() / np.maximum(counts, 1)) ** hyper.balance, 0.0)
+    sw = np.asarray(ds.weight, dtype=np.float32) * class_w[y].astype(np.float32)
+    w, b = train_softmax(
+        x, y, len(vocab), len(ds.labels), sample_weight=sw, l2=hyper.l2,
+        iterations=hyper.iterations, learning_rate=hyper.learning_rate,
+    )
+    # Drop features whose weights are all but zero: a smaller file, the same predictions.
+    keep = np.abs(w).max(axis=1) >= 1e-4
+    keep_idx = np.flatnonzero(keep)
+    model = LinearModel(
+        task=task,
+        labels=ds.labels,
+        features=tuple(vocab[i] for i in keep_idx),
+        weights=np.ascontiguousarray(w[keep_idx]).astype(np.float32),
+        bias=b.astype(np.float32),
+        meta={"examples": ds.counts(), **(meta or {})},
+    )
+    train_pred = predict_rows(w, b, x).argmax(axis=1)
+    log.info("%s: %d examples, %d features kept of %d, train accuracy %.3f", task, len(ds.rows),
+             len(keep_idx), len(vocab), float((train_pred == y).mean()) if len(y) else 0.0)
+    return model
+
+
+# -- choosing the banned-phrase threshold ------------------------------------------------------------
+
+
+def banned_scores(layer_model: LinearModel, seen: Sequence[SeenTurn]) -> list[tuple[float, bool, bool]]:
+    """Per agent turn with a known answer: (learned banned probability, rule hit, gold banned)."""
+    layer = LearnedLayer(Path("."), {}, banned=layer_model)
+    ok = layer_model.labels.index(OK)
+    out = []
+    for st in seen:
+        t = st.turn
+        if t.speaker is not Speaker.AGENT or (t.category is None and not t.banned):
+            continue
+        best = 0.0
+        text = st.norm.text
+        for s, e in analysis_units(st.norm):
+            idx, val = layer_model.encode(banned_features(text[s:e]))
+            best = max(best, 1.0 - float(layer_model.proba(idx, val)[ok]))
+        out.append((best, st.view.banned, bool(t.banned)))
+    del layer
+    return out
+
+
+def choose_threshold(
+    scores: Sequence[tuple[float, bool, bool]], min_precision: float
+) -> tuple[float, dict[str, float]]:
+    """The threshold with the best F1 of rules-or-learned whose precision stays ≥ ``min_precision``."""
+    best: tuple[float, float, dict[str, float]] | None = None
+    for tau in np.arange(0.30, 0.96, 0.01):
+        tp = fp = fn = 0
+        for p, rule, gold in scores:
+            pred = rule or p >= tau
+            tp += pred and gold
+            fp += pred and not gold
+            fn += gold and not pred
+        prec = tp / (tp + fp) if tp + fp else 1.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        stats = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4)}
+        if prec >= min_precision and (best is None or f1 > best[1] + 1e-12):
+            best = (float(round(tau, 2)), f1, stats)
+    if best is None:
+        return 0.95, {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    return best[0], best[2]
+
+
+def fold_of(dialogue_id: str, folds: int) -> int:
+    """A dialogue's fold, stable across runs; a noisy copy stays with its original."""
+    base = dialogue_id.split("~", 1)[0]
+    return int(hashlib.sha256(base.encode("utf-8")).hexdigest()[:8], 16) % folds
+
+
+def out_of_fold_banned_scores(
+    seen: Sequence[SeenTurn], categories: Sequence[str], hyper: Hyper, folds: int
+) -> list[tuple[float, bool, bool]]:
+    """Banned scores of every labelled agent turn from a model trained without its fold."""
+    if folds < 2:
+        return []
+    out: list[tuple[float, bool, bool]] = []
+    for k in range(folds):
+        train = [st for st in seen if fold_of(st.dialogue, folds) != k]
+        held = [st for st in seen if fold_of(st.dialogue, folds) == k]
+        model = fit("banned", banned_dataset(train, categories), hyper)
+        out.extend(banned_scores(model, held))
+    return out
+
+
+MARGINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def choose_margin(
+    model: LinearModel, rows: Sequence[tuple[Feats, str, str | None]]
+) -> tuple[float, dict[str, float]]:
+    """How much the model must beat the rules' label to override it: the margin with the best
+    macro-F1 on the tuning turns (ties: the smaller margin). Without tuning turns: 0."""
+    if not rows:
+        return 0.0, {}
+    probs = []
+    for feats, gold, rule in rows:
+        idx, val = model.encode(feats)
+        probs.append((model.proba(idx, val), gold, rule))
+    best: tuple[float, float, float] | None = None
+    for margin in MARGINS:
+        pairs = []
+        for p, gold, rule in probs:
+            k = int(np.argmax(p))
+            if rule is not None and rule in model.index_of_label:
+                r = model.index_of_label[rule]
+                k = k if float(p[k] - p[r]) >= margin else r
+            pairs.append((gold, model.labels[k]))
+        f1 = macro_f1(pairs, model.labels)
+        acc = sum(g == q for g, q in pairs) / len(pairs)
+        if best is None or f1 > best[1] + 1e-9:
+            best = (margin, f1, acc)
+    assert best is not None
+    return best[0], {"macro_f1": round(best[1], 4), "accuracy": round(best[2], 4), "turns": len(rows)}
+
+
+# -- the whole build ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BuildResult:
+    models: dict[str, LinearModel]
+    report: dict[str, Any]
+
+
+def build_models(
+    kit: AnalysisKit,
+    train: Sequence[Dialogue],
+    tune: Sequence[Dialogue],
+    *,
+    hyper: Hyper | None = None,
+    min_precision: float = 0.97,
+    folds: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Train the three models on ``train``; choose the banned threshold on out-of-fold scores of
+    ``train`` (each fold scored by a model that did not see it) together with ``tune``."""
+    hyper = hyper or Hyper()
+    say = progress or (lambda _m: None)
+    categories = [c.id for c in kit.library.banned.categories]
+    say("规则层读取训练数据…")
+    seen = rule_pass(kit, train)
+    say("训练：服务忌语…")
+    banned = fit("banned", banned_dataset(seen, categories), hyper)
+    say("训练：客户情绪…")
+    emotion = fit("emotion", emotion_dataset(seen), hyper)
+    say("训练：通话阶段…")
+    phase = fit("phase", phase_dataset(seen), hyper)
+    say("选择与规则层的结合方式…")
+    tuned = rule_pass(kit, tune) if tune else []
+    emotion.meta["override_margin"], emo_stats = choose_margin(
+        emotion, [(emotion_features(st.norm, st.view.emotion), st.turn.emotion.value,
+                   st.view.emotion.label.value if st.view.emotion else None)
+                  for st in tuned if st.turn.emotion is not None]
+    )
+    phase.meta["override_margin"], phase_stats = choose_margin(
+        phase, [(phase_features(st.context), st.turn.phase.value, st.view.phase.value)
+                for st in tuned if st.turn.phase is not None]
+    )
+    say("选择服务忌语阈值…")
+    scores = out_of_fold_banned_scores(seen, categories, hyper, folds) + banned_scores(banned, tuned)
+    threshold, stats = choose_threshold(scores, min_precision)
+    banned.meta["threshold"] = threshold
+    banned.meta["threshold_chosen_on"] = {
+        "turns": len(scores), "out_of_fold": folds, "tune_turns": len(tuned), "min_precision": min_precision, **stats
+    }
+    report = {
+        "train_dialogues": len(train),
+        "train_turns": len(seen),
+        "tune_dialogues": len(tune),
+        "hyper": {k: getattr(hyper, k) for k in hyper.__slots__},
+        "examples": {m.task: m.meta["examples"] for m in (banned, emotion, phase)},
+        "features": {m.task: len(m.features) for m in (banned, emotion, phase)},
+        "banned_threshold": threshold,
+        "banned_tune": stats,
+        "emotion_override_margin": emotion.meta["override_margin"],
+        "emotion_tune": emo_stats,
+        "phase_override_margin": phase.meta["override_margin"],
+        "phase_tune": phase_stats,
+    }
+    return BuildResult({"banned": banned, "emotion": emotion, "phase": phase}, report)
+
+
+def write_folder(result: BuildResult, folder: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write the models and their manifest into ``folder`` (replaced atomically as a whole)."""
+    folder = folder.resolve()
+    staging = folder.with_name(folder.name + ".new")
+    if staging.exists():
+        for p in staging.iterdir():
+            p.unlink()
+    staging.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for task, model in result.models.items():
+        digest = model.save(staging / f"{task}.npz")
+        entries[task] = {"file": f"{task}.npz", "sha256": digest, "labels": list(model.labels)}
+    manifest = {"version": MANIFEST_VERSION, "models": entries, "report": result.report, **(extra or {})}
+    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                    encoding="utf-8")
+    LearnedLayer.load(staging)  # verify before it replaces anything
+    old = folder.with_name(folder.name + ".old")
+    if folder.exists():
+        if old.exists():
+            for p in old.iterdir():
+                p.unlink()
+            old.rmdir()
+        folder.rename(old)
+    staging.rename(folder)
+    if old.exists():
+        for p in old.iterdir():
+            p.unlink()
+        old.rmdir()
+    return folder
+
+
+def macro_f1(pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> float:
+    f1s = []
+    for lab in labels:
+        tp = sum(1 for g, p in pairs if g == lab and p == lab)
+        fp = sum(1 for g, p in pairs if g != lab and p == lab)
+        fn = sum(1 for g, p in pairs if g == lab and p != lab)
+        if tp + fp + fn == 0:
+            continue
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return sum(f1s) / len(f1s) if f1s else math.nan

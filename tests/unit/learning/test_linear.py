@@ -1,0 +1,99 @@
+"""The learned layer's model mechanics: training, files, verification (no shipped data needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assist_app.analysis.learned.features import analysis_units, clause_units, max_span, ngrams
+from assist_app.analysis.learned.layer import LearnedLayer, check_folder
+from assist_app.analysis.learned.linear import LinearModel, ModelFileError, SparseRows, predict_rows, train_softmax
+from assist_app.textnorm import normalize
+
+
+def _toy() -> tuple[SparseRows, np.ndarray]:
+    # Feature 0 means label 1, feature 1 means label 0, feature 2 is noise on both.
+    rows = [([0, 2], [1.0, 1.0]), ([0], [1.0]), ([1, 2], [1.0, 1.0]), ([1], [1.0])] * 5
+    return SparseRows.build(rows), np.asarray([1, 1, 0, 0] * 5, dtype=np.int64)
+
+
+def test_training_separates_classes_and_is_deterministic() -> None:
+    x, y = _toy()
+    w1, b1 = train_softmax(x, y, 3, 2, iterations=100)
+    w2, b2 = train_softmax(x, y, 3, 2, iterations=100)
+    assert np.array_equal(w1, w2) and np.array_equal(b1, b2)
+    pred = predict_rows(w1, b1, x).argmax(axis=1)
+    assert (pred == y).all()
+    assert w1[0, 1] > w1[0, 0] and w1[1, 0] > w1[1, 1]
+
+
+def test_rows_may_be_empty() -> None:
+    x = SparseRows.build([([], []), ([0], [1.0])])
+    p = predict_rows(np.ones((1, 2), np.float32), np.zeros(2, np.float32), x)
+    assert p.shape == (2, 2) and np.allclose(p.sum(axis=1), 1.0)
+
+
+def _model(task: str = "banned") -> LinearModel:
+    return LinearModel(task, ("ok", "shirk"), ("a", "b"), np.asarray([[0, 1], [1, 0]], np.float32),
+                       np.zeros(2, np.float32), {"threshold": 0.5})
+
+
+def test_model_file_round_trip_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "banned.npz"
+    digest = _model().save(path)
+    assert len(digest) == 64
+    back = LinearModel.load(path, "banned")
+    assert back.labels == ("ok", "shirk") and back.features == ("a", "b") and back.meta["threshold"] == 0.5
+    with pytest.raises(ModelFileError, match="expected 'emotion'"):
+        LinearModel.load(path, "emotion")
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="not a readable model"):
+        LinearModel.load(path)
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "learned"
+    digest = _model().save(folder / "banned.npz")
+    manifest = {"version": 1, "models": {"banned": {"file": "banned.npz", "sha256": digest, "labels": ["ok", "shirk"]}}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_folder_is_verified_against_its_manifest(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    assert check_folder(folder) == []
+    layer = LearnedLayer.load(folder)
+    assert layer.banned is not None and layer.emotion is None
+    # A file changed after the manifest was written is refused, with the reason.
+    data = bytearray((folder / "banned.npz").read_bytes())
+    data[-1] ^= 0xFF
+    (folder / "banned.npz").write_bytes(bytes(data))
+    assert any("checksum" in p for p in check_folder(folder))
+    (folder / "manifest.json").write_text("{", encoding="utf-8")
+    assert any("unreadable" in p for p in check_folder(folder))
+    assert any("missing" in p for p in check_folder(tmp_path / "nowhere"))
+
+
+def test_ngrams_mark_turn_boundaries_and_spans() -> None:
+    grams = {g: (s, e) for g, s, e in ngrams("喂你好")}
+    assert "^喂" in grams and "好$" in grams and "喂你" in grams
+    assert grams["你好"] == (1, 3)
+
+
+def test_units_follow_the_original_punctuation() -> None:
+    norm = normalize("不归我管，你找别人去吧。谢谢")
+    assert clause_units(norm) == [(0, 4), (4, 10), (10, 12)]
+    units = analysis_units(norm)
+    assert units[0] == (0, len(norm.text)) and (0, 10) in units
+
+
+def test_max_span_takes_the_strongest_run() -> None:
+    assert max_span([-1, 2, 3, -10, 1]) == (1, 3)
+    assert max_span([-1, -2]) is None
+
+
+def test_the_same_model_writes_the_same_bytes(tmp_path: Path) -> None:
+    assert _model().save(tmp_path / "a.npz") == _model().save(tmp_path / "b.npz")
