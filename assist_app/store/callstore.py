@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import queue
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -53,6 +56,7 @@ class CallStore:
         settings: StoreSettings | None = None,
         on_status: Callable[[StatusEvent], None] | None = None,
         open_timeout: float = 15.0,
+        journal_dirs: list[Path] | None = None,
         _max_page_count: int | None = None,
     ) -> None:
         self.settings = settings or StoreSettings()
@@ -63,6 +67,7 @@ class CallStore:
             on_status=on_status,
             retention_days=self.settings.retention_days,
             max_page_count=_max_page_count,
+            journal_dirs=journal_dirs,
         )
         self._writer.start()
         if not self._writer.opened.wait(open_timeout):
@@ -85,6 +90,16 @@ class CallStore:
     def dropped(self) -> int:
         return self._writer.dropped
 
+    @property
+    def spilled_to(self) -> Path | None:
+        """The journal file unsaved writes went to at ``close()`` (None: nothing was left over)."""
+        return self._writer.spilled_to
+
+    @property
+    def lost(self) -> int:
+        """Writes that reached neither the file nor a journal (every journal folder unwritable)."""
+        return self._writer.lost
+
     # -- recording --------------------------------------------------------------------------------
 
     def recorder(self, meta: CallMeta | None = None) -> Callable[[Event], None]:
@@ -99,11 +114,26 @@ class CallStore:
 
     # -- reading ----------------------------------------------------------------------------------
 
+    LOCK_RETRIES = 3
+    LOCK_RETRY_WAIT_S = 1.0
+
     def _call(self, fn: Callable[[sqlite3.Connection], T], timeout: float = 30.0) -> T:
+        """Run ``fn`` on the writer thread; a locked file is retried a few times, then reported."""
         if self._closed:
             raise StoreUnavailableError("通话记录数据库已关闭。")
-        result: T = self._writer.call(fn, timeout)
-        return result
+        for attempt in range(self.LOCK_RETRIES):
+            try:
+                result: T = self._writer.call(fn, timeout)
+                return result
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if "locked" not in text and "busy" not in text:
+                    raise StoreUnavailableError(f"通话记录数据库暂时无法使用：{exc}") from exc
+                log.warning("database %s is locked (attempt %d): %s", self.path, attempt + 1, exc)
+                time.sleep(self.LOCK_RETRY_WAIT_S)
+            except (concurrent.futures.TimeoutError, queue.Full) as exc:
+                raise StoreUnavailableError("通话记录数据库响应超时，请稍后再试。") from exc
+        raise StoreUnavailableError("通话记录数据库正被其他程序占用，请稍后再试。")
 
     def list_calls(self, filters: CallFilter | None = None) -> list[CallSummary]:
         """Calls newest first, filtered by date range, agent, flags, score, emotion, status."""

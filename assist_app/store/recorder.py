@@ -24,7 +24,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
@@ -42,8 +41,8 @@ from assist_app.events import (
     SuggestionEvent,
 )
 from assist_app.store.models import CallMeta
+from assist_app.store.ops import FinishCall, Write
 from assist_app.store.privacy import Masker
-from assist_app.store.writer import Script, Write, finish_call
 
 if TYPE_CHECKING:
     from assist_app.store.writer import StoreWriter
@@ -192,17 +191,8 @@ class CallRecorder:
         elif isinstance(event, CallEnded):
             status = "normal" if event.reason == "normal" else "interrupted"
             self._writer.submit(
-                Script(
-                    partial(
-                        finish_call,
-                        call_id=cid,
-                        status=status,
-                        reason=event.reason,
-                        ended=event.wall,
-                        duration=event.t or None,
-                    ),
-                    name="finish_call",
-                )
+                FinishCall(call_id=cid, status=status, reason=event.reason, ended=event.wall,
+                           duration=event.t or None)
             )
             self._writer.mark_finished(cid)
             self._in_call = False
