@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TypeVar
 
+from assist_app.outfiles import OutputPathError, check_output, write_csv, write_text
 from assist_app.store import CallFilter, CallStore, CallSummary, StoreUnavailableError
 from assist_app.store.report import (
     CALL_CSV_HEADER,
@@ -33,7 +34,6 @@ from assist_app.store.report import (
     flag_csv_rows,
     fmt_duration,
     render_call_report,
-    write_csv,
 )
 
 log = logging.getLogger(__name__)
@@ -214,8 +214,7 @@ def _write_report(store: CallStore, call_id: str, path: Path) -> bool:
     if rec is None:
         print(f"找不到通话：{call_id}", file=sys.stderr)
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_call_report(rec), encoding="utf-8")
+    write_text(path, render_call_report(rec))
     return True
 
 
@@ -226,6 +225,18 @@ def run_export(args: argparse.Namespace) -> int:
         return 2
     if args.call_ids and args.output is None:
         print("导出报告需要 -o 指定输出文件或目录。", file=sys.stderr)
+        return 2
+    try:  # every output is checked before the export starts
+        if args.call_ids:
+            one_file = len(args.call_ids) == 1 and args.output.suffix.lower() in (".html", ".htm")
+            check_output(args.output, folder=not one_file)
+        check_output(args.csv)
+        check_output(args.flags_csv)
+        if args.html_dir:
+            check_output(args.html_dir, folder=True)
+    except OutputPathError as exc:
+        log.error("%s", exc)
+        print(exc.message_zh, file=sys.stderr)
         return 2
     status = 0
     try:
@@ -278,8 +289,7 @@ def _export_range(store: CallStore, args: argparse.Namespace) -> int:
                 item_points.setdefault(s.id, {})[item.key] = item.points
         flag_rows.extend(flag_csv_rows(rec))
         if args.html_dir:
-            (args.html_dir).mkdir(parents=True, exist_ok=True)
-            (args.html_dir / f"{s.id}.html").write_text(render_call_report(rec), encoding="utf-8")
+            write_text(args.html_dir / f"{s.id}.html", render_call_report(rec))
     if args.csv:
         keys = list(item_names)
         header = [*CALL_CSV_HEADER, *(item_names[k] for k in keys)]

@@ -113,3 +113,37 @@ def test_progress_bar_is_drawn_for_large_exports() -> None:
     quiet = io.StringIO()
     list(progress([1, 2], "导出通话", quiet))
     assert quiet.getvalue() == ""
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(
+    db_path: Path, call_events: Events, tmp_path: Path
+) -> None:
+    # Issue 13 item 6: an agent called "=HYPERLINK(...)" must not become a live formula in Excel.
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    with CallStore(db_path) as store:
+        sink = store.recorder(CallMeta(agent_id="@SUM(A1)", agent_name=evil))
+        for ev in call_events():
+            sink(ev)
+        assert store.flush()
+    out = tmp_path / "calls.csv"
+    assert main(["history", "export", "--db", str(db_path), "--csv", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert "'" + evil in cells and "'@SUM(A1)" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_training_csv_escapes_formula_trainee_names(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from assist_app.store import TraineeSession
+
+    db = tmp_path / "calls.db"
+    with CallStore(db) as store:
+        store.save_trainee_session(TraineeSession(trainee="+cmd|' /C calc'!A0", scenario_id="long_hold",
+                                                  started=datetime(2025, 3, 1, 9, 0), score=80.0))
+    out = tmp_path / "t.csv"
+    assert main(["training", "--db", str(db), "export", "--csv", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][1] == "'+cmd|' /C calc'!A0"
