@@ -195,8 +195,11 @@ class CallStore:
         return masked
 
     def save_trainee_session(self, session: TraineeSession) -> int:
-        """Store a trainer-mode run; returns its id."""
-        return self._tx(lambda c: queries.save_trainee_session(c, session))
+        """Store a trainer-mode run; returns its id. What the trainee said is masked like a call."""
+        from dataclasses import replace
+
+        masked = replace(session, items=tuple(_mask_values(item, self.masker) for item in session.items))
+        return self._tx(lambda c: queries.save_trainee_session(c, masked))
 
     def delete_older_than(self, days: int) -> int:
         """Delete finished calls that started more than ``days`` days ago; returns how many."""
@@ -218,6 +221,17 @@ class CallStore:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _mask_values(value: Any, masker: Masker) -> Any:
+    """Every string inside a JSON-able value, masked (practice moments: what was said)."""
+    if isinstance(value, str):
+        return masker(value)
+    if isinstance(value, dict):
+        return {k: _mask_values(v, masker) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_values(v, masker) for v in value]
+    return value
 
 
 def _replace_name(order: WorkOrder) -> WorkOrder:
