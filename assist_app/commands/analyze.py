@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -25,6 +26,10 @@ from assist_app.outfiles import OutputPathError, atomic_write, check_output
 
 log = logging.getLogger(__name__)
 DEFAULT_CALL = "call"
+# Longest utterance analysed in full. Speech recognisers end an utterance within seconds (a few
+# dozen characters); a longer "utterance" is a pasted document, and matching cost grows with length
+# (issue 13: 100,000 characters took 45 s). Only the first MAX_ANALYSED_CHARS are analysed.
+MAX_ANALYSED_CHARS = 2000
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -169,6 +174,12 @@ def run(args: argparse.Namespace) -> int:
                 log.warning("line %d skipped: %s", lineno, exc)
                 print(f"第 {lineno} 行{exc.reason_zh}，已跳过（line {lineno}: {exc}）", file=sys.stderr)
                 continue
+            if len(utt.text) > MAX_ANALYSED_CHARS:
+                log.warning("line %d: utterance of %d characters, analysing the first %d",
+                            lineno, len(utt.text), MAX_ANALYSED_CHARS)
+                print(f"第 {lineno} 行过长（{len(utt.text)} 字），只分析前 {MAX_ANALYSED_CHARS} 字"
+                      f"（line {lineno}: truncated to {MAX_ANALYSED_CHARS} characters）", file=sys.stderr)
+                utt = replace(utt, text=utt.text[:MAX_ANALYSED_CHARS])
             engine = engines.get(call_id)
             if engine is None:
                 engine = engines[call_id] = GuidanceEngine(kit, settings, call_id)
