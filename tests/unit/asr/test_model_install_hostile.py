@@ -103,7 +103,9 @@ def test_a_zip_bomb_is_refused_before_unpacking(isolated_dirs: Path) -> None:
     assert not any(_user(isolated_dirs).iterdir())
 
 
-def test_too_large_totals_and_too_little_space_are_refused(isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_large_totals_and_too_little_space_are_refused(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     z = zip_folder(make_model(isolated_dirs / "src" / "vosk-model-x"), isolated_dirs / "m.zip")
     monkeypatch.setattr(install_mod, "MAX_UNPACKED_BYTES", 10)
     with pytest.raises(InstallError) as err:
