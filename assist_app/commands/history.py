@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lp = hsub.add_parser("list", help="列出通话（可筛选、搜索）")
     _add_filters(lp)
     lp.add_argument("--search", default=None, metavar="TEXT", help="全文搜索通话内容（多个词用空格分隔）")
-    lp.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
+    lp.add_argument("--limit", type=_positive_int, default=50, help="最多显示多少条（默认 50）")
     lp.add_argument("--json", action="store_true", help="以 JSON 行输出")
     lp.set_defaults(handler=run_list)
 
@@ -107,8 +107,19 @@ def _filters(args: argparse.Namespace, limit: int = 1_000_000) -> CallFilter:
     )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数（至少 1）：{text}")
+    return value
+
+
 def _open(args: argparse.Namespace) -> CallStore:
-    store = CallStore(args.db)
+    # Read-only: listing and exporting must work on a read-only or full disk, and change nothing.
+    store = CallStore(args.db, read_only=True)
     for notice in store.notices:
         print(notice.message, file=sys.stderr)
     return store
@@ -138,7 +149,7 @@ def _summary_json(s: CallSummary) -> dict[str, object]:
 def run_list(args: argparse.Namespace) -> int:
     try:
         with _open(args) as store:
-            f = _filters(args, limit=max(1, args.limit))
+            f = _filters(args, limit=args.limit)
             if args.search:
                 hits = store.search(args.search, f)
                 calls = [h.call for h in hits]

@@ -57,6 +57,7 @@ class CallStore:
         on_status: Callable[[StatusEvent], None] | None = None,
         open_timeout: float = 15.0,
         journal_dirs: list[Path] | None = None,
+        read_only: bool = False,
         _max_page_count: int | None = None,
     ) -> None:
         self.settings = settings or StoreSettings()
@@ -68,6 +69,7 @@ class CallStore:
             retention_days=self.settings.retention_days,
             max_page_count=_max_page_count,
             journal_dirs=journal_dirs,
+            read_only=read_only,
         )
         self._writer.start()
         if not self._writer.opened.wait(open_timeout):

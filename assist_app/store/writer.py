@@ -142,8 +142,12 @@ class StoreWriter(threading.Thread):
         retention_days: int | None = None,
         max_page_count: int | None = None,
         journal_dirs: list[Path] | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__(name="store-writer", daemon=True)
+        # Reading commands (history list/export) open the file read-only: they work on a read-only
+        # or full disk, and never run migrations, retention or journal replay.
+        self.read_only = read_only
         self.path = path
         # Where writes that cannot reach the file are spilled at shutdown (``store.journal``).
         self.journal_dirs = journal_dirs if journal_dirs is not None else journal.default_journal_dirs(path)
@@ -326,10 +330,35 @@ class StoreWriter(threading.Thread):
     # -- opening -------------------------------------------------------------------------------
 
     def _unavailable_message(self) -> str:
+        if self.read_only:
+            return f"无法读取通话记录数据库（{self.path}）。"
         return (f"无法写入通话记录数据库（{self.path}），记录暂存在内存中，恢复后会自动保存；"
                 "关闭程序时会另存到暂存文件。")
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise sqlite3.OperationalError(f"no database at {self.path}")
+        uri = self.path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            # A WAL file on a read-only disk cannot get its shared-memory file: read it as immutable
+            # (nothing can be writing to it there).
+            log.info("read-only open of %s failed (%s); opening as immutable", self.path, exc)
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        conn.execute("PRAGMA query_only=ON")
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        from assist_app.store.schema import SCHEMA_VERSION
+
+        if version and version[0] is not None and int(version[0]) > SCHEMA_VERSION:
+            conn.close()
+            raise SchemaTooNewError(int(version[0]))
+        return conn
+
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_read_only()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
         try:
@@ -355,7 +384,7 @@ class StoreWriter(threading.Thread):
             try:
                 conn = self._connect()
             except sqlite3.DatabaseError as exc:
-                if not _is_corruption(exc) or not self.path.exists():
+                if self.read_only or not _is_corruption(exc) or not self.path.exists():
                     raise
                 moved = move_aside(self.path)
                 log.error("database %s is damaged (%s); moved to %s, starting a new one", self.path, exc, moved)
@@ -382,6 +411,8 @@ class StoreWriter(threading.Thread):
                 self._status("store_unavailable", self._unavailable_message(), notice=first)
             return False
         self._conn = conn
+        if self.read_only:
+            return True
         try:
             self._after_open(conn)
             self._replay_journals(conn)

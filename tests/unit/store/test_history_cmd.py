@@ -147,3 +147,42 @@ def test_training_csv_escapes_formula_trainee_names(tmp_path: Path) -> None:
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][1] == "'+cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc"])
+def test_limit_must_be_a_positive_whole_number(db_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "list", "--db", str(db_path), "--limit", bad])
+    assert exit_.value.code == 2 and "正整数" in capsys.readouterr().err
+
+
+def test_limit_returns_that_many_calls(db_path: Path, filled_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "list", "--db", str(db_path), "--limit", "2", "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_history_list_reads_a_database_on_a_read_only_disk(
+    tmp_path: Path, call_events: Events, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mounting a test file system needs privileges this machine does not give")
+    try:
+        db = mnt / "calls.db"
+        with CallStore(db) as store:
+            sink = store.recorder(CallMeta(agent_id="101"))
+            for ev in call_events():
+                sink(ev)
+            assert store.flush()
+        before = db.read_bytes()
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode == 0
+        assert main(["history", "list", "--db", str(db), "--json"]) == 0
+        out, err = capsys.readouterr()
+        assert len(out.splitlines()) == 1 and json.loads(out)["agent_id"] == "101"
+        assert "内存" not in err
+        assert db.read_bytes() == before
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
