@@ -555,5 +555,9 @@ def _qa(args: argparse.Namespace) -> int:
     if args.report:
         write_text(args.report, render_html(qa))
         _err(f"质检报告：{args.report}")
-    _err(f"质检得分：{qa['score']['total']:.1f} / 100（{len(transcript.finals)} 句）")
+    total = qa["score"]["total"]
+    if total is None:
+        _err(qa["score"].get("note", "未评分"))
+    else:
+        _err(f"质检得分：{total:.1f} / 100（{len(transcript.finals)} 句）")
     return code

@@ -339,10 +339,11 @@ class StoreWriter(threading.Thread):
         if not self.path.is_file():
             raise sqlite3.OperationalError(f"no database at {self.path}")
         uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
         try:
-            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError as exc:
+            conn.close()
             # A WAL file on a read-only disk cannot get its shared-memory file: read it as immutable
             # (nothing can be writing to it there).
             log.info("read-only open of %s failed (%s); opening as immutable", self.path, exc)
