@@ -20,10 +20,9 @@ import numpy as np
 import soundfile as sf
 
 from assist_app.audio.blocks import AudioBlock, BlockFn, StatusFn
-from assist_app.events import StatusEvent
 from assist_app.audio.errors import AudioFileError
 from assist_app.audio.resample import StreamResampler
-from assist_app.events import Speaker
+from assist_app.events import Speaker, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +180,8 @@ class FileReplay:
                 missing_s = (declared - present) * present_s / present if present and present_s else 0.0
                 on_status(StatusEvent(
                     t=0.0, code="audio_truncated",
-                    message=f"音频文件不完整（可能被截断），比文件头记录的短约 {missing_s:.0f} 秒，只处理了现有部分：{tr.path}",
+                    message=(f"音频文件不完整（可能被截断），比文件头记录的短约 {missing_s:.0f} 秒，"
+                             f"只处理了现有部分：{tr.path}"),
                 ))
         files = []
         try:
