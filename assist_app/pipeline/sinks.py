@@ -1,5 +1,7 @@
 """Session sinks: the JSONL event stream (DESIGN.md §5) written line by line, flushed as it goes
-so a crash or a lost device never loses what was already written."""
+so a crash or a lost device never loses what was already written. Unlike the other outputs
+(``outfiles.atomic_write``) the event file is written in place: it is a live stream that tools
+read while the call runs (``listen -o``); its path is checked before listening starts."""
 
 from __future__ import annotations
 
@@ -9,20 +11,15 @@ from pathlib import Path
 from typing import IO
 
 from assist_app.events import Event
-from assist_app.outfiles import partial_path, replace_into
 
 
 class JsonlSink:
     """Writes ``Event.to_json()`` one object a line to a file or stream (callable as a sink)."""
 
     def __init__(self, target: Path | IO[str]) -> None:
-        self._target: Path | None = None
         if isinstance(target, Path):
-            # Lines go to the stand-in as they come (a crash keeps them there); ``close`` renames it
-            # over the target, so the target is never half-written (``outfiles``).
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._target = target
-            self._fh: IO[str] = partial_path(target).open("w", encoding="utf-8")
+            self._fh: IO[str] = target.open("w", encoding="utf-8")
             self._owns = True
         else:
             self._fh = target
@@ -41,8 +38,6 @@ class JsonlSink:
         with self._lock:
             if self._owns and not self._fh.closed:
                 self._fh.close()
-                if self._target is not None:
-                    replace_into(partial_path(self._target), self._target)
 
 
 class CollectSink:
