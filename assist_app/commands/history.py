@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from assist_app.outfiles import OutputPathError, check_output, write_csv, write_text
-from assist_app.store import CallFilter, CallStore, CallSummary, StoreUnavailableError
+from assist_app.store import CallFilter, CallStore, CallSummary, StoreUnavailableError, resolve_db_path
 from assist_app.store.report import (
     CALL_CSV_HEADER,
     FLAG_CSV_HEADER,
@@ -147,6 +147,9 @@ def _summary_json(s: CallSummary) -> dict[str, object]:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    if not resolve_db_path(args.db).is_file():  # nothing recorded yet on this PC (read-only: not created)
+        print("还没有通话记录。")
+        return 0
     try:
         with _open(args) as store:
             f = _filters(args, limit=args.limit)

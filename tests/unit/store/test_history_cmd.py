@@ -188,3 +188,10 @@ def test_history_list_reads_a_database_on_a_read_only_disk(
         if subprocess.run(["umount", str(mnt)], capture_output=True).returncode:
             subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
     assert not any(str(mnt) in line for line in Path("/proc/mounts").read_text().splitlines())
+
+
+def test_listing_before_any_call_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "none" / "calls.db"
+    assert main(["history", "list", "--db", str(db)]) == 0
+    assert "还没有通话记录" in capsys.readouterr().out
+    assert not db.exists()
