@@ -44,8 +44,13 @@ SELFTEST_SCENARIO = "bad_agent"
 
 class Status(StrEnum):
     OK = "ok"
+    WARNING = "warning"  # works, but something the user needs is missing (e.g. no microphone)
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class CheckWarning(Exception):
+    """The part works but is not ready for real use; the message says what is missing."""
 
 
 class CheckSkipped(Exception):
@@ -68,8 +73,9 @@ class CheckResult:
 
     @property
     def line(self) -> str:
-        mark = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "–"}[self.status]
-        word = {Status.OK: "通过 ok", Status.FAILED: "失败 FAILED", Status.SKIPPED: "跳过 skipped"}[self.status]
+        mark = {Status.OK: "✓", Status.WARNING: "⚠", Status.FAILED: "✗", Status.SKIPPED: "–"}[self.status]
+        word = {Status.OK: "通过 ok", Status.WARNING: "警告 WARNING", Status.FAILED: "失败 FAILED",
+                Status.SKIPPED: "跳过 skipped"}[self.status]
         return f"{mark} {self.title}：{word}（{self.seconds:.2f} s）{self.detail}"
 
 
@@ -103,6 +109,10 @@ class SelfTestReport:
     @property
     def failed(self) -> tuple[CheckResult, ...]:
         return tuple(r for r in self.results if r.status is Status.FAILED)
+
+    @property
+    def warnings(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.status is Status.WARNING)
 
 
 # -- the checks -----------------------------------------------------------------------------------
@@ -179,14 +189,11 @@ def check_dutir(_ctx: SelfTestContext) -> str:
     return f"7 类情感词共 {sum(len(w) for w in lexicon.values())} 个"
 
 
-def _bundled_models() -> list[Path]:
-    from assist_app import resources
-    from assist_app.asr.models import is_model_dir
+def _usable_models() -> list[Path]:
+    """Models the app would use, in its own discovery order ($ASSIST_MODEL_DIR, bundled, user)."""
+    from assist_app.asr.models import list_candidates
 
-    root = resources.bundled_models_dir()
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and is_model_dir(p))
+    return [c.path for c in list_candidates(None) if c.usable]
 
 
 def check_vosk(ctx: SelfTestContext) -> str:
@@ -197,9 +204,9 @@ def check_vosk(ctx: SelfTestContext) -> str:
     vosk.SetLogLevel(-1)  # a call into libvosk: proves the native library is loaded
     native = Path(vosk.__file__).parent
     lib = next((p.name for p in sorted(native.glob("libvosk*"))), "libvosk")
-    models = _bundled_models()
+    models = _usable_models()
     if not models:
-        return f"{lib} 已加载；未附带语音模型 (no model in models/; demo and analysis work without one)"
+        return f"{lib} 已加载；未找到语音模型 (no model found; demo and analysis work without one)"
     from assist_app.asr.engine import VoskEngine
 
     engine = VoskEngine(models[0])
@@ -232,6 +239,9 @@ def check_audio(ctx: SelfTestContext) -> str:
         return f"libsndfile 可用；PortAudio 已加载，但无法列出设备 (cannot list devices): {exc}"
     inputs = sum(1 for d in devices if int(d["max_input_channels"]) > 0)
     version = str(sounddevice.get_portaudio_version()[1]).split(",")[0]
+    if inputs == 0:
+        raise CheckWarning(f"{version} 已加载，但没有找到任何录音设备，实时听音还不能用；请接上耳麦或检查声卡"
+                           f"（0 input devices）；libsndfile {soundfile.__libsndfile_version__}")
     return (f"{version}；{inputs} 个输入设备"
             f"（用 assist-app devices 查看）；libsndfile {soundfile.__libsndfile_version__}")
 
@@ -330,6 +340,8 @@ def _run_one(check: Check, ctx: SelfTestContext) -> CheckResult:
         status = Status.OK
     except CheckSkipped as exc:
         detail, status = str(exc), Status.SKIPPED
+    except CheckWarning as exc:
+        detail, status = str(exc), Status.WARNING
     except CheckFailed as exc:
         detail, status = str(exc), Status.FAILED
     except Exception as exc:  # anything unexpected: name it, with where it happened
@@ -357,7 +369,11 @@ def run_self_test(checks: Sequence[Check] | None = None, *, out: TextIO | None =
             results.append(result)
             print(result.line, file=stream, flush=True)
     report = SelfTestReport(tuple(results), time.perf_counter() - t0)
-    if report.ok:
+    if report.ok and report.warnings:
+        names = "、".join(r.title for r in report.warnings)
+        print(f"自检完成，但有 {len(report.warnings)} 项警告 Self-test passed with warnings（{names}）："
+              f"相关功能还不能使用，用时 {report.seconds:.1f} s", file=stream, flush=True)
+    elif report.ok:
         print(f"自检通过 Self-test passed: {len(results)} 项，用时 {report.seconds:.1f} s", file=stream, flush=True)
     else:
         names = "、".join(r.title for r in report.failed)

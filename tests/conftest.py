@@ -12,6 +12,15 @@ from assist_app.library import ScriptLibrary, load_library
 MINI_LIBRARY = Path(__file__).parent / "unit" / "fixtures" / "mini_library"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_store_journals(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsaved-record journals of test stores go to a per-test folder, never the user's cache."""
+    from assist_app.store import journal
+
+    folder = tmp_path_factory.mktemp("journals")
+    monkeypatch.setattr(journal, "default_journal_dirs", lambda db_path: [folder / "cache", folder / "tmp"])
+
+
 @pytest.fixture(scope="session")
 def mini_library() -> ScriptLibrary:
     return load_library(MINI_LIBRARY)

@@ -16,6 +16,7 @@ sound-alike single character is mostly noise).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -209,6 +210,9 @@ class PatternSet(Generic[P]):
         ranked = {
             sid: sorted(occ.items(), key=lambda o: (o[0][0], o[1], -(o[0][1] - o[0][0]))) for sid, occ in hits.items()
         }
+        # Start offsets per segment (``ranked`` is ordered by start): ``_extend`` bisects them so a
+        # gap looks only at the occurrences within its reach, not at every one in the utterance.
+        starts = {sid: [o[0][0] for o in occs] for sid, occs in ranked.items()}
         candidates: dict[tuple[int, str], list[Match[P]]] = defaultdict(list)
         for first_sid, occs in ranked.items():
             for vid in self._by_first.get(first_sid, ()):
@@ -216,7 +220,7 @@ class PatternSet(Generic[P]):
                 for (s0, e0), q0 in occs:
                     if a_start and s0 != 0:
                         continue
-                    found = self._extend(ranked, ids, 1, e0, q0)
+                    found = self._extend(ranked, starts, ids, 1, e0, q0)
                     if found is None:
                         continue
                     end, quality = found
@@ -240,6 +244,7 @@ class PatternSet(Generic[P]):
     def _extend(
         self,
         hits: dict[int, list[tuple[tuple[int, int], int]]],
+        starts: dict[int, list[int]],
         ids: Sequence[int],
         k: int,
         pos: int,
@@ -247,9 +252,13 @@ class PatternSet(Generic[P]):
     ) -> tuple[int, int] | None:
         if k == len(ids):
             return pos, quality
-        in_reach = [o for o in hits.get(ids[k], ()) if pos <= o[0][0] <= pos + GAP_MAX]
+        occs = hits.get(ids[k])
+        if not occs:
+            return None
+        at = starts[ids[k]]
+        in_reach = occs[bisect_left(at, pos) : bisect_right(at, pos + GAP_MAX)]
         for (_s, e), q in sorted(in_reach, key=lambda o: o[1]):
-            found = self._extend(hits, ids, k + 1, e, max(quality, q))
+            found = self._extend(hits, starts, ids, k + 1, e, max(quality, q))
             if found is not None:
                 return found
         return None

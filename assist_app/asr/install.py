@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -22,11 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from assist_app.asr.models import (
+    INSTALLING_PREFIX,
+    OLD_PREFIX,
     CatalogEntry,
     FileHash,
     entry_for_folder,
     hash_problems,
     is_model_dir,
+    recover_installs,
     sha256_file,
     structure_problems,
     user_models_dir,
@@ -63,6 +67,40 @@ def _find_model_root(folder: Path) -> Path | None:
     return None
 
 
+# Zip bombs: a model's files compress a few times at most (the large Mandarin model unpacks to
+# about 3 GB); a member that claims far more, or a total beyond this, is not a model.
+MAX_UNPACKED_BYTES = 8 << 30
+MAX_COMPRESSION_RATIO = 100
+RATIO_MIN_BYTES = 1 << 20  # tiny files (configs) may compress any amount
+FREE_SPACE_MARGIN = 256 << 20
+
+
+def _check_zip_sizes(zf: zipfile.ZipFile, dest: Path) -> None:
+    """Refuse before unpacking: absurd ratios, absurd totals, not enough free disk space.
+
+    ``zipfile`` never writes more than a member's declared ``file_size`` (it stops and fails the
+    CRC), so the declared sizes bound what extraction can write."""
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        if info.file_size >= RATIO_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(1, info.compress_size):
+            raise InstallError(
+                f"zip member {info.filename} expands {info.file_size / max(1, info.compress_size):.0f}x",
+                f"压缩包里的 {info.filename} 压缩比异常（可能是恶意的“压缩炸弹”），未安装。",
+            )
+    if total > MAX_UNPACKED_BYTES:
+        raise InstallError(
+            f"zip declares {total} bytes unpacked (limit {MAX_UNPACKED_BYTES})",
+            f"压缩包解压后有 {total / 2**30:.1f} GB，超出语音模型的合理大小，未安装。",
+        )
+    free = shutil.disk_usage(dest).free
+    if total + FREE_SPACE_MARGIN > free:
+        raise InstallError(
+            f"not enough space: {total} bytes to unpack, {free} free in {dest}",
+            f"磁盘空间不足：解压需要约 {total / 2**20:.0f} MB，{dest} 所在磁盘只剩 {free / 2**20:.0f} MB。",
+        )
+
+
 def _safe_extract(zf: zipfile.ZipFile, dest: Path) -> None:
     for info in zf.infolist():
         name = PurePosixPath(info.filename)
@@ -71,6 +109,29 @@ def _safe_extract(zf: zipfile.ZipFile, dest: Path) -> None:
                 f"unsafe path in zip: {info.filename}", f"压缩包含有不安全的路径：{info.filename}"
             )
     zf.extractall(dest)
+
+
+def _check_links(folder: Path) -> None:
+    """Refuse a folder with links that lead outside it (they would copy e.g. /etc/passwd into the
+    model) or that loop; links inside the folder are fine (their content is copied)."""
+    base = folder.resolve()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for entry in (*dirnames, *filenames):
+            path = Path(dirpath) / entry
+            if not path.is_symlink():
+                continue
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError) as exc:  # a loop or a dangling link
+                raise InstallError(
+                    f"link {path} cannot be followed: {exc}",
+                    f"模型文件夹里的链接无法使用（循环或指向不存在的位置）：{path}",
+                ) from exc
+            if target != base and base not in target.parents:
+                raise InstallError(
+                    f"link {path} points outside the model folder, to {target}",
+                    f"模型文件夹里的链接指向文件夹以外（{path} → {target}），为安全起见未安装。",
+                )
 
 
 def install_model(
@@ -89,9 +150,11 @@ def install_model(
     if not source.exists():
         raise InstallError(f"{source} does not exist", f"找不到：{source}")
     dest_root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".installing-", dir=dest_root))
+    recover_installs(dest_root)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{INSTALLING_PREFIX}{os.getpid()}-", dir=dest_root))
     try:
         if source.is_dir():
+            _check_links(source)
             root_src = _find_model_root(source)
             if root_src is None:
                 raise InstallError(
@@ -103,6 +166,7 @@ def install_model(
         else:
             try:
                 with zipfile.ZipFile(source) as zf:
+                    _check_zip_sizes(zf, dest_root)  # before testzip, which inflates every member
                     bad = zf.testzip()
                     if bad is not None:
                         raise InstallError(
@@ -139,7 +203,7 @@ def install_model(
         final = dest_root / staged.name
         old = None
         if final.exists():
-            old = dest_root / f".old-{staged.name}-{int(time.time())}"
+            old = dest_root / f"{OLD_PREFIX}{staged.name}-{int(time.time())}"
             final.rename(old)
         staged.rename(final)  # atomic on one filesystem: the model appears complete or not at all
         if old is not None:

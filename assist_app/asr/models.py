@@ -265,9 +265,90 @@ def search_roots(cli_model: Path | None = None) -> list[tuple[str, Path]]:
     return roots
 
 
+INSTALLING_PREFIX = ".installing-"
+OLD_PREFIX = ".old-"
+
+
+def _pid_of(staging: Path) -> int | None:
+    """The installing process's id from ``.installing-<pid>-<random>`` (None: older name)."""
+    head = staging.name[len(INSTALLING_PREFIX):].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _pid_running(pid: int) -> bool:
+    from assist_app.store.writer import process_alive
+
+    return pid != os.getpid() and process_alive(pid)
+
+
+def recover_installs(root: Path) -> list[str]:
+    """Finish or undo model installs a killed process left half done (issue 13).
+
+    An install moves the old model to ``.old-<name>-<time>`` and then the new, complete one (its
+    manifest written) from ``.installing-*`` into place; a kill in between leaves no active model.
+    For every name without an active folder, the newest complete copy is put back: the staged new
+    one if it was complete, else the newest old one. Then stale ``.installing-*`` folders (of
+    processes no longer running) and ``.old-*`` folders whose model is active are deleted.
+    Returns what was done (English, for logs).
+    """
+    import shutil
+
+    done: list[str] = []
+    if not root.is_dir():
+        return done
+    staged: dict[str, list[Path]] = {}
+    stale_staging: list[Path] = []
+    olds: dict[str, list[tuple[str, Path]]] = {}
+    for entry in sorted(root.iterdir()):
+        if not entry.is_dir() or entry.is_symlink():
+            continue
+        if entry.name.startswith(INSTALLING_PREFIX):
+            pid = _pid_of(entry)
+            if pid is not None and _pid_running(pid):
+                continue  # another install is running right now
+            stale_staging.append(entry)
+            for sub in entry.iterdir():
+                if sub.is_dir() and (sub / MANIFEST_NAME).is_file() and is_model_dir(sub):
+                    staged.setdefault(sub.name, []).append(sub)
+        elif entry.name.startswith(OLD_PREFIX):
+            name, _, stamp = entry.name[len(OLD_PREFIX):].rpartition("-")
+            if name and stamp.isdigit():
+                olds.setdefault(name, []).append((stamp.zfill(20), entry))
+    for name in sorted(set(staged) | set(olds)):
+        active = root / name
+        if active.exists():
+            continue
+        newest_old = max(olds.get(name, []), default=None)
+        if name in staged:
+            source = max(staged[name], key=lambda p: p.stat().st_mtime)
+        elif newest_old is not None and is_model_dir(newest_old[1]):
+            source = newest_old[1]
+        else:
+            continue
+        source.rename(active)
+        done.append(f"restored {active} from {source}")
+    for name, copies in olds.items():
+        if (root / name).exists():
+            for _stamp, path in copies:
+                if path.exists():
+                    shutil.rmtree(path, ignore_errors=True)
+                    done.append(f"deleted old copy {path}")
+    for path in stale_staging:
+        shutil.rmtree(path, ignore_errors=True)
+        done.append(f"deleted unfinished install {path}")
+    for line in done:
+        log.warning("model folder recovery: %s", line)
+    return done
+
+
 def list_candidates(cli_model: Path | None = None) -> list[ModelCandidate]:
     out = []
     for origin, root in search_roots(cli_model):
+        if origin == "user":
+            try:  # an install killed half way must not leave the user without a model
+                recover_installs(root)
+            except OSError as exc:
+                log.error("cannot recover interrupted model installs in %s: %s", root, exc)
         if origin == "cli":
             out.append(ModelCandidate(root, origin, tuple(structure_problems(root))))
             continue

@@ -22,7 +22,7 @@ import soundfile as sf
 from assist_app.audio.blocks import AudioBlock, BlockFn, StatusFn
 from assist_app.audio.errors import AudioFileError
 from assist_app.audio.resample import StreamResampler
-from assist_app.events import Speaker
+from assist_app.events import Speaker, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,33 @@ class _Track:
     channels: Mapping[Speaker, int]
     samplerate: int
     frames: int
+
+
+def wav_truncation(path: Path) -> tuple[int, int] | None:
+    """(declared, present) bytes of a WAV file's audio when the file ends before its header says
+    it should (a copy or recording cut short); None when complete or not a plain RIFF WAV.
+
+    libsndfile quietly plays what is there, which would pass a cut-off call for a short one."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            size = path.stat().st_size
+            pos = 12
+            while pos + 8 <= size:
+                fh.seek(pos)
+                chunk = fh.read(8)
+                cid, length = chunk[:4], int.from_bytes(chunk[4:8], "little")
+                if cid == b"data":
+                    if length in (0, 0xFFFFFFFF):  # streaming writers leave the size open
+                        return None
+                    present = size - (pos + 8)
+                    return (length, present) if present < length else None
+                pos += 8 + length + (length & 1)
+    except OSError:
+        return None
+    return None
 
 
 def _probe(path: Path) -> tuple[int, int, int]:
@@ -144,6 +171,18 @@ class FileReplay:
     # -- AudioFeed ---------------------------------------------------------------------------
 
     def run(self, on_block: BlockFn, on_status: StatusFn, stop: threading.Event) -> None:
+        for tr in self._tracks:
+            cut = wav_truncation(tr.path)
+            if cut is not None:
+                declared, present = cut
+                log.warning("%s is truncated: %d of %d audio bytes present", tr.path, present, declared)
+                present_s = tr.frames / tr.samplerate
+                missing_s = (declared - present) * present_s / present if present and present_s else 0.0
+                on_status(StatusEvent(
+                    t=0.0, code="audio_truncated",
+                    message=(f"音频文件不完整（可能被截断），比文件头记录的短约 {missing_s:.0f} 秒，"
+                             f"只处理了现有部分：{tr.path}"),
+                ))
         files = []
         try:
             for tr in self._tracks:

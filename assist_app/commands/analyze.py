@@ -13,17 +13,23 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from assist_app.analysis.analyzer import kit_for
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.suggest import PhraseSettings
 from assist_app.events import Speaker, Utterance, UtteranceAnalysis
 from assist_app.library import LibraryError, load_library
+from assist_app.outfiles import OutputPathError, atomic_write, check_output
 
 log = logging.getLogger(__name__)
 DEFAULT_CALL = "call"
+# Longest utterance analysed in full. Speech recognisers end an utterance within seconds (a few
+# dozen characters); a longer "utterance" is a pasted document, and matching cost grows with length
+# (issue 13: 100,000 characters took 45 s). Only the first MAX_ANALYSED_CHARS are analysed.
+MAX_ANALYSED_CHARS = 2000
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +46,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 class BadLine(ValueError):
-    pass
+    """A line that cannot be analysed: the English reason for logs, ``reason_zh`` for the user."""
+
+    def __init__(self, reason: str, reason_zh: str = "格式有误") -> None:
+        super().__init__(reason)
+        self.reason_zh = reason_zh
+
+
+def _check_text(value: str, field: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON escapes such as "\ud83d" give half of a character that no file can hold.
+        raise BadLine(f"{field} contains an unpaired surrogate (a broken \\u escape)",
+                      f"{field} 含有残缺的字符（不成对的 \\u 转义）") from None
 
 
 def parse_line(raw: str) -> tuple[str, Utterance]:
@@ -57,9 +76,11 @@ def parse_line(raw: str) -> tuple[str, Utterance]:
     text = obj.get("text")
     if not isinstance(text, str):
         raise BadLine("text must be a string")
+    _check_text(text, "text")
     call_id = obj.get("call_id", DEFAULT_CALL)
     if isinstance(call_id, bool) or not isinstance(call_id, str | int):
         raise BadLine("call_id must be a string")
+    _check_text(str(call_id), "call_id")
     times: dict[str, float | None] = {}
     for key in ("start", "end"):
         value = obj.get(key)
@@ -77,14 +98,28 @@ def _open_out(path: str) -> Iterator[IO[str]]:
     if path == "-":
         yield sys.stdout
     else:
-        with open(path, "w", encoding="utf-8") as fh:
+        with atomic_write(Path(path)) as fh:
             yield fh
 
 
-def _open_in(path: str) -> IO[str]:
+def _open_in(path: str) -> BinaryIO:
+    """Bytes, decoded line by line: one badly encoded line must not garble or stop the others."""
     if path == "-":
-        return sys.stdin
-    return open(path, encoding="utf-8", errors="replace")
+        return sys.stdin.buffer
+    return open(path, "rb")
+
+
+def decode_line(raw: bytes, lineno: int) -> str:
+    """One input line as text; ``BadLine`` (with a Chinese reason) when it is not UTF-8."""
+    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark (Notepad)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadLine(
+            f"not UTF-8 (byte {exc.start + 1}: {raw[exc.start:exc.start + 2]!r}; GBK?)",
+            "不是 UTF-8 编码的文字（可能是 GBK 编码），请转成 UTF-8 后重试",
+        ) from None
 
 
 def format_text(result: UtteranceAnalysis) -> str:
@@ -106,6 +141,12 @@ def format_text(result: UtteranceAnalysis) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:  # before any work: an output that cannot be written, or that is the input, is refused now
+        check_output(args.output, inputs=[args.input])
+    except OutputPathError as exc:
+        log.error("%s", exc)
+        print(exc.message_zh, file=sys.stderr)
+        return 2
     try:
         source = _open_in(args.input)
     except OSError as exc:
@@ -122,15 +163,23 @@ def run(args: argparse.Namespace) -> int:
     engines: dict[str, GuidanceEngine] = {}
     bad = 0
     with source, _open_out(args.output) as out:
-        for lineno, raw in enumerate(source, start=1):
-            if not raw.strip():
+        for lineno, raw_bytes in enumerate(source, start=1):
+            if not raw_bytes.strip():
                 continue
             try:
+                raw = decode_line(raw_bytes, lineno)
                 call_id, utt = parse_line(raw)
             except BadLine as exc:
                 bad += 1
-                print(f"第 {lineno} 行格式有误，已跳过（line {lineno}: {exc}）", file=sys.stderr)
+                log.warning("line %d skipped: %s", lineno, exc)
+                print(f"第 {lineno} 行{exc.reason_zh}，已跳过（line {lineno}: {exc}）", file=sys.stderr)
                 continue
+            if len(utt.text) > MAX_ANALYSED_CHARS:
+                log.warning("line %d: utterance of %d characters, analysing the first %d",
+                            lineno, len(utt.text), MAX_ANALYSED_CHARS)
+                print(f"第 {lineno} 行过长（{len(utt.text)} 字），只分析前 {MAX_ANALYSED_CHARS} 字"
+                      f"（line {lineno}: truncated to {MAX_ANALYSED_CHARS} characters）", file=sys.stderr)
+                utt = replace(utt, text=utt.text[:MAX_ANALYSED_CHARS])
             engine = engines.get(call_id)
             if engine is None:
                 engine = engines[call_id] = GuidanceEngine(kit, settings, call_id)

@@ -16,6 +16,7 @@ from typing import Any
 
 from assist_app.demo.scenario import ScenarioError, find_scenario, load_scenarios
 from assist_app.demo.source import SPEED_MAX, SPEED_MIN
+from assist_app.outfiles import OutputPathError, check_output, replace_into
 
 DEFAULT_SCENARIO = "angry_bill"
 DEFAULT_SCREENSHOT = Path("out") / "demo.png"
@@ -90,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
 def run_headless(scenario: Any, args: argparse.Namespace) -> int:
     from assist_app.demo.runner import format_summary, run_demo, write_events
 
+    shot = args.screenshot or (None if args.headless else DEFAULT_SCREENSHOT)
+    try:  # before the demo runs: outputs that cannot be written are refused now
+        check_output(args.output)
+        check_output(shot)
+    except OutputPathError as exc:
+        print(exc.message_zh, file=sys.stderr)
+        return 2
     if not args.headless:
         print("没有检测到显示器，以无界面方式运行演示。")
     try:
@@ -105,12 +113,13 @@ def run_headless(scenario: Any, args: argparse.Namespace) -> int:
         saved = _save_to_store(args.db, result)
         if saved:
             print(f"通话记录已保存：{args.db}（{saved}）")
-    shot = args.screenshot or (None if args.headless else DEFAULT_SCREENSHOT)
     if shot is not None:
         try:
             from assist_app.ui.app import render_result
 
-            render_result(result, shot)
+            stand_in = shot.with_name(f"{shot.stem}.partial-{os.getpid()}{shot.suffix}")  # Qt reads the suffix
+            render_result(result, stand_in)
+            replace_into(stand_in, shot)
             print(f"截图已保存：{shot}")
         except Exception as exc:
             print(f"截图失败：{exc}", file=sys.stderr)

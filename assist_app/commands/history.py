@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TypeVar
 
-from assist_app.store import CallFilter, CallStore, CallSummary, StoreUnavailableError
+from assist_app.outfiles import OutputPathError, check_output, write_csv, write_text
+from assist_app.store import CallFilter, CallStore, CallSummary, StoreUnavailableError, resolve_db_path
 from assist_app.store.report import (
     CALL_CSV_HEADER,
     FLAG_CSV_HEADER,
@@ -33,7 +34,6 @@ from assist_app.store.report import (
     flag_csv_rows,
     fmt_duration,
     render_call_report,
-    write_csv,
 )
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lp = hsub.add_parser("list", help="列出通话（可筛选、搜索）")
     _add_filters(lp)
     lp.add_argument("--search", default=None, metavar="TEXT", help="全文搜索通话内容（多个词用空格分隔）")
-    lp.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
+    lp.add_argument("--limit", type=_positive_int, default=50, help="最多显示多少条（默认 50）")
     lp.add_argument("--json", action="store_true", help="以 JSON 行输出")
     lp.set_defaults(handler=run_list)
 
@@ -107,8 +107,19 @@ def _filters(args: argparse.Namespace, limit: int = 1_000_000) -> CallFilter:
     )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数（至少 1）：{text}")
+    return value
+
+
 def _open(args: argparse.Namespace) -> CallStore:
-    store = CallStore(args.db)
+    # Read-only: listing and exporting must work on a read-only or full disk, and change nothing.
+    store = CallStore(args.db, read_only=True)
     for notice in store.notices:
         print(notice.message, file=sys.stderr)
     return store
@@ -136,9 +147,12 @@ def _summary_json(s: CallSummary) -> dict[str, object]:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    if not resolve_db_path(args.db).is_file():  # nothing recorded yet on this PC (read-only: not created)
+        print("还没有通话记录。")
+        return 0
     try:
         with _open(args) as store:
-            f = _filters(args, limit=max(1, args.limit))
+            f = _filters(args, limit=args.limit)
             if args.search:
                 hits = store.search(args.search, f)
                 calls = [h.call for h in hits]
@@ -214,8 +228,7 @@ def _write_report(store: CallStore, call_id: str, path: Path) -> bool:
     if rec is None:
         print(f"找不到通话：{call_id}", file=sys.stderr)
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_call_report(rec), encoding="utf-8")
+    write_text(path, render_call_report(rec))
     return True
 
 
@@ -226,6 +239,18 @@ def run_export(args: argparse.Namespace) -> int:
         return 2
     if args.call_ids and args.output is None:
         print("导出报告需要 -o 指定输出文件或目录。", file=sys.stderr)
+        return 2
+    try:  # every output is checked before the export starts
+        if args.call_ids:
+            one_file = len(args.call_ids) == 1 and args.output.suffix.lower() in (".html", ".htm")
+            check_output(args.output, folder=not one_file)
+        check_output(args.csv)
+        check_output(args.flags_csv)
+        if args.html_dir:
+            check_output(args.html_dir, folder=True)
+    except OutputPathError as exc:
+        log.error("%s", exc)
+        print(exc.message_zh, file=sys.stderr)
         return 2
     status = 0
     try:
@@ -278,8 +303,7 @@ def _export_range(store: CallStore, args: argparse.Namespace) -> int:
                 item_points.setdefault(s.id, {})[item.key] = item.points
         flag_rows.extend(flag_csv_rows(rec))
         if args.html_dir:
-            (args.html_dir).mkdir(parents=True, exist_ok=True)
-            (args.html_dir / f"{s.id}.html").write_text(render_call_report(rec), encoding="utf-8")
+            write_text(args.html_dir / f"{s.id}.html", render_call_report(rec))
     if args.csv:
         keys = list(item_names)
         header = [*CALL_CSV_HEADER, *(item_names[k] for k in keys)]

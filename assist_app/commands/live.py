@@ -14,12 +14,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 from assist_app.events import Event, Speaker, StatusEvent
+from assist_app.outfiles import OutputPathError, atomic_write, check_output, write_text
 
 log = logging.getLogger(__name__)
 
@@ -386,6 +388,8 @@ def _listen(args: argparse.Namespace) -> int:
         _err(exc.message_zh)
         return EXIT_CANNOT_START
 
+    if not _outputs_ok([(args.output, False)], []):
+        return EXIT_CANNOT_START
     engine = None
     model_dir: Path | None = None
     if not args.levels_only:
@@ -499,24 +503,36 @@ def _run_transcription(args: argparse.Namespace, label: str) -> tuple[Any, int]:
     return transcript, EXIT_PROBLEMS if transcript.error is not None else EXIT_OK
 
 
-def _open_out(path: Path | None) -> IO[str]:
+@contextmanager
+def _open_out(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
-        return sys.stdout
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.open("w", encoding="utf-8")
+        yield sys.stdout
+    else:
+        with atomic_write(path) as fh:
+            yield fh
+
+
+def _outputs_ok(outputs: list[tuple[Path | None, bool]], inputs: list[Path]) -> bool:
+    """Check (path, is_folder) outputs before a long run; False (message printed) if one is unusable."""
+    try:
+        for path, folder in outputs:
+            check_output(path, inputs=inputs, folder=folder)
+    except OutputPathError as exc:
+        log.error("%s", exc)
+        _err(exc.message_zh)
+        return False
+    return True
 
 
 def _transcribe(args: argparse.Namespace) -> int:
+    if not _outputs_ok([(args.output, False)], args.audio):
+        return EXIT_CANNOT_START
     transcript, code = _run_transcription(args, "转写")
     if transcript is None:
         return code
-    out = _open_out(args.output)
-    try:
+    with _open_out(args.output) as out:
         for line in transcript.analyze_lines():
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
     _err(f"转写完成：{len(transcript.finals)} 句，{transcript.duration:.1f} 秒音频")
     return code
 
@@ -525,6 +541,8 @@ def _qa(args: argparse.Namespace) -> int:
     from assist_app.pipeline.qa_report import build_qa, render_html
 
     args.call_id = None
+    if not _outputs_ok([(args.json, False), (args.report, False)], args.audio):
+        return EXIT_CANNOT_START
     transcript, code = _run_transcription(args, "转写")
     if transcript is None:
         return code
@@ -532,15 +550,14 @@ def _qa(args: argparse.Namespace) -> int:
     if analyzer is None:
         return EXIT_CANNOT_START
     qa = build_qa(transcript, analyzer, audio=[str(p) for p in args.audio])
-    out = _open_out(args.json)
-    try:
+    with _open_out(args.json) as out:
         out.write(json.dumps(qa, ensure_ascii=False, indent=1) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(render_html(qa), encoding="utf-8")
+        write_text(args.report, render_html(qa))
         _err(f"质检报告：{args.report}")
-    _err(f"质检得分：{qa['score']['total']:.1f} / 100（{len(transcript.finals)} 句）")
+    total = qa["score"]["total"]
+    if total is None:
+        _err(qa["score"].get("note", "未评分"))
+    else:
+        _err(f"质检得分：{total:.1f} / 100（{len(transcript.finals)} 句）")
     return code

@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from assist_app.outfiles import OutputPathError, check_output
 from assist_app.store import CallStore, StoreUnavailableError, TraineeSession
 
 
@@ -87,6 +88,12 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.csv is None and args.html is None:
         print("请指定 --csv 和/或 --html 输出文件", file=sys.stderr)
+        return 2
+    try:
+        check_output(args.csv)
+        check_output(args.html)
+    except OutputPathError as exc:
+        print(exc.message_zh, file=sys.stderr)
         return 2
     sessions = _sessions(args)
     if sessions is None:

@@ -24,6 +24,7 @@ from assist_app.events import (
     FlagRaised,
     UtteranceAnalysis,
 )
+from assist_app.outfiles import atomic_write
 from assist_app.pipeline.session import CallSession, Sink
 
 if TYPE_CHECKING:
@@ -161,6 +162,6 @@ def _short(message: str) -> str:
 
 
 def write_events(path: Path, events: Sequence[Event]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
+    with atomic_write(path) as fh:
         for ev in events:
             fh.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")

@@ -153,10 +153,34 @@ class _Ctx:
         return value
 
 
+def _alias_problem(text: str, name: str) -> str | None:
+    """Aliases (``*name``) are refused before anything is built: a few lines of nested aliases
+    ("billion laughs") expand to billions of nodes when an error message prints the value."""
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(file)"
+            return f"{name}: {where}: YAML aliases (*{event.anchor}) are not allowed; write the value out"
+    return None
+
+
+_UNREADABLE = object()  # ``_read_yaml``'s answer for a file already reported
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
+    """The document, or ``_UNREADABLE`` (with the problem reported). An empty or comment-only file is
+    a problem, not an empty library: it would silently turn its checks off."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)
+        text = path.read_text(encoding="utf-8")
+        alias = _alias_problem(text, path.name)
+        if alias is not None:
+            problems.append(alias)
+            return _UNREADABLE
+        doc = yaml.load(text, Loader=_SafeLoader)
+        if doc is None:
+            problems.append(f"{path.name}: (file): empty document (nothing but blanks or comments)")
+            return _UNREADABLE
+        return doc
     except FileNotFoundError:
         problems.append(f"{path.name}: (file): missing")
     except UnicodeDecodeError as exc:
@@ -167,7 +191,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         problems.append(f"{path.name}: {where}: invalid YAML: {getattr(exc, 'problem', exc)}")
     except OSError as exc:
         problems.append(f"{path.name}: (file): cannot read: {exc.strerror}")
-    return None
+    return _UNREADABLE
 
 
 def _entries(ctx: _Ctx, doc: Any, key: str) -> list[tuple[str, Any]]:
@@ -512,7 +536,7 @@ def load_library(path: Path | str | None = None) -> ScriptLibrary:
 
     def ctx(name: str) -> _Ctx:
         # A file that could not be read was already reported once; don't pile up follow-on errors.
-        return _Ctx(name, problems if docs[name] is not None else [])
+        return _Ctx(name, problems if docs[name] is not _UNREADABLE else [])
 
     phrase_situations: dict[str, list[tuple[str, str]]] = {}
     formula = _load_formula(docs["formula.yaml"], ctx("formula.yaml"), phrase_situations)
@@ -522,7 +546,7 @@ def load_library(path: Path | str | None = None) -> ScriptLibrary:
     emotion = _load_emotion(docs["emotion.yaml"], ctx("emotion.yaml"))
     conduct = _load_conduct(docs["conduct.yaml"], ctx("conduct.yaml"))
 
-    if docs["formula.yaml"] is not None and docs["situations.yaml"] is not None:
+    if docs["formula.yaml"] is not _UNREADABLE and docs["situations.yaml"] is not _UNREADABLE:
         known = {s.id for s in situations} | BUILTIN_SITUATIONS
         fctx = _Ctx("formula.yaml", problems)
         for sid, users in phrase_situations.items():

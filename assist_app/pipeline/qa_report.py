@@ -49,6 +49,30 @@ def _fmt_t(t: float | None) -> str:
     return f"{int(t // 60):02d}:{int(t % 60):02d}"
 
 
+NO_SPEECH_ZH = "录音里没有检测到说话声，未评分。"
+
+
+def _score(engine: QaEngine) -> dict[str, Any]:
+    try:
+        from assist_app.analysis.scoring import score_call
+    except ImportError:
+        return {"total": None, "items": []}
+    qs = score_call(engine)  # type: ignore[arg-type]
+    return {
+        "total": round(float(qs.total), 1),
+        "items": [
+            {
+                "key": it.key,
+                "name": it.name_zh,
+                "points": it.points,
+                "max_points": it.max_points,
+                "notes": list(it.notes),
+            }
+            for it in qs.items
+        ],
+    }
+
+
 def build_qa(transcript: Transcript, engine: QaEngine, *, audio: Sequence[str] = ()) -> dict[str, Any]:
     """Feed the finals in call order to ``engine`` and summarise everything as JSON-ready data."""
     conduct: list[ConductEvent] = []
@@ -59,25 +83,14 @@ def build_qa(transcript: Transcript, engine: QaEngine, *, audio: Sequence[str] =
     analyses = list(engine.analyses)
 
     score: dict[str, Any] = {"total": None, "items": []}
-    try:
-        from assist_app.analysis.scoring import score_call
-
-        qs = score_call(engine)  # type: ignore[arg-type]
-        score = {
-            "total": round(float(qs.total), 1),
-            "items": [
-                {
-                    "key": it.key,
-                    "name": it.name_zh,
-                    "points": it.points,
-                    "max_points": it.max_points,
-                    "notes": list(it.notes),
-                }
-                for it in qs.items
-            ],
-        }
-    except ImportError:
-        pass
+    problems = [s.message for s in transcript.statuses]
+    if not transcript.finals:
+        # Nothing was said (a silent or empty recording): there is no call to score. A score here
+        # would be the formula's default points (55/100 for an hour of silence) with no problem named.
+        problems.append(NO_SPEECH_ZH)
+        score["note"] = NO_SPEECH_ZH
+    else:
+        score = _score(engine)
 
     utterances = []
     for i, a in enumerate(analyses):  # the engine gives one analysis per final, in order
@@ -125,7 +138,7 @@ def build_qa(transcript: Transcript, engine: QaEngine, *, audio: Sequence[str] =
         "flags": flags,
         "conduct": [e.to_json() for e in conduct],
         "talk_seconds": talk,
-        "problems": [s.message for s in transcript.statuses],
+        "problems": problems,
         "utterances": utterances,
     }
 
@@ -202,7 +215,8 @@ def render_html(qa: dict[str, Any]) -> str:
     e = html.escape
     total = qa["score"]["total"]
     score_html = (
-        f'<div class="score">{total:.1f}<span class="muted"> / 100</span></div>' if total is not None else ""
+        f'<div class="score">{total:.1f}<span class="muted"> / 100</span></div>' if total is not None
+        else f'<p class="muted">{e(str(qa["score"].get("note", "未评分")))}</p>'
     )
     items = "".join(
         f"<tr><td>{e(str(it['name']))}</td><td>{it['points']:g} / {it['max_points']:g}</td>"

@@ -1,5 +1,7 @@
 """Session sinks: the JSONL event stream (DESIGN.md §5) written line by line, flushed as it goes
-so a crash or a lost device never loses what was already written."""
+so a crash or a lost device never loses what was already written. Unlike the other outputs
+(``outfiles.atomic_write``) the event file is written in place: it is a live stream that tools
+read while the call runs (``listen -o``); its path is checked before listening starts."""
 
 from __future__ import annotations
 

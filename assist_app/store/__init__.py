@@ -24,7 +24,10 @@ Guarantees: every final utterance and flag is committed within ~0.5 s (WAL, sync
 killed process loses at most the last half second and its call is marked ``interrupted`` at the next
 open; a damaged file is moved aside (never deleted) and a new one started; when the file cannot be
 written the records wait in memory and are written when it can (``store_unavailable`` /
-``store_recovered`` status events). Phone, ID-card and bank-card numbers are masked before they are
+``store_recovered`` status events); records still unsaved at ``close()`` go to a JSONL journal in
+another writable folder and are written at the next open (``store.journal``; ``store_spilled`` /
+``store_replayed``). ``CallStore(read_only=True)`` reads without writing anything (history commands).
+Phone, ID-card and bank-card numbers are masked before they are
 queued (``store.privacy``). The store opens no network connections.
 """
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import queue
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -53,6 +56,8 @@ class CallStore:
         settings: StoreSettings | None = None,
         on_status: Callable[[StatusEvent], None] | None = None,
         open_timeout: float = 15.0,
+        journal_dirs: list[Path] | None = None,
+        read_only: bool = False,
         _max_page_count: int | None = None,
     ) -> None:
         self.settings = settings or StoreSettings()
@@ -63,6 +68,8 @@ class CallStore:
             on_status=on_status,
             retention_days=self.settings.retention_days,
             max_page_count=_max_page_count,
+            journal_dirs=journal_dirs,
+            read_only=read_only,
         )
         self._writer.start()
         if not self._writer.opened.wait(open_timeout):
@@ -85,6 +92,16 @@ class CallStore:
     def dropped(self) -> int:
         return self._writer.dropped
 
+    @property
+    def spilled_to(self) -> Path | None:
+        """The journal file unsaved writes went to at ``close()`` (None: nothing was left over)."""
+        return self._writer.spilled_to
+
+    @property
+    def lost(self) -> int:
+        """Writes that reached neither the file nor a journal (every journal folder unwritable)."""
+        return self._writer.lost
+
     # -- recording --------------------------------------------------------------------------------
 
     def recorder(self, meta: CallMeta | None = None) -> Callable[[Event], None]:
@@ -99,11 +116,26 @@ class CallStore:
 
     # -- reading ----------------------------------------------------------------------------------
 
+    LOCK_RETRIES = 3
+    LOCK_RETRY_WAIT_S = 1.0
+
     def _call(self, fn: Callable[[sqlite3.Connection], T], timeout: float = 30.0) -> T:
+        """Run ``fn`` on the writer thread; a locked file is retried a few times, then reported."""
         if self._closed:
             raise StoreUnavailableError("通话记录数据库已关闭。")
-        result: T = self._writer.call(fn, timeout)
-        return result
+        for attempt in range(self.LOCK_RETRIES):
+            try:
+                result: T = self._writer.call(fn, timeout)
+                return result
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if "locked" not in text and "busy" not in text:
+                    raise StoreUnavailableError(f"通话记录数据库暂时无法使用：{exc}") from exc
+                log.warning("database %s is locked (attempt %d): %s", self.path, attempt + 1, exc)
+                time.sleep(self.LOCK_RETRY_WAIT_S)
+            except (concurrent.futures.TimeoutError, queue.Full) as exc:
+                raise StoreUnavailableError("通话记录数据库响应超时，请稍后再试。") from exc
+        raise StoreUnavailableError("通话记录数据库正被其他程序占用，请稍后再试。")
 
     def list_calls(self, filters: CallFilter | None = None) -> list[CallSummary]:
         """Calls newest first, filtered by date range, agent, flags, score, emotion, status."""
@@ -165,8 +197,11 @@ class CallStore:
         return masked
 
     def save_trainee_session(self, session: TraineeSession) -> int:
-        """Store a trainer-mode run; returns its id."""
-        return self._tx(lambda c: queries.save_trainee_session(c, session))
+        """Store a trainer-mode run; returns its id. What the trainee said is masked like a call."""
+        from dataclasses import replace
+
+        masked = replace(session, items=tuple(_mask_values(item, self.masker) for item in session.items))
+        return self._tx(lambda c: queries.save_trainee_session(c, masked))
 
     def delete_older_than(self, days: int) -> int:
         """Delete finished calls that started more than ``days`` days ago; returns how many."""
@@ -188,6 +223,17 @@ class CallStore:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _mask_values(value: Any, masker: Masker) -> Any:
+    """Every string inside a JSON-able value, masked (practice moments: what was said)."""
+    if isinstance(value, str):
+        return masker(value)
+    if isinstance(value, dict):
+        return {k: _mask_values(v, masker) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_values(v, masker) for v in value]
+    return value
 
 
 def _replace_name(order: WorkOrder) -> WorkOrder:

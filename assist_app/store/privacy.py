@@ -14,6 +14,12 @@ spaces (``一三八 一二三四 五六七八``, ``幺三八…``), are recognis
 with the same positions kept. Multi-character numerals with 十/百/千 (``二十四小时``) are amounts or
 times, not identifiers, and are left alone; so are short numbers (prices, counts, times).
 
+Groups read or typed with separators are one number: spaces (also several, or full-width),
+hyphens and dashes, commas, 、, dots, and a hesitation between groups (``138，1234，5678``,
+``1 3 8 - 1 2 3 4 - 5 6 7 8``, ``一三八 嗯 一二三四 五六七八``); financial numerals
+(``壹叁捌…``) are digits too; 15-digit (first-generation) ID cards keep their last 4. A number read
+over two or three utterances of the same speaker is masked in each of them (``CallMasker``).
+
 Optionally (``mask_names=True``) the name in front of 先生/女士/小姐 and after 我姓/我叫 is masked.
 
 Masking keeps the length and the separators of what it masks, so flag spans computed on the
@@ -42,13 +48,40 @@ _CN_DIGITS = {
     "七": "7",
     "八": "8",
     "九": "9",
+    # Financial numerals (大写数字), as read out for account and card numbers.
+    "壹": "1",
+    "贰": "2",
+    "貳": "2",
+    "叁": "3",
+    "參": "3",
+    "肆": "4",
+    "伍": "5",
+    "陆": "6",
+    "陸": "6",
+    "柒": "7",
+    "捌": "8",
+    "玖": "9",
 }
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
 _DIGIT_CHARS = "0-9" + "".join(_FULLWIDTH) + "".join(_CN_DIGITS)
 
-# A run of digits (ASCII, full-width or Chinese), allowing single spaces/hyphens between digits and
-# an optional ID-card check letter at the end. Lookarounds keep us from starting inside a longer run.
-_RUN_RE = re.compile(rf"(?<![{_DIGIT_CHARS}])(?:\+)?[{_DIGIT_CHARS}](?:[ \-]?[{_DIGIT_CHARS}])*(?:[Xx])?")
+# What people put between the groups of a number they read out or type: spaces (also full-width),
+# hyphens and dashes, commas, 、, dots, and a hesitation (嗯/呃/啊…) — up to ``_MAX_SEP`` of them in a
+# row ("138，1234，5678", "1 3 8 - 1 2 3 4", "一三八 嗯 一二三四").
+_SEP_CHARS = r"\s\u3000\-－–—,，、.。·・/"
+_FILLERS = "嗯呃额啊哦唔"
+_SEP = rf"[{_SEP_CHARS}{_FILLERS}]"
+_MAX_SEP = 3
+_MAX_NUMBER_DIGITS = 19
+_SEP_SPLIT_RE = re.compile(rf"({_SEP}+)")
+# Separators that usually end a number (a comma, 、, a dot, a filler, a wide space): a group between
+# them is first tried as a number on its own.
+_STRONG_SPLIT_RE = re.compile(rf"({_SEP}*(?:[,，、.。·・/\u3000{_FILLERS}]|\s{{2,}}){_SEP}*)")
+# A run of digits (ASCII, full-width or Chinese) joined by such separators, with an optional ID-card
+# check letter at the end. Lookarounds keep us from starting inside a longer run.
+_RUN_RE = re.compile(
+    rf"(?<![{_DIGIT_CHARS}])(?:\+)?[{_DIGIT_CHARS}](?:{_SEP}{{0,{_MAX_SEP}}}[{_DIGIT_CHARS}])*(?:[Xx])?"
+)
 
 _NAME_TITLE_RE = re.compile(r"([\u4e00-\u9fff]{1,3})(?=先生|女士|小姐)")
 _NAME_AFTER_RE = re.compile(r"(?<=我姓)[\u4e00-\u9fff]|(?<=我叫)[\u4e00-\u9fff]{2,3}")
@@ -76,12 +109,23 @@ def _keep_positions(digits: str) -> set[int] | None:
         return set(range(n - 4, n))
     if re.fullmatch(r"\d{16,19}", digits):  # bank card
         return set(range(n - 4, n))
+    if _old_id_card(digits):  # first-generation (15-digit) ID card
+        return set(range(n - 4, n))
     if re.fullmatch(r"0\d{9,11}", digits):  # landline with area code
         area = 3 if digits[1] in "12" else 4
         local = n - area
         if 7 <= local <= 8:
             return set(range(area)) | set(range(n - 4, n))
     return None
+
+
+def _old_id_card(digits: str) -> bool:
+    """A 15-digit ID card: region code (first digit 1–8), then YYMMDD, then 3 digits. The date
+    check keeps a year read before a mobile number ("2023 13812345678") from looking like one."""
+    if not re.fullmatch(r"[1-8]\d{14}", digits):
+        return False
+    month, day = int(digits[8:10]), int(digits[10:12])
+    return 1 <= month <= 12 and 1 <= day <= 31
 
 
 def _digits_of(chunk: str) -> tuple[list[int], str]:
@@ -114,32 +158,65 @@ def _mask_chunk(chunk: str) -> str | None:
     return "".join(out)
 
 
-def _mask_run(run: str) -> str:
+def _mask_weak(run: str) -> str:
+    """Mask a run whose groups are joined by spaces and hyphens only."""
     whole = _mask_chunk(run)
     if whole is not None:
         return whole
     # Separators may join two numbers ("2023 13812345678"): try the longest window of
     # separator-delimited segments first, left to right.
-    segments = re.split(r"([ \-])", run)
-    parts = segments[0::2]
-    seps = segments[1::2]
-    if len(parts) < 2:
-        return run
+    segments = _SEP_SPLIT_RE.split(run)
+    return _mask_windows(segments[0::2], segments[1::2])
+
+
+def _mask_windows(parts: list[str], seps: list[str], done: list[bool] | None = None) -> str:
+    """Mask the longest windows of consecutive ``parts`` that form a number, left to right.
+
+    ``done`` marks parts already masked on their own (never merged with their neighbours)."""
     out_parts = list(parts)
     i = 0
     while i < len(parts):
-        for j in range(len(parts), i, -1):
+        if done is not None and done[i]:
+            i += 1
+            continue
+        # A number has at most 19 digits, so at most 19 segments (bounds the work on long runs).
+        hi = min(len(parts), i + _MAX_NUMBER_DIGITS)
+        if done is not None:
+            hi = next((k for k in range(i, hi) if done[k]), hi)
+        for j in range(hi, i, -1):
             chunk = "".join(p + (seps[k] if k < j - 1 else "") for k, p in enumerate(parts[i:j], start=i))
             masked = _mask_chunk(chunk)
             if masked is not None:
-                # Re-split the masked chunk back into its segments.
-                pieces = re.split(r"[ \-]", masked)
-                out_parts[i:j] = pieces
+                # Cut the masked chunk back into its segments (masking keeps every length).
+                at = 0
+                for k in range(i, j):
+                    out_parts[k] = masked[at:at + len(parts[k])]
+                    at += len(parts[k]) + (len(seps[k]) if k < j - 1 else 0)
                 i = j
                 break
         else:
             i += 1
     return "".join(p + (seps[k] if k < len(seps) else "") for k, p in enumerate(out_parts))
+
+
+def _mask_run(run: str) -> str:
+    """Groups split by strong separators (commas, 、, dots, fillers, wide spaces) are masked on their
+    own first; the groups that are not a number alone are then tried together ("138，1234，5678")."""
+    pieces = _STRONG_SPLIT_RE.split(run)
+    groups, seps = pieces[0::2], pieces[1::2]
+    if len(groups) == 1:
+        return _mask_weak(run)
+    masked = [_mask_weak(g) for g in groups]
+    done = [m != g for m, g in zip(masked, groups, strict=True)]
+    merged = _mask_windows(groups, seps, done)
+    # Take the merged result for the groups left alone, the per-group result for the others.
+    out: list[str] = []
+    at = 0
+    for k, g in enumerate(groups):
+        piece = masked[k] if done[k] else merged[at:at + len(g)]
+        out.append(piece)
+        at += len(g) + (len(seps[k]) if k < len(seps) else 0)
+    return "".join(p + (seps[k] if k < len(seps) else "") for k, p in enumerate(out))
 
 
 def mask_numbers(text: str) -> str:
@@ -177,3 +254,53 @@ class Masker:
         if self.names:
             text = mask_names(text)
         return text
+
+
+# A number read out over two or three utterances ("一三八一二三四" / "五六七八"): an utterance that
+# ends in digits is kept so the next one of the same speaker can be masked together with it.
+_ENDS_IN_DIGIT_RE = re.compile(rf"[{_DIGIT_CHARS}Xx][{_SEP_CHARS}{_FILLERS}？?！!]*$")
+_STARTS_WITH_DIGIT_RE = re.compile(rf"^[{_SEP_CHARS}{_FILLERS}]*[{_DIGIT_CHARS}]")
+
+
+def _merge_masks(a: str, b: str) -> str:
+    """Character-wise union of two maskings of the same text."""
+    return "".join(MASK if MASK in (x, y) else x for x, y in zip(a, b, strict=True))
+
+
+class CallMasker:
+    """Masks the utterances of one call as they arrive, across utterance boundaries per speaker.
+
+    ``add(speaker, text)`` returns the masked text and the corrections of earlier utterances of the
+    same speaker (``(k, text)``: the k-th previous one must now read ``text``) when this utterance
+    completes a number they started. Up to ``WINDOW`` utterances in a row take part.
+    """
+
+    WINDOW = 3
+
+    def __init__(self, masker: Masker) -> None:
+        self.masker = masker
+        self._chain: dict[str, list[list[str]]] = {}  # speaker -> [[raw, masked], ...] ending in digits
+
+    def add(self, speaker: str, text: str) -> tuple[str, list[tuple[int, str]]]:
+        masked = self.masker(text)
+        chain = self._chain.get(speaker, [])
+        corrections: list[tuple[int, str]] = []
+        if self.masker.numbers and chain and _STARTS_WITH_DIGIT_RE.match(text):
+            raws = [raw for raw, _ in chain] + [text]
+            joined = mask_numbers(" ".join(raws))
+            at = 0
+            for k, raw in enumerate(raws):
+                piece = joined[at:at + len(raw)]
+                at += len(raw) + 1
+                if k == len(chain):
+                    masked = _merge_masks(masked, piece)
+                    continue
+                updated = _merge_masks(chain[k][1], piece)
+                if updated != chain[k][1]:
+                    chain[k][1] = updated
+                    corrections.append((len(chain) - k, updated))
+        else:
+            chain = []
+        ends_in_digit = _ENDS_IN_DIGIT_RE.search(text) is not None
+        self._chain[speaker] = [*chain, [text, masked]][-(self.WINDOW - 1):] if ends_in_digit else []
+        return masked, corrections

@@ -24,7 +24,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
@@ -42,8 +41,8 @@ from assist_app.events import (
     SuggestionEvent,
 )
 from assist_app.store.models import CallMeta
-from assist_app.store.privacy import Masker
-from assist_app.store.writer import Script, Write, finish_call
+from assist_app.store.ops import FinishCall, Write
+from assist_app.store.privacy import CallMasker, Masker
 
 if TYPE_CHECKING:
     from assist_app.store.writer import StoreWriter
@@ -90,6 +89,16 @@ class CallRecorder:
         self._last_idx: dict[str, int] = {}
         self._seq = 0
         self._shown: list[_Shown] = []
+        self._call_masker = CallMasker(masker)
+        self._speaker_idxs: dict[str, list[int]] = {}
+        self._last_final: dict[str, tuple[str, str]] = {}  # speaker -> (raw, masked) of its last final
+
+    def _mask_utterance_text(self, speaker: str | None, text: str) -> str:
+        """The stored form of an utterance's text (also for flags/emotions repeating it)."""
+        raw_masked = self._last_final.get(speaker or "")
+        if raw_masked is not None and raw_masked[0] == text:
+            return raw_masked[1]
+        return self._mask(text)
 
     def __call__(self, event: Event) -> None:
         try:
@@ -132,7 +141,7 @@ class CallRecorder:
                     self._mask(f.matched),
                     f.message,
                     f.replacement,
-                    self._mask(event.text),
+                    self._mask_utterance_text(speaker, event.text) if event.final else self._mask(event.text),
                     int(event.final),
                 ),
             )
@@ -150,7 +159,7 @@ class CallRecorder:
                     r.label.value,
                     float(r.intensity),
                     json.dumps([self._mask(c) for c in r.cues], ensure_ascii=False),
-                    self._mask(event.text),
+                    self._mask_utterance_text(speaker, event.text),
                 ),
             )
             if idx is not None:
@@ -192,17 +201,8 @@ class CallRecorder:
         elif isinstance(event, CallEnded):
             status = "normal" if event.reason == "normal" else "interrupted"
             self._writer.submit(
-                Script(
-                    partial(
-                        finish_call,
-                        call_id=cid,
-                        status=status,
-                        reason=event.reason,
-                        ended=event.wall,
-                        duration=event.t or None,
-                    ),
-                    name="finish_call",
-                )
+                FinishCall(call_id=cid, status=status, reason=event.reason, ended=event.wall,
+                           duration=event.t or None)
             )
             self._writer.mark_finished(cid)
             self._in_call = False
@@ -215,6 +215,9 @@ class CallRecorder:
         self._last_idx.clear()
         self._seq = 0
         self._shown.clear()
+        self._call_masker = CallMasker(self._mask)
+        self._speaker_idxs.clear()
+        self._last_final.clear()
         self._writer.mark_active(self.call_id)
         self._put(
             "INSERT INTO calls(id, session_call_id, started, status, agent_id, agent_name, source, mode, "
@@ -245,9 +248,21 @@ class CallRecorder:
             "AND utterance_idx IS NULL",
             (self._idx, cid, speaker),
         )
+        masked, corrections = self._call_masker.add(speaker, event.text)
+        earlier = self._speaker_idxs.setdefault(speaker, [])
+        for back, text in corrections:
+            # This utterance completes a number an earlier one of the same speaker started.
+            idx = earlier[-back]
+            self._put("UPDATE utterances SET text = ? WHERE call_id = ? AND idx = ?", (text, cid, idx))
+            self._put("UPDATE emotions SET text = ? WHERE call_id = ? AND utterance_idx = ?", (text, cid, idx))
+            self._put("UPDATE flags SET text = ? WHERE call_id = ? AND utterance_idx = ? AND final = 1",
+                      (text, cid, idx))
+        earlier.append(self._idx)
+        del earlier[:-CallMasker.WINDOW]
+        self._last_final[speaker] = (event.text, masked)
         self._put(
             'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) VALUES (?,?,?,?,?,?,?,?)',
-            (cid, self._idx, speaker, self._mask(event.text), event.start, event.end, event.t, event.wall),
+            (cid, self._idx, speaker, masked, event.start, event.end, event.t, event.wall),
         )
         if event.speaker is Speaker.AGENT and len(event.text) >= 4:
             for shown in self._shown:

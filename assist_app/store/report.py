@@ -7,10 +7,8 @@ Windows opens them without mojibake. Everything exported is what the store holds
 
 from __future__ import annotations
 
-import csv
 import html
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from assist_app.events import EmotionLabel, Phase
 from assist_app.store.models import EMOTION_RANK, CallRecord, CallSummary, FlagRecord
@@ -277,16 +275,3 @@ def flag_csv_rows(rec: CallRecord) -> Iterable[list[str]]:
             s.id, s.started.strftime("%Y-%m-%d"), s.agent_id, f"{c.t:.1f}", "行为", c.rule,
             _SEVERITY_ZH.get(c.severity, c.severity), "", c.message, "",
         ]  # fmt: skip
-
-
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
-    """Write a UTF-8-with-BOM CSV (Excel-friendly); returns the number of data rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        for row in rows:
-            w.writerow(row)
-            n += 1
-    return n

@@ -33,32 +33,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from assist_app.events import StatusEvent
+from assist_app.store import journal
+from assist_app.store.ops import FinishCall, Write, WriteOp
 from assist_app.store.schema import SchemaTooNewError, migrate
 
 log = logging.getLogger(__name__)
 
 StatusFn = Callable[[StatusEvent], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Write:
-    """One SQL statement to run inside the next batch."""
-
-    sql: str
-    params: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Script:
-    """Several dependent statements (e.g. finishing a call); must be safe to re-run after rollback."""
-
-    fn: Callable[[sqlite3.Connection], None]
-    name: str = "script"
 
 
 @dataclass(slots=True)
@@ -78,7 +63,6 @@ class Barrier:
 
 
 _STOP = object()
-WriteOp = Write | Script
 
 
 class StoreUnavailableError(RuntimeError):
@@ -148,6 +132,7 @@ class StoreWriter(threading.Thread):
     MAX_BATCH = 500
     MAX_BUFFERED = 200_000
     QUEUE_SIZE = 50_000
+    BUSY_TIMEOUT_S = 5.0  # how long one attempt waits for another program's lock
 
     def __init__(
         self,
@@ -156,9 +141,18 @@ class StoreWriter(threading.Thread):
         on_status: StatusFn | None = None,
         retention_days: int | None = None,
         max_page_count: int | None = None,
+        journal_dirs: list[Path] | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__(name="store-writer", daemon=True)
+        # Reading commands (history list/export) open the file read-only: they work on a read-only
+        # or full disk, and never run migrations, retention or journal replay.
+        self.read_only = read_only
         self.path = path
+        # Where writes that cannot reach the file are spilled at shutdown (``store.journal``).
+        self.journal_dirs = journal_dirs if journal_dirs is not None else journal.default_journal_dirs(path)
+        self.spilled_to: Path | None = None
+        self.lost = 0  # writes neither in the file nor in a journal (every folder unwritable)
         self._on_status = on_status
         self._retention_days = retention_days
         self._max_page_count = max_page_count  # test hook: simulates a full disk (SQLITE_FULL)
@@ -265,9 +259,9 @@ class StoreWriter(threading.Thread):
             if item is _STOP:
                 self._drain_nowait()
                 self._finish_active("app_closed")
-                self._flush()
+                self._flush(force=True)
                 if self._pending:
-                    log.error("closing with %d writes that could not be saved", len(self._pending))
+                    self._spill()
                 return
             if item is not None:
                 self._handle(item)
@@ -310,7 +304,7 @@ class StoreWriter(threading.Thread):
                 self._handle(item)
 
     def _handle(self, item: object) -> None:
-        if isinstance(item, (Write, Script)):
+        if isinstance(item, (Write, FinishCall)):
             self._pending.append(item)
             if self._first_pending_at is None:
                 self._first_pending_at = time.monotonic()
@@ -336,13 +330,40 @@ class StoreWriter(threading.Thread):
     # -- opening -------------------------------------------------------------------------------
 
     def _unavailable_message(self) -> str:
-        return f"无法写入通话记录数据库（{self.path}），记录暂存在内存中，恢复后会自动保存。"
+        if self.read_only:
+            return f"无法读取通话记录数据库（{self.path}）。"
+        return (f"无法写入通话记录数据库（{self.path}），记录暂存在内存中，恢复后会自动保存；"
+                "关闭程序时会另存到暂存文件。")
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise sqlite3.OperationalError(f"no database at {self.path}")
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            # A WAL file on a read-only disk cannot get its shared-memory file: read it as immutable
+            # (nothing can be writing to it there).
+            log.info("read-only open of %s failed (%s); opening as immutable", self.path, exc)
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        conn.execute("PRAGMA query_only=ON")
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        from assist_app.store.schema import SCHEMA_VERSION
+
+        if version and version[0] is not None and int(version[0]) > SCHEMA_VERSION:
+            conn.close()
+            raise SchemaTooNewError(int(version[0]))
+        return conn
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_read_only()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
         try:
-            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT_S * 1000)}")
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning("journal_mode is %s, not wal", mode)
@@ -364,7 +385,7 @@ class StoreWriter(threading.Thread):
             try:
                 conn = self._connect()
             except sqlite3.DatabaseError as exc:
-                if not _is_corruption(exc) or not self.path.exists():
+                if self.read_only or not _is_corruption(exc) or not self.path.exists():
                     raise
                 moved = move_aside(self.path)
                 log.error("database %s is damaged (%s); moved to %s, starting a new one", self.path, exc, moved)
@@ -391,8 +412,54 @@ class StoreWriter(threading.Thread):
                 self._status("store_unavailable", self._unavailable_message(), notice=first)
             return False
         self._conn = conn
-        self._after_open(conn)
+        if self.read_only:
+            return True
+        try:
+            self._after_open(conn)
+            self._replay_journals(conn)
+        except sqlite3.Error as exc:
+            # Locked or full right now: the file is open, housekeeping and replay wait for the next open.
+            log.warning("housekeeping on %s postponed: %s", self.path, exc)
         return True
+
+    def _spill(self) -> None:
+        """Closing with writes the file did not take: keep them in a journal for the next start."""
+        ops = list(self._pending)
+        target = journal.spill(self.path, ops, self.journal_dirs)
+        if target is None:
+            self.lost += len(ops)
+            log.error("closing with %d writes that could not be saved anywhere", len(ops))
+            return
+        self.spilled_to = target
+        self._pending.clear()
+        self._status("store_spilled", f"有 {len(ops)} 条记录未能写入数据库，已另存到 {target}，下次启动时会自动补存。")
+
+    def _replay_journals(self, conn: sqlite3.Connection) -> None:
+        """Write the journals left by earlier runs into the file, then delete them."""
+        for path in journal.pending_journals(self.path, self.journal_dirs):
+            try:
+                ops = journal.read_journal(path)
+            except OSError as exc:
+                log.error("cannot read journal %s: %s", path, exc)
+                continue
+            try:
+                self._run_batch(conn, ops)
+            except sqlite3.IntegrityError:
+                # Part of it is already in the file (a crash after commit, before delete): row by row.
+                for op in ops:
+                    try:
+                        self._run_batch(conn, [op])
+                    except sqlite3.IntegrityError:
+                        log.info("journal write already stored or invalid, skipped: %r", op)
+            except sqlite3.Error as exc:
+                log.warning("journal %s not replayed yet: %s", path, exc)
+                return
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.error("replayed journal %s could not be deleted: %s", path, exc)
+            log.warning("replayed %d saved writes from %s", len(ops), path)
+            self._status("store_replayed", f"上次未保存的 {len(ops)} 条记录已补存到数据库。", notice=True)
 
     def _after_open(self, conn: sqlite3.Connection) -> None:
         """Mark calls of dead processes interrupted; apply retention."""
@@ -464,6 +531,10 @@ class StoreWriter(threading.Thread):
             self._failing = False
             log.warning("writing to %s again", self.path)
             self._status("store_recovered", "通话记录数据库已恢复，暂存的记录已保存。")
+            try:
+                self._replay_journals(conn)
+            except sqlite3.Error as exc:
+                log.warning("journal replay postponed: %s", exc)
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[WriteOp]) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -490,7 +561,7 @@ class StoreWriter(threading.Thread):
         if isinstance(op, Write):
             conn.execute(op.sql, op.params)
         else:
-            op.fn(conn)
+            finish_call(conn, op.call_id, status=op.status, reason=op.reason, ended=op.ended, duration=op.duration)
 
     def _heartbeat(self) -> None:
         self._last_heartbeat = time.monotonic()
@@ -505,9 +576,7 @@ class StoreWriter(threading.Thread):
 
     def _finish_active(self, reason: str) -> None:
         for cid in self._active_snapshot():
-            self._pending.append(
-                Script(partial(finish_call, call_id=cid, status="interrupted", reason=reason, ended=None))
-            )
+            self._pending.append(FinishCall(call_id=cid, status="interrupted", reason=reason, ended=None))
             self.mark_finished(cid)
 
     def _status(self, code: str, message: str, *, notice: bool = False) -> None:

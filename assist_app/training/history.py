@@ -7,13 +7,13 @@ trainee with the trend and, per session, the moments that cost points and the be
 
 from __future__ import annotations
 
-import csv
 import html
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assist_app.outfiles import write_csv, write_text
 from assist_app.store import CallStore, TraineeSession
 from assist_app.training.scorecard import PracticeScore, moments_of
 
@@ -47,17 +47,15 @@ def sessions_csv(sessions: Sequence[TraineeSession], path: Path, *, titles: dict
     titles = titles or {}
     pass_scores = pass_scores or {}
     header = ["时间", "学员", "场景", "场景名称", "得分", "及格", *(ITEM_NAMES[k] for k in ITEM_KEYS), "扣分点"]
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        for s in sorted(sessions, key=lambda s: s.started):
-            items = _items(s)
-            row = [s.started.strftime("%Y-%m-%d %H:%M"), s.trainee, s.scenario_id, titles.get(s.scenario_id, ""),
-                   "" if s.score is None else f"{s.score:.0f}", _passed(s, pass_scores)]
-            row += [f"{items[k]['points']:g}/{items[k]['max']:g}" if k in items else "" for k in ITEM_KEYS]
-            row.append(str(len(moments_of(s.items))))
-            w.writerow(row)
-    return len(sessions)
+    rows: list[list[str]] = []
+    for s in sorted(sessions, key=lambda s: s.started):
+        items = _items(s)
+        row = [s.started.strftime("%Y-%m-%d %H:%M"), s.trainee, s.scenario_id, titles.get(s.scenario_id, ""),
+               "" if s.score is None else f"{s.score:.0f}", _passed(s, pass_scores)]
+        row += [f"{items[k]['points']:g}/{items[k]['max']:g}" if k in items else "" for k in ITEM_KEYS]
+        row.append(str(len(moments_of(s.items))))
+        rows.append(row)
+    return write_csv(path, header, rows)
 
 
 def sessions_html(sessions: Sequence[TraineeSession], path: Path, *, titles: dict[str, str] | None = None,
@@ -95,5 +93,5 @@ def sessions_html(sessions: Sequence[TraineeSession], path: Path, *, titles: dic
         parts.append("</table>")
     if not by_trainee:
         parts.append("<p>没有练习记录。</p>")
-    path.write_text("".join(parts) + "</html>\n", encoding="utf-8")
+    write_text(path, "".join(parts) + "</html>\n")
     return len(sessions)

@@ -15,10 +15,12 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtWidgets import QApplication
 
 from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
+from assist_app.events import StatusEvent
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.settings import AppSettings
+from assist_app.ui.store_status import StoreStatusWatcher, confirm_close_with_unsaved
 from assist_app.ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -190,10 +192,11 @@ def build_panel(
     scenarios: list[Scenario] | None = None,
     settings_path: Path | None = None,
     with_live: bool = True,
+    window: MainWindow | None = None,
 ) -> tuple[MainWindow, PanelController]:
     """The window and its controller, wired; nothing is shown yet."""
     s = settings or AppSettings()
-    window = MainWindow()
+    window = window if window is not None else MainWindow()
     scen = scenarios if scenarios is not None else safe_scenarios()[0]
     controller = PanelController(
         window,
@@ -215,14 +218,26 @@ def build_panel(
     return window, controller
 
 
+def watch_store(window: MainWindow, watcher: StoreStatusWatcher, store: Any) -> None:
+    """Show the store's state in the panel and ask before closing with unsaved records."""
+    if store is None:
+        watcher.banner.show_problem("通话记录数据库无法打开，本次通话不会被记录。")
+        return
+    watcher.show_notices(store.notices)
+    window.close_guard = lambda: confirm_close_with_unsaved(window, store)
+
+
 def _library_loader() -> Callable[[Path | None], Any]:
     from assist_app.library import load_library
 
     return load_library
 
 
-def open_store(db: Path | None, s: AppSettings) -> Any:
-    """The call-record store, or None when it cannot be opened (the panel still works)."""
+def open_store(db: Path | None, s: AppSettings,
+               on_status: Callable[[StatusEvent], None] | None = None) -> Any:
+    """The call-record store, or None when it cannot be opened (the panel still works).
+
+    ``on_status`` gets the store's state changes (called on its writer thread; it must only queue)."""
     try:
         from assist_app.store import CallStore
         from assist_app.store.models import StoreSettings
@@ -230,7 +245,8 @@ def open_store(db: Path | None, s: AppSettings) -> Any:
         return None
     try:
         return CallStore(db, settings=StoreSettings(store_nothing=not s.store_transcripts,
-                                                    mask_numbers=s.mask_numbers))
+                                                    mask_numbers=s.mask_numbers),
+                         on_status=on_status)
     except Exception:
         log.exception("could not open the call store")
         return None
@@ -241,9 +257,12 @@ def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: flo
     """Open the agent panel (optionally in demo mode) and run the event loop."""
     s, problems = settings_io.load()
     app = ensure_app(s.font_size)
-    store = open_store(db, s)
+    window = MainWindow()
+    watcher = StoreStatusWatcher(window.store_banner, window)
+    store = open_store(db, s, on_status=watcher.on_status)
     scenarios, scenario_problems = safe_scenarios()
-    window, controller = build_panel(s, store=store, scenarios=scenarios)
+    window, controller = build_panel(s, store=store, scenarios=scenarios, window=window)
+    watch_store(window, watcher, store)
     if problems:
         window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
     if scenario_problems:

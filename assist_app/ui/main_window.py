@@ -3,6 +3,8 @@ conduct and transcript on the live page; the post-call review on the second page
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -22,6 +24,7 @@ from assist_app.ui.guidance import AlertPanel, FormulaStepper, SuggestionPanel
 from assist_app.ui.meters import ConductPanel, EmotionPanel
 from assist_app.ui.practice_bar import PracticeBar
 from assist_app.ui.review import ReviewView
+from assist_app.ui.store_status import StoreBanner
 from assist_app.ui.transcript import TranscriptView
 
 
@@ -32,6 +35,8 @@ class MainWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
+        # Asked before closing (e.g. records not yet saved); False keeps the window open.
+        self.close_guard: Callable[[], bool] | None = None
         self.setWindowTitle("坐席助手")
         self.resize(420, 960)
         self.setMinimumWidth(340)
@@ -69,6 +74,8 @@ class MainWindow(QMainWindow):
             tools.addWidget(tool)
         lay.addLayout(tools)
 
+        self.store_banner = StoreBanner()
+        lay.addWidget(self.store_banner)
         self.call_bar = CallBar()
         self.demo_bar = DemoBar()
         self.demo_bar.hide()
@@ -114,5 +121,8 @@ class MainWindow(QMainWindow):
             self.pin_box.setChecked(on)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_guard is not None and not self.close_guard():
+            event.ignore()
+            return
         self.closing.emit()
         super().closeEvent(event)

@@ -71,3 +71,35 @@ def test_html_escapes_transcript_text(mini_library: ScriptLibrary) -> None:
     )
     page = render_html(build_qa(tr, engine))
     assert "<b>我要投诉</b>" not in page and "&lt;b&gt;" in page
+
+
+def test_a_silent_recording_says_there_was_no_speech_and_gets_no_score(mini_library: ScriptLibrary) -> None:
+    # Issue 13 item 12: an hour of silence scored 55/100 with no problem listed.
+    silent = Transcript(call_id="quiet", finals=(), statuses=(), duration=3600.0, error=None)
+    qa = build_qa(silent, GuidanceEngine(mini_library, PhraseSettings(), "quiet"))
+    assert qa["score"]["total"] is None and qa["score"]["items"] == []
+    assert any("没有检测到说话声" in p for p in qa["problems"])
+    page = render_html(qa)
+    assert "没有检测到说话声" in page and "/ 100" not in page
+
+
+def test_a_truncated_wav_is_played_with_a_warning(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    import numpy as np
+    import soundfile as sf
+
+    from assist_app.audio.replay import FileReplay, wav_truncation
+    from assist_app.events import StatusEvent
+
+    wav = tmp_path / "call.wav"
+    sf.write(str(wav), np.zeros(16000 * 4, dtype="float32"), 16000, subtype="PCM_16")
+    whole = wav.read_bytes()
+    assert wav_truncation(wav) is None
+    wav.write_bytes(whole[: len(whole) // 2])  # a copy cut short: the header still says 4 s
+    assert wav_truncation(wav) is not None
+    statuses: list[StatusEvent] = []
+    replay = FileReplay.single(wav, Speaker.CUSTOMER, speed=0)
+    replay.run(lambda _b: None, statuses.append, threading.Event())  # type: ignore[arg-type]
+    [warning] = [s for s in statuses if s.code == "audio_truncated"]
+    assert "不完整" in warning.message and "2 秒" in warning.message

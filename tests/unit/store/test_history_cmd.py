@@ -113,3 +113,85 @@ def test_progress_bar_is_drawn_for_large_exports() -> None:
     quiet = io.StringIO()
     list(progress([1, 2], "导出通话", quiet))
     assert quiet.getvalue() == ""
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(
+    db_path: Path, call_events: Events, tmp_path: Path
+) -> None:
+    # Issue 13 item 6: an agent called "=HYPERLINK(...)" must not become a live formula in Excel.
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    with CallStore(db_path) as store:
+        sink = store.recorder(CallMeta(agent_id="@SUM(A1)", agent_name=evil))
+        for ev in call_events():
+            sink(ev)
+        assert store.flush()
+    out = tmp_path / "calls.csv"
+    assert main(["history", "export", "--db", str(db_path), "--csv", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert "'" + evil in cells and "'@SUM(A1)" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_training_csv_escapes_formula_trainee_names(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from assist_app.store import TraineeSession
+
+    db = tmp_path / "calls.db"
+    with CallStore(db) as store:
+        store.save_trainee_session(TraineeSession(trainee="+cmd|' /C calc'!A0", scenario_id="long_hold",
+                                                  started=datetime(2025, 3, 1, 9, 0), score=80.0))
+    out = tmp_path / "t.csv"
+    assert main(["training", "--db", str(db), "export", "--csv", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][1] == "'+cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc"])
+def test_limit_must_be_a_positive_whole_number(db_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "list", "--db", str(db_path), "--limit", bad])
+    assert exit_.value.code == 2 and "正整数" in capsys.readouterr().err
+
+
+def test_limit_returns_that_many_calls(db_path: Path, filled_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "list", "--db", str(db_path), "--limit", "2", "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_history_list_reads_a_database_on_a_read_only_disk(
+    tmp_path: Path, call_events: Events, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mounting a test file system needs privileges this machine does not give")
+    try:
+        db = mnt / "calls.db"
+        with CallStore(db) as store:
+            sink = store.recorder(CallMeta(agent_id="101"))
+            for ev in call_events():
+                sink(ev)
+            assert store.flush()
+        before = db.read_bytes()
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode == 0
+        assert main(["history", "list", "--db", str(db), "--json"]) == 0
+        out, err = capsys.readouterr()
+        assert len(out.splitlines()) == 1 and json.loads(out)["agent_id"] == "101"
+        assert "内存" not in err
+        assert db.read_bytes() == before
+    finally:
+        if subprocess.run(["umount", str(mnt)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+    assert not any(str(mnt) in line for line in Path("/proc/mounts").read_text().splitlines())
+
+
+def test_listing_before_any_call_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "none" / "calls.db"
+    assert main(["history", "list", "--db", str(db)]) == 0
+    assert "还没有通话记录" in capsys.readouterr().out
+    assert not db.exists()
