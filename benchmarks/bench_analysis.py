@@ -1,5 +1,6 @@
 """Benchmark of the analysis core (issue 2): library load, per-partial and per-utterance cost,
-batch throughput of ``assist-app analyze``. Prints a Markdown table for BENCHMARKS.md.
+batch throughput of ``assist-app analyze``; each with the learned layer (issue 10) and with the rules
+alone, in one run, plus the memory the learned layer adds. Prints a Markdown table for BENCHMARKS.md.
 
     .venv/bin/python benchmarks/bench_analysis.py [--calls N]
 """
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from assist_app.analysis.analyzer import AnalysisKit  # noqa: E402
 from assist_app.analysis.engine import GuidanceEngine  # noqa: E402
+from assist_app.analysis.learned.store import default_layer  # noqa: E402
 from assist_app.events import FinalText, PartialText, Speaker  # noqa: E402
 from assist_app.library import load_library  # noqa: E402
 
@@ -46,6 +49,35 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def timings(kit: AnalysisKit, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """(all partial updates, agent partial updates, finals) in milliseconds."""
+    partial_ms: list[float] = []
+    agent_ms: list[float] = []
+    final_ms: list[float] = []
+    for rep in range(repeat):
+        engine = GuidanceEngine(kit, call_id=f"b{rep}")
+        t = 0.0
+        for speaker, text in CALL:
+            for i in range(2, len(text) + 1, 2):  # Vosk partials grow a character or two at a time
+                ev = PartialText(t=t, speaker=speaker, text=text[:i])
+                s = time.perf_counter()
+                engine.handle(ev)
+                ms = (time.perf_counter() - s) * 1000
+                partial_ms.append(ms)
+                if speaker is Speaker.AGENT:
+                    agent_ms.append(ms)
+            t += len(text) / 3.2
+            s = time.perf_counter()
+            engine.handle(FinalText(t=t, speaker=speaker, text=text, start=t - len(text) / 3.2, end=t))
+            final_ms.append((time.perf_counter() - s) * 1000)
+    return partial_ms, agent_ms, final_ms
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=300, help="calls for the batch throughput run")
@@ -56,24 +88,16 @@ def main() -> int:
     library = load_library()
     t_load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    kit = AnalysisKit.build(library)
+    rules_kit = AnalysisKit.build(library, learned=False)
     t_kit = time.perf_counter() - t0
-
-    partial_ms: list[float] = []
-    final_ms: list[float] = []
-    for rep in range(args.repeat):
-        engine = GuidanceEngine(kit, call_id=f"b{rep}")
-        t = 0.0
-        for speaker, text in CALL:
-            for i in range(2, len(text) + 1, 2):  # Vosk partials grow a character or two at a time
-                ev = PartialText(t=t, speaker=speaker, text=text[:i])
-                s = time.perf_counter()
-                engine.handle(ev)
-                partial_ms.append((time.perf_counter() - s) * 1000)
-            t += len(text) / 3.2
-            s = time.perf_counter()
-            engine.handle(FinalText(t=t, speaker=speaker, text=text, start=t - len(text) / 3.2, end=t))
-            final_ms.append((time.perf_counter() - s) * 1000)
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    layer = default_layer()
+    t_layer = time.perf_counter() - t0
+    rss_layer = rss_mb() - rss0
+    kit = replace(rules_kit, learned=layer)
+    runs = {"rules + learned": timings(kit, args.repeat), "rules only": timings(rules_kit, args.repeat)}
+    partial_ms, _agent, final_ms = runs["rules + learned"]
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "batch.jsonl"
@@ -85,15 +109,17 @@ def main() -> int:
                         + "\n"
                     )
         n_utt = args.calls * len(CALL)
-        cmd = [sys.executable, "-m", "assist_app", "analyze", str(path), "-o", os.devnull]
-        s = time.perf_counter()
-        subprocess.run(cmd, check=True, cwd=ROOT)
-        wall = time.perf_counter() - s
-        s = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "assist_app", "analyze", "-", "-o", os.devnull], input=b"", check=True, cwd=ROOT
-        )
-        startup = time.perf_counter() - s
+        walls: dict[str, tuple[float, float]] = {}
+        for mode, env_value in (("rules + learned", ""), ("rules only", "off")):
+            env = dict(os.environ, ASSIST_APP_LEARNED=env_value) if env_value else dict(os.environ)
+            cmd = [sys.executable, "-m", "assist_app", "analyze", str(path), "-o", os.devnull]
+            s = time.perf_counter()
+            subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+            wall = time.perf_counter() - s
+            s = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "assist_app", "analyze", "-", "-o", os.devnull], input=b"",
+                           check=True, cwd=ROOT, env=env)
+            walls[mode] = (wall, time.perf_counter() - s)
 
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"Library: {library.counts()}")
@@ -101,14 +127,20 @@ def main() -> int:
     print("| measure | value |")
     print("|---|---|")
     print(f"| library load + validation (`load_library`) | {t_load * 1000:.0f} ms |")
-    print(f"| analysis kit build (patterns, DUTIR lexicon, jieba init) | {t_kit * 1000:.0f} ms |")
-    p50, p99 = statistics.median(partial_ms), pct(partial_ms, 99)
-    print(f"| per partial update, p50 / p99 (n={len(partial_ms)}) | {p50:.2f} / {p99:.2f} ms |")
-    p50, p99 = statistics.median(final_ms), pct(final_ms, 99)
-    print(f"| per final utterance, p50 / p99 (n={len(final_ms)}) | {p50:.2f} / {p99:.2f} ms |")
-    print(f"| `analyze` batch: {n_utt} utterances, wall incl. start-up | {wall:.2f} s |")
-    print(f"| `analyze` start-up with empty input | {startup:.2f} s |")
-    print(f"| `analyze` batch throughput excl. start-up | {n_utt / max(1e-9, wall - startup):.0f} utterances/s |")
+    print(f"| analysis kit build, rules (patterns, DUTIR lexicon, jieba init) | {t_kit * 1000:.0f} ms |")
+    print(f"| learned layer load + verification | {t_layer * 1000:.0f} ms |")
+    print(f"| learned layer memory (RSS added by loading it) | {rss_layer:.0f} MB |")
+    for mode, (partial_ms, agent_ms, final_ms) in runs.items():
+        p50, p99 = statistics.median(partial_ms), pct(partial_ms, 99)
+        print(f"| {mode}: per partial update, p50 / p99 (n={len(partial_ms)}) | {p50:.2f} / {p99:.2f} ms |")
+        p50, p99 = statistics.median(agent_ms), pct(agent_ms, 99)
+        print(f"| {mode}: per agent partial, p50 / p99 (n={len(agent_ms)}) | {p50:.2f} / {p99:.2f} ms |")
+        p50, p99 = statistics.median(final_ms), pct(final_ms, 99)
+        print(f"| {mode}: per final utterance, p50 / p99 (n={len(final_ms)}) | {p50:.2f} / {p99:.2f} ms |")
+    for mode, (wall, startup) in walls.items():
+        print(f"| {mode}: `analyze` batch {n_utt} utterances, wall incl. start-up / start-up alone "
+              f"| {wall:.2f} / {startup:.2f} s |")
+        print(f"| {mode}: `analyze` throughput excl. start-up | {n_utt / max(1e-9, wall - startup):.0f} utterances/s |")
     return 0
 
 
