@@ -256,20 +256,36 @@ def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: flo
             return 2
         if autoplay:
             QTimer.singleShot(300, lambda: controller.start_demo(speed))
+    controller.settings_saver = settings_io.save
     window.show()
-    # Ctrl+C / SIGTERM in the terminal that started the app: close the window cleanly (the call is
-    # stopped and recorded as interrupted). A short timer lets Python see the signal during exec().
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: window.close())
-    pulse = QTimer()
-    pulse.start(250)
-    pulse.timeout.connect(lambda: None)
+    pulse = quit_on_signals(app, window)  # noqa: F841 - the timer must live as long as the loop
     try:
         return int(app.exec())
     finally:
         controller.shutdown()
         if store is not None:
             store.close()
+
+
+def quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
+    """Ctrl+C / SIGTERM end the app cleanly: the window closes (the call is stopped and recorded
+    as interrupted) and the event loop quits even when the window is hidden — closing a hidden
+    window does not end the loop, which is how a vanished window survived SIGTERM (issue 12.1).
+
+    Python runs signal handlers only between bytecodes, never inside Qt's C++ event loop; the
+    returned timer wakes the interpreter four times a second so the handler gets to run. Keep it.
+    """
+
+    def handle(_signum: int, _frame: Any) -> None:
+        window.close()
+        app.quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handle)
+    pulse = QTimer(app)
+    pulse.timeout.connect(lambda: None)
+    pulse.start(250)
+    return pulse
 
 
 def render_result(result: Any, screenshot: Path, *, font_size: int = 13) -> Path:

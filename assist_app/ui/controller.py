@@ -179,6 +179,8 @@ class PanelController(QObject):
         self._player: Any = None
         self._demo_asr = demo_asr  # loads a recognizer factory when a speech model is installed
         self._practice_voice = practice_voice  # the trainee's microphone + recogniser (None: no model)
+        # Saves settings changed outside the dialog (header 置顶/精简); None: not saved (tests, screenshots).
+        self.settings_saver: Callable[[AppSettings], Any] | None = None
         self.practice_mode = False
         self.practice_score: PracticeScore | None = None
         self.bridge = SessionBridge(self)
@@ -238,7 +240,8 @@ class PanelController(QObject):
         w.review.back_requested.connect(w.show_live)
         w.review.save_requested.connect(self.save_work_order)
         w.history_button.clicked.connect(self.show_history)
-        w.pin_box.toggled.connect(w.set_always_on_top)
+        w.pin_box.toggled.connect(self._on_pin_toggled)
+        w.compact_box.toggled.connect(self._on_compact_toggled)
         w.closing.connect(self.shutdown)
         for i in range(3):
             sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), w)
@@ -300,6 +303,26 @@ class PanelController(QObject):
             self._apply_library()
         self.window.set_compact(settings.compact)
         self.window.set_always_on_top(settings.always_on_top)
+
+    def _on_pin_toggled(self, on: bool) -> None:
+        self.window.set_always_on_top(on)
+        self._save_view_setting(always_on_top=on)
+
+    def _on_compact_toggled(self, on: bool) -> None:
+        self._save_view_setting(compact=on)
+
+    def _save_view_setting(self, **changes: Any) -> None:
+        """The header's 置顶/精简 are the same settings as in 设置, so they are saved the same way."""
+        new = replace(self.settings, **changes)
+        if new == self.settings:
+            return
+        self.settings = new
+        if self.settings_saver is None:
+            return
+        try:
+            self.settings_saver(new)
+        except Exception:
+            log.exception("saving the view settings failed")
 
     def _set_idle_status(self) -> None:
         if self.session is not None and self.session.running:

@@ -29,6 +29,7 @@ class MainWindow(QMainWindow):
     """A narrow, resizable side panel; ``closing`` lets the controller stop a call first."""
 
     closing = Signal()
+    pin_changed = Signal(bool)  # 置顶 changed (header box or settings): the controller saves it
 
     def __init__(self) -> None:
         super().__init__()
@@ -105,13 +106,25 @@ class MainWindow(QMainWindow):
             self.compact_box.setChecked(compact)
 
     def set_always_on_top(self, on: bool) -> None:
+        """Pin or unpin the window. Changing a window flag re-creates the native window and hides
+        it (Qt documents this), so visibility is read *before* the change and restored after it;
+        checking ``isVisible()`` afterwards left the window unmapped for good (issue 12.1)."""
+        if self.pin_box.isChecked() != on:
+            self.pin_box.blockSignals(True)
+            self.pin_box.setChecked(on)
+            self.pin_box.blockSignals(False)
+        pinned = bool(self.windowFlags() & Qt.WindowType.WindowStaysOnTopHint)
+        if pinned == on:
+            return
+        was_visible = self.isVisible()
+        geometry = self.geometry()
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
         # Alerts must never steal focus: even when pinned the window does not activate itself.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
-        if self.isVisible():
+        if was_visible:
+            self.setGeometry(geometry)
             self.show()
-        if self.pin_box.isChecked() != on:
-            self.pin_box.setChecked(on)
+        self.pin_changed.emit(on)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
