@@ -226,7 +226,7 @@ def review_title(s: CallSummary) -> str:
     if who:
         parts.append(f"坐席 {who}")
     if s.status == "interrupted":
-        parts.append("意外中断")
+        parts.append(s.status_zh)
     return "通话回顾：" + "，".join(parts)
 
 

@@ -85,6 +85,8 @@ class CallSummary:
 
     @property
     def status_zh(self) -> str:
+        if self.status == "interrupted" and self.end_reason == "ended_early":
+            return "提前结束"  # a demo/practice the trainer stopped before its scenario ran out
         return {"active": "进行中", "normal": "正常结束", "interrupted": "意外中断"}.get(self.status, self.status)
 
 

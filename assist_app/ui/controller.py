@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 
 # Imported here, not on first use: a first import inside a slot stalled the window (bench_ui.py).
@@ -77,6 +77,7 @@ class CallOutcome:
     draft: WorkOrderDraft
     engine: Any
     saved_call_id: str | None = None
+    ended_early: bool = False  # a demo/practice stopped before its scenario ran out
 
 
 _warm: set[int] = set()
@@ -246,6 +247,15 @@ class PanelController(QObject):
         for i in range(3):
             sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), w)
             sc.activated.connect(lambda i=i: self.copy_suggestion(i))
+        # Space plays/pauses and → steps the demo, whichever control has focus (a focused 演示
+        # toggle used to take the Space and leave demo mode mid-call). Text fields keep their
+        # Space: Qt gives a focused line edit the key before any shortcut.
+        self._demo_keys = [QShortcut(QKeySequence(Qt.Key.Key_Space), w), QShortcut(QKeySequence(Qt.Key.Key_Right), w)]
+        self._demo_keys[0].activated.connect(self.demo_play_pause)
+        self._demo_keys[1].activated.connect(self.demo_step)
+        for key in self._demo_keys:
+            key.setAutoRepeat(False)
+            key.setEnabled(False)
         QShortcut(QKeySequence("Ctrl+Return"), w).activated.connect(self.toggle_call)
         QShortcut(QKeySequence("Ctrl+Enter"), w).activated.connect(self.toggle_call)
 
@@ -354,6 +364,8 @@ class PanelController(QObject):
         if on:
             self.set_practice_mode(False)
         self.demo_mode = on
+        for key in self._demo_keys:
+            key.setEnabled(on)
         self.window.demo_bar.setVisible(on)
         if self.window.demo_button.isChecked() != on:
             self.window.demo_button.setChecked(on)
@@ -537,10 +549,16 @@ class PanelController(QObject):
         self._update_demo_state()
 
     def end_call(self) -> None:
-        """Ask the session to stop; the review opens when its ``CallEnded`` is drained."""
-        if self.session is None:
+        """Ask the session to stop; the review opens when its ``CallEnded`` is drained.
+
+        A demo or practice stopped before its scenario ran out is "ended_early": stored and
+        reviewed as cut short, not as a finished call marked down for the steps it never reached.
+        """
+        session = self.session
+        if session is None:
             return
-        self.session.stop(reason="normal", timeout=3.0)
+        early = (self.demo_mode or self.practice_mode) and session.running and not session.source_finished
+        session.stop(reason="ended_early" if early else "normal", timeout=3.0)
         self.bridge.drain()
 
     def shutdown(self) -> None:
@@ -675,7 +693,7 @@ class PanelController(QObject):
             session.stop(timeout=3.0)
         self.bridge.detach()
         self._update_demo_state()
-        self.outcome = self._build_outcome(ev.call_id)
+        self.outcome = self._build_outcome(ev.call_id, ended_early=ev.reason == "ended_early")
         if self.practice_mode:
             self._finish_practice(self.outcome)
         self._show_review(self.outcome)
@@ -684,7 +702,7 @@ class PanelController(QObject):
 
     # -- review and work order ---------------------------------------------------------------
 
-    def _build_outcome(self, call_id: str) -> CallOutcome:
+    def _build_outcome(self, call_id: str, *, ended_early: bool = False) -> CallOutcome:
         score = None
         try:
             engine = self.engine.ready if isinstance(self.engine, LazyEngine) else self.engine
@@ -693,7 +711,9 @@ class PanelController(QObject):
             log.exception("scoring failed")
         draft = self._draft(call_id)
         saved = getattr(self._recorder, "call_id", None) if self._recorder is not None else None
-        if self.store is not None and score is not None and saved:
+        # A call cut short keeps no QA score in the store: it would be marked down for the
+        # steps the scenario never reached (the review still shows what was scored so far).
+        if self.store is not None and score is not None and saved and not ended_early:
             try:
                 self.store.save_score(saved, score)
             except Exception:
@@ -701,7 +721,7 @@ class PanelController(QObject):
         scenario = self.scenario if (self.demo_mode or self.practice_mode) else None
         return CallOutcome(call_id, self._started, scenario, score,
                            list(self.window.alert.shown), list(self._emotions), draft, self.engine,
-                           saved if isinstance(saved, str) else None)
+                           saved if isinstance(saved, str) else None, ended_early)
 
     def _draft(self, call_id: str) -> WorkOrderDraft:
         analyses = list(getattr(self.engine, "analyses", []))
@@ -747,6 +767,8 @@ class PanelController(QObject):
         title = "练习评分" if practice is not None else "通话回顾"
         if o.scenario is not None:
             title += f"：{o.scenario.title}"
+        if o.ended_early:
+            title += "（提前结束）"
         r.show_header(title)
         if practice is not None:
             lines = [ScoreLine(i.name_zh + (f"（×{practice.weight(i.key):g}）" if practice.weight(i.key) != 1 else ""),
@@ -758,6 +780,8 @@ class PanelController(QObject):
             items = o.score.items if o.score else ()
             lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes)) for i in items]
             r.show_score(o.score.total if o.score else None, lines)
+            if o.ended_early:
+                r.total_note.setText("提前结束：只评了已进行的部分，后面的步骤没有机会出现，仅供参考，不计入记录。")
             r.show_practice(None, 0, [])
         r.show_flags(o.flags)
         r.show_emotions(o.emotions)

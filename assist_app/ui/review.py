@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QScrollBar,
     QVBoxLayout,
     QWidget,
 )
@@ -76,7 +77,7 @@ def score_colour(total: float) -> str:
     return "#3f9b5a" if total >= 80 else "#d98b1e" if total >= 60 else "#c2453b"
 
 
-class ReviewView(QScrollArea):
+class ReviewView(QWidget):
     """Emits ``save_requested`` with the edited draft and ``back_requested`` to return to the panel."""
 
     save_requested = Signal(object)  # WorkOrderDraft
@@ -84,15 +85,15 @@ class ReviewView(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
-        inner.setObjectName("root")
-        lay = QVBoxLayout(inner)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
-
-        head = QHBoxLayout()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        # The title and 返回面板 stay above the scrolling part: scrolled down to the work order,
+        # the way back used to scroll out of view (issue 12.19).
+        header = QWidget()
+        header.setObjectName("root")
+        head = QHBoxLayout(header)
+        head.setContentsMargins(6, 6, 6, 0)
         self.title = QLabel("通话回顾")
         self.title.setStyleSheet("font-weight:bold; font-size:15px; color:#2f6fb0;")
         self.title.setWordWrap(True)
@@ -100,7 +101,17 @@ class ReviewView(QScrollArea):
         self.back_button = QPushButton("返回面板")
         self.back_button.clicked.connect(self.back_requested)
         head.addWidget(self.back_button)
-        lay.addLayout(head)
+        outer.addWidget(header)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll, 1)
+        inner = QWidget()
+        inner.setObjectName("root")
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
 
         card, card_lay = _section("质检评分")
         top = QHBoxLayout()
@@ -193,9 +204,12 @@ class ReviewView(QScrollArea):
         wo_lay.addLayout(buttons)
         lay.addWidget(wo_frame)
         lay.addStretch(1)
-        self.setWidget(inner)
+        self.scroll.setWidget(inner)
         self._is_complaint = False
         self.score_total: float | None = None
+
+    def verticalScrollBar(self) -> QScrollBar:
+        return self.scroll.verticalScrollBar()
 
     # -- fill --------------------------------------------------------------------------------
 

@@ -53,3 +53,59 @@ def test_sigterm_quits_even_when_the_window_is_hidden(panel, qtbot, monkeypatch)
         pulse.deleteLater()
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def test_space_plays_and_pauses_the_demo_and_never_leaves_demo_mode(panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, controller = panel
+    controller.set_demo_mode(True)
+    controller.select_scenario_id("angry_bill")
+    window.activateWindow()
+    for focused in (window.demo_button, window.demo_bar.speed, window.demo_bar.play_button):
+        focused.setFocus()  # whichever control has focus (the toggle cannot take it)
+    assert window.demo_button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    qtbot.keyClick(window.demo_bar.play_button, Qt.Key.Key_Space)  # starts
+    qtbot.waitUntil(lambda: controller.session is not None and controller.session.running, timeout=3000)
+    qtbot.keyClick(window.demo_bar.play_button, Qt.Key.Key_Space)  # pauses
+    assert controller.source.paused
+    assert controller.demo_mode and window.demo_button.isChecked()
+    qtbot.keyClick(window.demo_bar.speed, Qt.Key.Key_Space)  # resumes, even from the speed box
+    assert not controller.source.paused
+    assert controller.demo_mode
+    with qtbot.waitSignal(controller.call_finished, timeout=10_000) as ended:
+        window.demo_bar.stop_button.click()
+    outcome = ended.args[0]
+    assert outcome.ended_early
+    assert "提前结束" in window.review.title.text()
+
+
+def test_space_still_types_in_the_practice_reply(panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, controller = panel
+    controller.set_practice_mode(True)
+    reply = window.practice_bar.trainee
+    reply.setFocus()
+    qtbot.keyClicks(reply, "wang li")
+    assert reply.text() == "wang li"
+    assert controller.practice_mode
+
+
+def test_a_demo_ended_early_is_stored_as_such_without_a_score(qtbot, shipped_library, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assist_app.store import CallStore
+    from assist_app.ui.app import build_panel, ensure_app
+
+    ensure_app(13)
+    with CallStore(tmp_path / "calls.db") as store:
+        window, controller = build_panel(library=shipped_library, store=store, with_live=False)
+        qtbot.addWidget(window)
+        window.show()
+        controller.select_scenario_id("angry_bill")
+        controller.start_demo(speed=4.0)
+        qtbot.waitUntil(lambda: len(window.transcript.finals()) >= 2, timeout=20_000)
+        with qtbot.waitSignal(controller.call_finished, timeout=10_000) as ended:
+            controller.end_call()
+        call_id = ended.args[0].saved_call_id
+        controller.shutdown()
+        window.close()
+        store.flush()
+        [row] = [c for c in store.list_calls() if c.id == call_id]
+        assert row.status_zh == "提前结束"
+        assert row.score is None
