@@ -749,7 +749,8 @@ class PanelController(QObject):
             return
         replies = self.source.replies if isinstance(self.source, PracticeSource) else []
         try:
-            self.practice_score = score_practice(engine, o.scenario, replies)
+            typed = isinstance(self.source, PracticeSource) and self.source.voice is None
+            self.practice_score = score_practice(engine, o.scenario, replies, typed=typed)
         except Exception:
             log.exception("practice scoring failed")
             return
@@ -772,7 +773,8 @@ class PanelController(QObject):
         r.show_header(title)
         if practice is not None:
             lines = [ScoreLine(i.name_zh + (f"（×{practice.weight(i.key):g}）" if practice.weight(i.key) != 1 else ""),
-                               i.points, i.max_points, tuple(i.notes)) for i in practice.items]
+                               i.points, i.max_points, tuple(i.notes), practice.applicable(i.key))
+                     for i in practice.items]
             r.show_score(practice.total, lines)
             r.show_practice(practice.passed, practice.pass_score, [practice_moment_text(m) for m in practice.moments],
                             complete=practice.complete)

@@ -39,6 +39,23 @@ class ScoreLine:
     points: float
     max_points: float
     notes: tuple[str, ...] = ()
+    applicable: bool = True  # False: the item never had the chance to happen (未涉及, not scored)
+
+
+def merge_notes(notes: tuple[str, ...]) -> list[str]:
+    """Notes sharing a heading are joined under it once: "缺少步骤：倾听、告别", not the heading per step."""
+    merged: dict[str, list[str]] = {}
+    out: list[str] = []
+    for note in notes:
+        head, sep, rest = note.partition("：")
+        if sep and len(head) <= 6 and rest and "「" not in head:
+            if head not in merged:
+                merged[head] = []
+                out.append(head)
+            merged[head].append(rest)
+        else:
+            out.append(note)
+    return [f"{n}：{'、'.join(merged[n])}" if n in merged else n for n in out]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,10 +246,19 @@ class ReviewView(QWidget):
             return
         self.total.setText(f"{total:.0f}")
         self.total.setStyleSheet(f"font-size:34px; font-weight:bold; color:{score_colour(total)};")
-        lost = [ln for ln in lines if ln.points < ln.max_points]
-        self.total_note.setText("满分 100。" + (f"扣分项 {len(lost)} 个，见下。" if lost else "各项均达标。"))
+        lost = [ln for ln in lines if ln.applicable and ln.points < ln.max_points]
+        idle = [ln for ln in lines if not ln.applicable]
+        self.total_note.setText("满分 100。" + (f"扣分项 {len(lost)} 个，见下。" if lost else "各项均达标。")
+                                + (f"{len(idle)} 项未涉及，不计分。" if idle else ""))
         for row, ln in enumerate(lines):
             name = QLabel(ln.name)
+            if not ln.applicable:
+                na = QLabel("未涉及")
+                na.setObjectName("muted")
+                na.setToolTip("这次练习没有出现需要这一项的情况，不计入总分")
+                self.items_grid.addWidget(name, row * 2, 0)
+                self.items_grid.addWidget(na, row * 2, 1, 1, 2)
+                continue
             bar = QProgressBar()
             bar.setRange(0, max(1, round(ln.max_points * 10)))
             bar.setValue(round(ln.points * 10))
@@ -247,7 +273,7 @@ class ReviewView(QWidget):
             self.items_grid.addWidget(bar, row * 2, 1)
             self.items_grid.addWidget(pts, row * 2, 2)
             if ln.notes and ln.points < ln.max_points:
-                note = QLabel("；".join(ln.notes[:2]))
+                note = QLabel("\n".join(merge_notes(ln.notes)))  # every note: each banned phrase counts
                 note.setObjectName("muted")
                 note.setWordWrap(True)
                 self.items_grid.addWidget(note, row * 2 + 1, 0, 1, 3)
