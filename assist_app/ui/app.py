@@ -107,17 +107,34 @@ class LazyLiveSource:
         LiveSource(capture, engine.new_recognizer).run(emit, stop)
 
 
-def live_source_factory() -> Callable[[AppSettings], Any] | None:
-    """A factory for live sources when the audio/ASR packages and a model are present, else None."""
+def speech_model(settings: AppSettings) -> Path | None:
+    """The speech model the settings point to (设置 → 模型; empty: the usual places), or None.
+
+    Asked each time a call starts, not once at start-up: a model chosen or installed in 设置 is
+    used by the next call without a restart (issue 12.2). Only checks files, so it is quick.
+    """
     try:
         from assist_app.asr.models import find_model
     except ImportError:
         return None
     try:
-        find_model(None)
+        return find_model(Path(settings.model_dir).expanduser() if settings.model_dir else None)
     except Exception:
         return None
-    return LazyLiveSource
+
+
+def _asr_importable() -> bool:
+    try:
+        import assist_app.asr.models  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def live_source_factory() -> Callable[[AppSettings], Any] | None:
+    """A factory for live sources when the audio/ASR packages are present (the model is checked
+    when a call starts, see ``speech_model``), else None."""
+    return LazyLiveSource if _asr_importable() else None
 
 
 class MicVoice:
@@ -151,20 +168,16 @@ class MicVoice:
 
 
 def practice_voice_factory() -> Callable[[AppSettings], Any] | None:
-    """Spoken practice needs a speech model; without one the trainee types (None)."""
-    return MicVoice if demo_asr_loader() is not None else None
+    """Spoken practice needs a speech model (checked when the practice starts); None when the
+    recogniser's packages are missing: the trainee types."""
+    return MicVoice if _asr_importable() else None
 
 
-def demo_asr_loader() -> Callable[[], Any] | None:
-    """When a speech model is installed: a loader (run on the demo's own thread) of a recognizer
-    factory, so demo scenarios with audio are recognised like a live call. None without a model."""
-    try:
-        from assist_app.asr.models import find_model
-    except ImportError:
-        return None
-    try:
-        model = find_model(None)
-    except Exception:
+def demo_asr_loader(settings: AppSettings) -> Callable[[], Any] | None:
+    """When the settings' speech model is installed: a loader (run on the demo's own thread) of a
+    recognizer factory, so demo scenarios with audio are recognised like a live call. None without."""
+    model = speech_model(settings)
+    if model is None:
         return None
 
     def load() -> Any:
@@ -204,8 +217,9 @@ def build_panel(
         library_loader=None if library is not None else _library_loader(),
         live_source_factory=live_source_factory() if with_live else None,
         player_factory=output_player if with_live else None,
-        demo_asr=demo_asr_loader() if with_live else None,
+        demo_asr=demo_asr_loader if with_live else None,
         practice_voice=practice_voice_factory() if with_live else None,
+        speech_model=speech_model if with_live else None,
     )
     from assist_app.ui.settings_dialog import attach_settings
 

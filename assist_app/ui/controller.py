@@ -39,9 +39,11 @@ from assist_app.events import (
     FlagRaised,
     LevelEvent,
     PartialText,
+    Phase,
     PhaseEvent,
     Speaker,
     StatusEvent,
+    Suggestion,
     SuggestionEvent,
     Utterance,
 )
@@ -164,8 +166,9 @@ class PanelController(QObject):
         library_loader: Callable[[Path | None], Any] | None = None,
         live_source_factory: Callable[[AppSettings], Any] | None = None,
         player_factory: Callable[[], Any] | None = None,
-        demo_asr: Callable[[], Any] | None = None,
+        demo_asr: Callable[[AppSettings], Callable[[], Any] | None] | None = None,
         practice_voice: Callable[[AppSettings], Any] | None = None,
+        speech_model: Callable[[AppSettings], Any] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -178,8 +181,11 @@ class PanelController(QObject):
         self._live_source_factory = live_source_factory
         self._player_factory = player_factory  # sound output for scenario audio (None: silent)
         self._player: Any = None
-        self._demo_asr = demo_asr  # loads a recognizer factory when a speech model is installed
-        self._practice_voice = practice_voice  # the trainee's microphone + recogniser (None: no model)
+        self._demo_asr = demo_asr  # settings → a recognizer-factory loader when a speech model is installed
+        self._practice_voice = practice_voice  # the trainee's microphone + recogniser (None: no packages)
+        # settings → the speech model folder or None, asked whenever a call starts (None here: the
+        # factories alone decide, as in tests)
+        self._speech_model = speech_model
         # Saves settings changed outside the dialog (header 置顶/精简); None: not saved (tests, screenshots).
         self.settings_saver: Callable[[AppSettings], Any] | None = None
         self.practice_mode = False
@@ -235,10 +241,11 @@ class PanelController(QObject):
         w.demo_bar.speed_changed.connect(self.set_speed)
         w.demo_bar.stop_requested.connect(self.end_call)
         w.practice_button.toggled.connect(self.set_practice_mode)
+        w.practice_bar.scenario_changed.connect(lambda _index: self.clear_views())
         w.practice_bar.start_requested.connect(self.start_practice)
         w.practice_bar.stop_requested.connect(self.end_call)
         w.practice_bar.reply_submitted.connect(self.submit_reply)
-        w.review.back_requested.connect(w.show_live)
+        w.review.back_requested.connect(self.back_to_panel)
         w.review.save_requested.connect(self.save_work_order)
         w.history_button.clicked.connect(self.show_history)
         w.pin_box.toggled.connect(self._on_pin_toggled)
@@ -313,6 +320,10 @@ class PanelController(QObject):
             self._apply_library()
         self.window.set_compact(settings.compact)
         self.window.set_always_on_top(settings.always_on_top)
+        if self.practice_mode:
+            text, typing = self.practice_input_mode()
+            self.window.practice_bar.set_mode(text, typing=typing)
+        self._set_idle_status()
 
     def _on_pin_toggled(self, on: bool) -> None:
         self.window.set_always_on_top(on)
@@ -347,10 +358,26 @@ class PanelController(QObject):
         if self.library_problems:
             parts.append(f"话术库有 {len(self.library_problems)} 处错误，仍在使用上次可用的版本")
         self.window.call_bar.set_status("；".join(parts))
+        self._refresh_call_button()
+
+    def model_ready(self) -> bool:
+        """Whether the speech model in the current settings is there (looked up now, not at start-up)."""
+        return self._speech_model is None or self._speech_model(self.settings) is not None
+
+    def live_ready(self) -> bool:
+        return self._live_source_factory is not None and self.model_ready()
+
+    def _refresh_call_button(self) -> None:
+        running = self.session is not None and self.session.running
+        can_start = self.demo_mode or self.practice_mode or self.live_ready()
+        button = self.window.call_bar.call_button
+        button.setEnabled(running or can_start)
+        button.setToolTip("开始/结束通话（Ctrl+Enter）" if running or can_start
+                          else "还没有语音模型，无法实时监听：请在“设置 → 模型”中安装，或点“演示”试用")
 
     def _live_status(self) -> str:
-        if self._live_source_factory is None:
-            return "实时监听不可用：请在“设置”中安装语音模型"
+        if not self.live_ready():
+            return "实时监听不可用：未安装语音模型。请在“设置 → 模型”中安装，或点“演示”试用。"
         return "设备：" + (self.settings.agent_device or "默认麦克风") + " / " + (
             self.settings.customer_device or "默认线路")
 
@@ -364,6 +391,7 @@ class PanelController(QObject):
         if on:
             self.set_practice_mode(False)
         self.demo_mode = on
+        self.clear_views()
         for key in self._demo_keys:
             key.setEnabled(on)
         self.window.demo_bar.setVisible(on)
@@ -372,11 +400,18 @@ class PanelController(QObject):
         self.window.show_live()
         self._set_idle_status()
 
+    def back_to_panel(self) -> None:
+        """返回面板 from the review: a clean panel, ready for the next call."""
+        self.window.show_live()
+        self.clear_views()
+
     def select_scenario(self, index: int) -> None:
         if not 0 <= index < len(self.scenarios):
             return
         if self.session is not None and self.session.running:
             return
+        if self.scenario is not self.scenarios[index]:
+            self.clear_views()
         self.scenario = self.scenarios[index]
         self.window.demo_bar.show_scenario(self.scenario)
         if self.window.demo_bar.picker.currentIndex() != index:
@@ -400,9 +435,10 @@ class PanelController(QObject):
         spd = None if flat_out else (speed if speed is not None else self.window.demo_bar.speed_value())
         player = None if flat_out else self.player()
         source: Any
-        if self.scenario.has_audio and self._demo_asr is not None and not flat_out:
+        asr = self._demo_asr(self.settings) if self.scenario.has_audio and self._demo_asr and not flat_out else None
+        if asr is not None:
             # With a speech model the demo is heard, not read: the audio goes through the recognizer.
-            source = ScenarioAudioSource(self.scenario, self._demo_asr, player=player)
+            source = ScenarioAudioSource(self.scenario, asr, player=player)
         else:
             source = ScriptedTranscriptSource(self.scenario, speed=spd, player=player)
         self._start_session(source)
@@ -425,6 +461,7 @@ class PanelController(QObject):
         if on:
             self.set_demo_mode(False)
         self.practice_mode = on
+        self.clear_views()
         bar = self.window.practice_bar
         bar.setVisible(on)
         if self.window.practice_button.isChecked() != on:
@@ -436,15 +473,16 @@ class PanelController(QObject):
 
     def practice_input_mode(self) -> tuple[str, bool]:
         """How the trainee answers and why: (explanation, whether they type)."""
-        if self._practice_voice is None:
+        if self._practice_voice is None or not self.model_ready():
             return ("未安装语音模型，无法识别您的语音：请在下面输入回复。"
-                    "安装模型后（设置 → 语音模型）可以直接说话。", True)
+                    "在“设置 → 模型”中安装后可以直接说话。", True)
         if not self.settings.agent_device:
             return ("还没有选择坐席麦克风：请在下面输入回复，或在“设置 → 设备”中选择麦克风。", True)
         return ("请对着麦克风回答客户（建议戴耳机，以免客户的声音被当成您的）。", False)
 
-    def start_practice(self, *, pace: float | None = 1.0) -> None:
-        """Start the scenario picked in the practice bar; ``pace=None`` plays the customer instantly (tests)."""
+    def start_practice(self, *, pace: float | None = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        """Start the scenario picked in the practice bar; ``pace=None`` plays the customer instantly
+        and ``clock`` is the practice's call clock (tests)."""
         if self.session is not None and self.session.running:
             return
         index = self.window.practice_bar.picker.currentIndex()
@@ -456,7 +494,7 @@ class PanelController(QObject):
         voice = None if typing or self._practice_voice is None else self._practice_voice(self.settings)
         player = self.player() if pace == 1.0 else None
         self.practice_score = None
-        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace))
+        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace, clock=clock))
         self.window.practice_bar.set_running(True)
 
     def submit_reply(self, text: str) -> None:
@@ -508,8 +546,9 @@ class PanelController(QObject):
             self.start_live()
 
     def start_live(self) -> None:
-        if self._live_source_factory is None:
-            self.window.call_bar.set_status("没有可用的语音模型或音频设备：请在“设置”中安装模型；也可以点“演示”试用。")
+        if not self.live_ready():
+            self.window.call_bar.set_status("没有可用的语音模型：请在“设置 → 模型”中安装；也可以点“演示”试用。")
+            self._refresh_call_button()
             return
         try:
             source = self._live_source_factory(self.settings)
@@ -569,8 +608,19 @@ class PanelController(QObject):
         self.bridge.detach()
 
     def _reset_views(self) -> None:
+        self.window.show_live()
+        self.clear_views()
+        self._emotions = []
+        self._finals = 0
+        self._call_t = 0.0
+        self._started = datetime.now()
+
+    def clear_views(self) -> None:
+        """Empty the live page: every call, scenario and mode starts clean (issue 12.11). The last
+        call stays reachable through its review and 记录."""
+        if self.session is not None and self.session.running:
+            return
         w = self.window
-        w.show_live()
         w.transcript.clear_entries()
         w.alert.reset()
         w.suggestions.reset()
@@ -579,13 +629,13 @@ class PanelController(QObject):
         w.conduct.reset()
         w.call_bar.set_hold(None)
         w.call_bar.set_call_time(0)
-        self._emotions = []
-        self._finals = 0
-        self._call_t = 0.0
-        self._started = datetime.now()
+        w.call_bar.set_level("agent", -90.0)
+        w.call_bar.set_level("customer", -90.0)
+        w.practice_bar.set_your_turn(None)
+        w.demo_bar.set_note("")
+        w.demo_bar.progress.setText("")
         if self.scenario is not None and self.demo_mode:
             w.demo_bar.set_progress(0, len(self.scenario.turns))
-            w.demo_bar.set_note("")
 
     # -- event handlers (GUI thread) ---------------------------------------------------------
 
@@ -596,6 +646,7 @@ class PanelController(QObject):
 
     def _on_call_started(self, ev: CallStarted) -> None:
         self.window.call_bar.set_in_call(True)
+        self._refresh_call_button()
         src = "演示：" + self.scenario.title if self.demo_mode and self.scenario else "实时通话"
         if self.practice_mode and self.scenario is not None:
             src = "练习：" + self.scenario.title
@@ -673,8 +724,21 @@ class PanelController(QObject):
     def _on_status(self, ev: StatusEvent) -> None:
         if ev.code == "practice_turn":
             self.window.practice_bar.set_your_turn(ev.message)
+            if self._finals == 0:
+                self._suggest_greeting()
             return
         self.window.call_bar.set_status(ev.message)
+
+    def _suggest_greeting(self) -> None:
+        """Before anyone has spoken the engine has nothing to suggest; the opening is always the
+        greeting (首问语), so the library's first greeting phrase is offered."""
+        lib = self.library
+        step = next((st for st in lib.formula.steps if st.id == Phase.GREETING.value), None) if lib else None
+        if step is None or not step.phrases:
+            return
+        fill = self._phrase_filler()
+        self.window.suggestions.show_suggestions(
+            (Suggestion(step=Phase.GREETING, text=fill(step.phrases[0].text), reason="通话开始：先问候客户"),))
 
     def _update_hold(self) -> None:
         engine = self.engine

@@ -109,3 +109,31 @@ def test_a_demo_ended_early_is_stored_as_such_without_a_score(qtbot, shipped_lib
         [row] = [c for c in store.list_calls() if c.id == call_id]
         assert row.status_zh == "提前结束"
         assert row.score is None
+
+
+def _is_clean(window) -> bool:  # type: ignore[no-untyped-def]
+    return (window.transcript.finals() == [] and window.alert.shown == [] and not window.alert.banner.isVisible()
+            and window.suggestions.visible_texts() == [] and window.emotion.timeline.points == []
+            and window.call_bar.timer_label.text() == "00:00")
+
+
+def test_each_call_scenario_and_mode_starts_clean(panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, controller = panel
+
+    def play(scenario_id: str) -> None:
+        controller.select_scenario_id(scenario_id)
+        with qtbot.waitSignal(controller.call_finished, timeout=60_000):
+            controller.start_demo(flat_out=True)
+        assert not _is_clean(window)
+
+    play("bad_agent")
+    window.review.back_button.click()  # 返回面板 after the call
+    assert window.stack.currentWidget() is window.live_page and _is_clean(window)
+    play("bad_agent")
+    window.show_live()
+    controller.select_scenario_id("angry_bill")  # a new scenario
+    assert _is_clean(window)
+    play("bad_agent")
+    window.show_live()
+    window.practice_button.click()  # opening 练习
+    assert _is_clean(window)
