@@ -71,7 +71,8 @@ def history_shots(out: Path, scenarios: list[Any]) -> None:
         for scenario_id, (agent_id, agent_name) in agents.items():
             sc = find_scenario(scenarios, scenario_id)
             assert sc is not None
-            sink = store.recorder(CallMeta(agent_id=agent_id, agent_name=agent_name, mode="demo"))
+            sink = store.recorder(CallMeta(agent_id=agent_id, agent_name=agent_name, mode="demo",
+                                           scenario_id=scenario_id))
             result = run_demo(sc, sinks=[sink])
             ids[scenario_id] = str(getattr(sink, "call_id", ""))
             if result.score is not None:

@@ -127,7 +127,7 @@ def _save_to_store(db: Path, result: Any) -> str | None:
         print("通话记录模块不可用，未保存。", file=sys.stderr)
         return None
     with CallStore(db) as store:
-        recorder = store.recorder(CallMeta(mode="demo"))
+        recorder = store.recorder(CallMeta(mode="demo", scenario_id=result.scenario.id))
         for ev in result.events:
             recorder(ev)
         cid = getattr(recorder, "call_id", None)

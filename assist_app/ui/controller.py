@@ -573,10 +573,11 @@ class PanelController(QObject):
         self._recorder = None
         if self.store is not None and self.settings.store_transcripts:
             try:
+                mode = "practice" if self.practice_mode else "demo" if self.demo_mode else "live"
+                scenario = self.scenario.id if mode != "live" and self.scenario is not None else ""
                 self._recorder = self.store.recorder(CallMeta(agent_id=self.settings.agent_id,
                                                               agent_name=self.settings.agent_name,
-                                                              mode="training" if self.practice_mode else
-                                                              "demo" if self.demo_mode else "live"))
+                                                              mode=mode, scenario_id=scenario))
                 sinks.append(self._recorder)
             except Exception:
                 log.exception("store recorder unavailable")
