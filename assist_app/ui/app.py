@@ -11,7 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QLibraryInfo,
+    QLocale,
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
@@ -20,6 +28,7 @@ from assist_app.ui.controller import PanelController
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.settings import AppSettings
 from assist_app.ui.theme import apply_theme
+from assist_app.ui.wheel_guard import install_wheel_guard
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +64,25 @@ def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
         app.setOrganizationName("AgentAssist")
     assert isinstance(app, QApplication)
     apply_theme(app, font_size)
+    install_wheel_guard(app)
+    install_translations(app)
     return app
+
+
+def install_translations(app: QApplication) -> None:
+    """Qt's own dialogs and buttons (file dialog, context menus) in Simplified Chinese: the
+    qtbase_zh_CN catalogue shipped in PySide6's translations folder (issue 12.17). Once per app."""
+    if app.property("assist_translations"):
+        return
+    app.setProperty("assist_translations", True)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            return
+    log.info("no Qt Chinese translation found in %s", folder)
 
 
 def safe_scenarios() -> tuple[list[Scenario], list[str]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication
 
 # Imported here, not on first use: a first import inside a slot stalled the window (bench_ui.py).
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
@@ -314,6 +315,8 @@ class PanelController(QObject):
     def apply_settings(self, settings: AppSettings) -> None:
         old = self.settings
         self.settings = settings
+        if settings.font_size != old.font_size:
+            self.apply_font_size(settings.font_size)
         if settings.library_dir != old.library_dir:
             self.reload_library()
         else:
@@ -324,6 +327,16 @@ class PanelController(QObject):
             text, typing = self.practice_input_mode()
             self.window.practice_bar.set_mode(text, typing=typing)
         self._set_idle_status()
+
+    def apply_font_size(self, size: int) -> None:
+        """字号 takes effect at once, no restart (issue 12.13)."""
+        from assist_app.ui.theme import apply_theme
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, size)
+        self.window.emotion.timeline.fit_axes()
+        self.window.review.timeline.fit_axes()
 
     def _on_pin_toggled(self, on: bool) -> None:
         self.window.set_always_on_top(on)

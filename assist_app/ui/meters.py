@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from assist_app.events import EmotionLabel, EmotionReading
 from assist_app.ui.theme import EMOTION_COLOURS
@@ -42,8 +43,7 @@ class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
         plot.showGrid(x=False, y=True, alpha=0.15)
         left = plot.getAxis("left")
         left.setTicks([[(0.75, "激动"), (0.0, "平静"), (-0.75, "满意")]])
-        left.setWidth(34)
-        plot.getAxis("bottom").setHeight(18)
+        self.fit_axes()
         self._band = pg.LinearRegionItem((0.6, 1.05), orientation="horizontal", movable=False,
                                          brush=pg.mkBrush(194, 69, 59, 22), pen=pg.mkPen(None))
         self.addItem(self._band)
@@ -53,6 +53,21 @@ class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
         self.addItem(self._scatter)
         self.points: list[tuple[float, EmotionReading]] = []
         self._redraw()
+
+    def fit_axes(self) -> None:
+        """Size the axes to the current font: fixed 34×18 px cut the labels off at 16 px (12.13)."""
+        font = QFont(QApplication.font())
+        metrics = QFontMetrics(font)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+        plot.getAxis("left").setWidth(metrics.horizontalAdvance("激动") + 12)
+        plot.getAxis("bottom").setHeight(metrics.height() + 6)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self.fit_axes()
+        super().changeEvent(event)
 
     def reset(self) -> None:
         self.points.clear()
