@@ -797,8 +797,10 @@ class PanelController(QObject):
             except Exception:
                 log.exception("saving the score failed")
         scenario = self.scenario if (self.demo_mode or self.practice_mode) else None
+        analyses = list(getattr(self.engine, "analyses", []))
+        flags = [(said_at(t, f, analyses), f) for t, f in self.window.alert.shown]
         return CallOutcome(call_id, self._started, scenario, score,
-                           list(self.window.alert.shown), list(self._emotions), draft, self.engine,
+                           flags, list(self._emotions), draft, self.engine,
                            saved if isinstance(saved, str) else None, ended_early)
 
     def _draft(self, call_id: str) -> WorkOrderDraft:
@@ -933,6 +935,21 @@ class PanelController(QObject):
         self.window.demo_bar.set_state(playing=True, paused=True)
         for ev in events:
             self.bridge.dispatch(ev)
+
+
+def said_at(t: float, flag: Flag, analyses: list[Any]) -> float:
+    """When the flagged words' utterance began, the time the score card gives them; the alert
+    fired on a partial a moment later (the review said 00:02 where the score said 00:00)."""
+    if not flag.matched:
+        return t
+    for a in analyses:
+        u = a.utterance
+        if u.start is None or flag.matched not in u.text:
+            continue
+        end = u.end if u.end is not None else u.start
+        if u.start - 0.5 <= t <= end + 1.0:
+            return float(u.start)
+    return t
 
 
 def practice_moment_text(m: Moment) -> str:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontMetrics
@@ -27,6 +29,15 @@ def emotion_level(reading: EmotionReading) -> float:
     if reading.label is EmotionLabel.NEUTRAL:
         return 0.0
     return _VALENCE[reading.label] * max(0.2, min(1.0, reading.intensity))
+
+
+def cue_line(cues: tuple[str, ...] | list[str]) -> str:
+    """The cues as rich text that wraps between cues, never inside one (a cue like 找你们领导
+    used to break across lines)."""
+    if not cues:
+        return ""
+    items = "、".join(f"<span style='white-space:nowrap'>{html.escape(c)}</span>" for c in cues)
+    return f"线索：{items}"
 
 
 class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
@@ -117,6 +128,7 @@ class EmotionPanel(QFrame):
         self.cues = QLabel("")
         self.cues.setObjectName("muted")
         self.cues.setWordWrap(True)
+        self.cues.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.cues)
         self.timeline = EmotionTimeline()
         self.timeline.setFixedHeight(88)
@@ -137,7 +149,7 @@ class EmotionPanel(QFrame):
         self.chip.setText(reading.label.label_zh)
         self._style_chip(reading.label)
         self.intensity.setValue(round(reading.intensity * 100))
-        self.cues.setText("线索：" + "、".join(reading.cues[:5]) if reading.cues else "")
+        self.cues.setText(cue_line(reading.cues[:5]))
         self.timeline.add(t, reading)
 
     def _style_chip(self, label: EmotionLabel) -> None:
