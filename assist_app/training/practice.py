@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assist_app.demo.scenario import Scenario, Turn
+from assist_app.demo.scenario import Scenario, Turn, shown_note
 from assist_app.events import AcousticFeatures, Event, FinalText, LevelEvent, PartialText, Speaker, StatusEvent
 from assist_app.pipeline.session import CallSource, EmitFn
 
@@ -153,6 +153,7 @@ class PracticeSource:
         self.your_turn.set()
         prev = self.scenario.turns[turn.index - 1] if turn.index > 0 else None
         note = turn.note or (prev.note if prev is not None and prev.speaker is Speaker.CUSTOMER else "")
+        note = shown_note(note)
         hint = f"（提示：{note}）" if note else ""
         customer_spoke = any(t.speaker is Speaker.CUSTOMER for t in self.scenario.turns[: turn.index])
         ask = "请回应客户" if customer_spoke else "电话已接通，请先问候客户"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
+from assist_app.ui.errors import user_message
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.settings import AppSettings
 from assist_app.ui.theme import apply_theme
@@ -129,7 +130,7 @@ class LazyLiveSource:
                                     SoundDeviceBackend())
             capture.resolve()
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start", message=str(getattr(exc, "message_zh", exc))))
+            emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
             return
         LiveSource(capture, engine.new_recognizer).run(emit, stop)
 
@@ -189,7 +190,7 @@ class MicVoice:
             capture.resolve()
         except Exception as exc:
             emit(StatusEvent(t=0.0, code="cannot_start",
-                             message="无法使用麦克风，请改为输入回复：" + str(getattr(exc, "message_zh", exc))))
+                             message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
             return
         LiveSource(capture, engine.new_recognizer).run(emit, stop)
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
 from assist_app.analysis.scoring import score_call
 from assist_app.demo.audio import ScenarioAudioSource
-from assist_app.demo.scenario import Scenario
+from assist_app.demo.scenario import Scenario, shown_note
 from assist_app.demo.source import ScriptedTranscriptSource
 from assist_app.events import (
     CallEnded,
@@ -56,6 +56,7 @@ from assist_app.training.history import save_practice
 from assist_app.training.practice import PracticeSource
 from assist_app.training.scorecard import Moment, PracticeScore, score_practice
 from assist_app.ui.bridge import SessionBridge
+from assist_app.ui.errors import user_message
 from assist_app.ui.guidance import StepInfo
 from assist_app.ui.history import open_history
 from assist_app.ui.main_window import MainWindow
@@ -567,7 +568,7 @@ class PanelController(QObject):
             source = self._live_source_factory(self.settings)
         except Exception as exc:
             log.exception("live source failed")
-            self.window.call_bar.set_status(f"无法开始监听：{exc}")
+            self.window.call_bar.set_status(f"无法开始监听：{user_message(exc, '录音设备')}")
             return
         self._start_session(source)
 
@@ -696,7 +697,7 @@ class PanelController(QObject):
             self.window.demo_bar.set_progress(self._finals, len(self.scenario.turns))
             note = next((tn.note for tn in self.scenario.turns
                          if tn.text == ev.text and tn.speaker is ev.speaker), "")
-            self.window.demo_bar.set_note(note)
+            self.window.demo_bar.set_note(shown_note(note))
 
     def _category_name(self, rule: str) -> str:
         lib = self.library
@@ -901,7 +902,7 @@ class PanelController(QObject):
             self.store.save_work_order(order)
         except Exception as exc:
             log.exception("saving the work order failed")
-            self.window.review.set_save_status(f"保存失败：{getattr(exc, 'message_zh', exc)}")
+            self.window.review.set_save_status(f"保存失败：{user_message(exc, '工单')}")
             return
         self.window.review.set_save_status(f"已保存（{datetime.now():%H:%M:%S}）")
 

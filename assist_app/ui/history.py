@@ -61,6 +61,7 @@ from assist_app.store.display import (
     transcript_entries,
 )
 from assist_app.store.models import CallRecord, CallSummary, SearchHit, WorkOrder
+from assist_app.ui.errors import user_message
 from assist_app.ui.review import ReviewView, ScoreLine, WorkOrderDraft, score_colour
 from assist_app.ui.theme import EMOTION_COLOURS, FLAG_HIGHLIGHT, SPEAKER_COLOURS, mmss
 
@@ -524,7 +525,7 @@ class HistoryController(QObject):
         msg = getattr(exc, "message_zh", None)
         if not msg:
             log.error("history read failed: %r", exc)
-            msg = f"读取通话记录失败：{exc}"
+            msg = f"读取通话记录失败：{user_message(exc, '通话记录')}"
         self.dialog.status.setText(str(msg))
         self.dialog.review.set_save_status(str(msg))
         self.failed.emit(str(msg))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from assist_app.ui import settings as settings_io
 from assist_app.ui.call_bar import LevelMeter
+from assist_app.ui.errors import user_message
 from assist_app.ui.settings import FONT_MAX, FONT_MIN, AppSettings
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ class SettingsDialog(QDialog):
         try:
             settings_io.save(s, self.path)
         except OSError as exc:
-            self.errors.setText(f"无法保存设置：{exc}")
+            self.errors.setText(f"无法保存设置：{user_message(exc, '设置文件')}")
             return
         self.result_settings = s
         self.accept()
@@ -290,7 +291,7 @@ class SettingsDialog(QDialog):
             try:
                 self._probe = _LevelProbe(self.agent_device.currentText().strip())
             except Exception as exc:
-                self.device_note.setText(f"无法打开设备：{getattr(exc, 'message_zh', exc)}")
+                self.device_note.setText(f"无法打开设备：{user_message(exc, '录音设备')}")
                 self.test_button.setChecked(False)
                 return
             self.test_button.setText("停止测试")
@@ -320,7 +321,7 @@ class SettingsDialog(QDialog):
                 installed = install_model(source)
                 self._install_result = (True, str(getattr(installed, "path", installed)))
             except Exception as exc:
-                self._install_result = (False, str(getattr(exc, "message_zh", exc)))
+                self._install_result = (False, user_message(exc, "模型安装"))
 
         self._install_result = None
         self.install_progress.setRange(0, 0)  # busy: unzip and per-file checks have no byte count
