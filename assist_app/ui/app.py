@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ from PySide6.QtCore import (
     QLibraryInfo,
     QLocale,
     QMessageLogContext,
+    QObject,
     QTimer,
     QtMsgType,
     QTranslator,
+    Signal,
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication
@@ -231,10 +234,11 @@ def build_panel(
     scenarios: list[Scenario] | None = None,
     settings_path: Path | None = None,
     with_live: bool = True,
+    window: MainWindow | None = None,
 ) -> tuple[MainWindow, PanelController]:
-    """The window and its controller, wired; nothing is shown yet."""
+    """The window (``window``, or a new one) and its controller, wired; nothing is shown here."""
     s = settings or AppSettings()
-    window = MainWindow()
+    window = window or MainWindow()
     scen = scenarios if scenarios is not None else safe_scenarios()[0]
     controller = PanelController(
         window,
@@ -278,35 +282,129 @@ def open_store(db: Path | None, s: AppSettings) -> Any:
         return None
 
 
+class PanelStartup(QObject):
+    """Start-up in two steps (issue 12.20): the window is shown and painted at once, saying it is
+    getting ready; the store, scenarios and script library load on a worker thread behind it, and
+    the controller is wired to the same window when they are in (``ready``)."""
+
+    ready = Signal(object)  # PanelController
+
+    def __init__(self, settings: AppSettings, *, db: Path | None = None, with_live: bool = True,
+                 load_library: Callable[[], Any] | None = None,
+                 load_scenarios: Callable[[], tuple[list[Scenario], list[str]]] = safe_scenarios,
+                 store_opener: Callable[[Path | None, AppSettings], Any] = open_store) -> None:
+        super().__init__()
+        self.settings = settings
+        self.window = MainWindow()
+        self.controller: PanelController | None = None
+        self.store: Any = None
+        self._with_live = with_live
+        self._jobs = (load_library or _load_library_or_problems, load_scenarios, lambda: store_opener(db, settings))
+        self._loaded: dict[str, Any] = {}
+        self._thread: threading.Thread | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(20)
+        self._poll.timeout.connect(self._check)
+        self._busy = (self.window.call_bar.call_button, self.window.demo_button, self.window.practice_button,
+                      self.window.history_button, self.window.settings_button)
+
+    def start(self) -> None:
+        self.window.call_bar.set_status("正在载入话术库和演示场景，请稍候…")
+        for w in self._busy:
+            w.setEnabled(False)
+        self.window.show()
+        load_lib, load_scen, open_db = self._jobs
+
+        def work() -> None:  # plain Python only: no Qt object is touched here
+            for key, job in (("store", open_db), ("scenarios", load_scen), ("library", load_lib)):
+                try:
+                    self._loaded[key] = job()
+                except Exception:
+                    log.exception("start-up: loading %s failed", key)
+                    self._loaded[key] = None
+
+        self._thread = threading.Thread(target=work, name="startup-load", daemon=True)
+        self._thread.start()
+        self._poll.start()
+
+    def _check(self) -> None:
+        if self._thread is None or self._thread.is_alive():
+            return
+        self._poll.stop()
+        self._thread = None
+        for w in self._busy:
+            w.setEnabled(True)
+        if not self.window.isVisible():
+            # Closed (or SIGTERM) while loading: nothing to wire; the store still closes.
+            self.store = self._loaded.get("store")
+            return
+        self.store = self._loaded.get("store")
+        scenarios, scenario_problems = self._loaded.get("scenarios") or ([], [])
+        library = self._loaded.get("library")
+        _window, controller = build_panel(self.settings, store=self.store, scenarios=scenarios,
+                                          library=library, with_live=self._with_live, window=self.window)
+        controller.settings_saver = settings_io.save
+        if scenario_problems:
+            self.window.demo_bar.info.setText("部分演示场景有错误，未载入：\n" + "\n".join(scenario_problems[:5]))
+        self.controller = controller
+        self.ready.emit(controller)
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self.store = self._loaded.get("store")
+        if self.controller is not None:
+            self.controller.shutdown()
+        if self.store is not None:
+            self.store.close()
+
+
+def _load_library_or_problems() -> Any:
+    """The shipped script library, or None when it has problems (the controller then loads it
+    again on the GUI thread and shows them)."""
+    from assist_app.library import load_library
+    from assist_app.ui.controller import warm_up
+
+    try:
+        library = load_library()
+    except Exception:
+        return None
+    warm_up(library)  # the pattern sets and segmenter, here rather than after the controller is up
+    return library
+
+
 def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: float = 1.0,
                autoplay: bool = False, db: Path | None = None) -> int:
     """Open the agent panel (optionally in demo mode) and run the event loop."""
     s, problems = settings_io.load()
     app = ensure_app(s.font_size)
-    store = open_store(db, s)
-    scenarios, scenario_problems = safe_scenarios()
-    window, controller = build_panel(s, store=store, scenarios=scenarios)
-    if problems:
-        window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
-    if scenario_problems:
-        window.demo_bar.info.setText("部分演示场景有错误，未载入：\n" + "\n".join(scenario_problems[:5]))
-    if demo:
-        controller.set_demo_mode(True)
-        window.demo_bar.set_speed(speed)
-        if scenario_id and not controller.select_scenario_id(scenario_id):
-            print(f"找不到演示场景：{scenario_id}", file=sys.stderr)
-            return 2
-        if autoplay:
-            QTimer.singleShot(300, lambda: controller.start_demo(speed))
-    controller.settings_saver = settings_io.save
-    window.show()
-    pulse = quit_on_signals(app, window)  # noqa: F841 - the timer must live as long as the loop
+    startup = PanelStartup(s, db=db)
+    exit_code = {"code": 0}
+
+    def on_ready(controller: PanelController) -> None:
+        window = startup.window
+        if problems:
+            window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
+        if demo:
+            controller.set_demo_mode(True)
+            window.demo_bar.set_speed(speed)
+            if scenario_id and not controller.select_scenario_id(scenario_id):
+                print(f"找不到演示场景：{scenario_id}", file=sys.stderr)
+                exit_code["code"] = 2
+                window.close()
+                return
+            if autoplay:
+                QTimer.singleShot(300, lambda: controller.start_demo(speed))
+
+    startup.ready.connect(on_ready)
+    startup.start()
+    pulse = quit_on_signals(app, startup.window)  # noqa: F841 - the timer must live as long as the loop
     try:
-        return int(app.exec())
+        code = int(app.exec())
+        return exit_code["code"] or code
     finally:
-        controller.shutdown()
-        if store is not None:
-            store.close()
+        startup.shutdown()
 
 
 def quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
