@@ -205,7 +205,7 @@ class HistoryDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("通话记录")
-        self.resize(880, 700)
+        self.resize(880, 660)  # fits a 1366×768 screen above the taskbar
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
