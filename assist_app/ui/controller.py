@@ -861,10 +861,17 @@ class PanelController(QObject):
                             complete=practice.complete)
         else:
             items = o.score.items if o.score else ()
-            lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes)) for i in items]
-            r.show_score(o.score.total if o.score else None, lines)
+            # Cut short, the call never reached its closing: 未涉及 rather than marked down for it.
+            idle = {"closing"} if o.ended_early else set()
+            lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes),
+                               not (i.key in idle and i.points == 0)) for i in items]
+            total = o.score.total if o.score else None
+            scored = [ln for ln in lines if ln.applicable]
+            if o.ended_early and scored and len(scored) < len(lines):
+                total = round(100.0 * sum(ln.points for ln in scored) / sum(ln.max_points for ln in scored), 1)
+            r.show_score(total, lines)
             if o.ended_early:
-                r.total_note.setText("提前结束：只评了已进行的部分，后面的步骤没有机会出现，仅供参考，不计入记录。")
+                r.total_note.setText("提前结束：只评了已进行的部分（未涉及的项不计分），仅供参考，不存入记录。")
             r.show_practice(None, 0, [])
         r.show_flags(o.flags)
         r.show_emotions(o.emotions)

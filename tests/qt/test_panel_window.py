@@ -76,6 +76,14 @@ def test_space_plays_and_pauses_the_demo_and_never_leaves_demo_mode(panel, qtbot
     outcome = ended.args[0]
     assert outcome.ended_early
     assert "提前结束" in window.review.title.text()
+    assert "提前结束" in window.review.total_note.text()
+    closing = next(i for i in outcome.score.items if i.key == "closing")
+    if closing.points == 0:  # never reached: not marked down for it
+        from PySide6.QtWidgets import QLabel
+
+        grid = window.review.items_grid
+        texts = [w.text() for i in range(grid.count()) if isinstance(w := grid.itemAt(i).widget(), QLabel)]
+        assert "未涉及" in texts
 
 
 def test_space_still_types_in_the_practice_reply(panel, qtbot) -> None:  # type: ignore[no-untyped-def]
