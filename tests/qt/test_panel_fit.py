@@ -46,6 +46,10 @@ def drive_states(window: Any, controller: Any) -> dict[str, tuple[int, int, int,
     controller.select_scenario_id("bad_agent")
     controller.replay([e for e in run.events if e.t <= cut and e.type_name != "call_ended"], run.engine)
     assert window.alert.history_list.isVisible()
+    QApplication.processEvents()
+    for card in window.suggestions.cards:  # with the alert history showing, suggestions wrap in full
+        if card.isVisible():
+            assert card.text.height() >= card.text.heightForWidth(card.text.width()), card.text.text()
     note("alert")
     controller.replay(run.events, run.engine)
     assert window.stack.currentWidget() is window.review

@@ -67,3 +67,30 @@ def test_a_model_chosen_in_settings_is_used_by_the_next_call(qtbot: Any, shipped
     assert asked[-1].model_dir == str(tmp_path)  # looked up with the settings of the call
     controller.shutdown()
     window.close()
+
+
+def test_a_demo_asks_for_the_model_of_the_current_settings(qtbot: Any, shipped_library: Any, tmp_path: Path) -> None:
+    from assist_app.demo.scenario import load_scenarios
+    from assist_app.ui.app import ensure_app
+    from assist_app.ui.controller import PanelController
+    from assist_app.ui.main_window import MainWindow
+
+    ensure_app(13)
+    asked: list[str] = []
+
+    def demo_asr(s: AppSettings) -> None:
+        asked.append(s.model_dir)
+        return None  # no model there: the demo is read from its script
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    scenarios = [s for s in load_scenarios() if s.has_audio]
+    controller = PanelController(window, library=shipped_library, scenarios=scenarios, demo_asr=demo_asr)
+    window.show()
+    controller.apply_settings(replace(controller.settings, model_dir=str(tmp_path)))
+    controller.start_demo(speed=4.0)
+    with qtbot.waitSignal(controller.call_finished, timeout=10_000):
+        controller.end_call()
+    assert asked == [str(tmp_path)]
+    controller.shutdown()
+    window.close()
