@@ -74,8 +74,7 @@ class CheckResult:
     @property
     def line(self) -> str:
         mark = {Status.OK: "✓", Status.WARNING: "⚠", Status.FAILED: "✗", Status.SKIPPED: "–"}[self.status]
-        word = {Status.OK: "通过 ok", Status.WARNING: "警告 WARNING", Status.FAILED: "失败 FAILED",
-                Status.SKIPPED: "跳过 skipped"}[self.status]
+        word = {Status.OK: "通过", Status.WARNING: "警告", Status.FAILED: "失败", Status.SKIPPED: "跳过"}[self.status]
         return f"{mark} {self.title}：{word}（{self.seconds:.2f} s）{self.detail}"
 
 
@@ -371,13 +370,13 @@ def run_self_test(checks: Sequence[Check] | None = None, *, out: TextIO | None =
     report = SelfTestReport(tuple(results), time.perf_counter() - t0)
     if report.ok and report.warnings:
         names = "、".join(r.title for r in report.warnings)
-        print(f"自检完成，但有 {len(report.warnings)} 项警告 Self-test passed with warnings（{names}）："
-              f"相关功能还不能使用，用时 {report.seconds:.1f} s", file=stream, flush=True)
+        print(f"自检完成，但有 {len(report.warnings)} 项警告（{names}）：相关功能还不能使用，"
+              f"用时 {report.seconds:.1f} 秒", file=stream, flush=True)
     elif report.ok:
-        print(f"自检通过 Self-test passed: {len(results)} 项，用时 {report.seconds:.1f} s", file=stream, flush=True)
+        print(f"自检通过：{len(results)} 项，用时 {report.seconds:.1f} 秒", file=stream, flush=True)
     else:
         names = "、".join(r.title for r in report.failed)
-        print(f"自检失败 Self-test FAILED: {len(report.failed)}/{len(results)} 项未通过（{names}）",
+        print(f"自检失败：{len(report.failed)}/{len(results)} 项未通过（{names}）",
               file=stream, flush=True)
     return report
 

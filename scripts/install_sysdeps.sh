@@ -8,6 +8,7 @@ PKGS=(
   pulseaudio pulseaudio-utils alsa-utils libasound2-plugins  # null-sink audio tests
   fonts-noto-cjk fontconfig            # CJK glyphs for the Qt window
   xvfb xauth                           # a real X display for screenshots
+  openbox xdotool                      # a window manager for the window-behaviour tests
   libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libfontconfig1

@@ -3,6 +3,11 @@
     xvfb-run -a .venv/bin/python scripts/screenshots.py        # a real X server
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
 
+Two screen profiles (issue 12.3), each in its own process because Qt reads QT_SCALE_FACTOR once:
+``1366x768`` (100 %, into docs/screenshots/) and ``1920x1080@150`` (QT_SCALE_FACTOR=1.5, into
+docs/screenshots/scale150/). The panel is given the size it opens at on that screen (the free area
+above a 40 px taskbar, less the title bar), and ``00_screen`` shows it on the whole screen.
+
 States: idle, demo picker, mid-call with a banned-phrase alert, angry customer, post-call review,
 settings, call history and a stored call opened from it, practice mode (the trainee's turn, typed
 replies without a speech model) and the practice score card. Each state is produced the way a user
@@ -39,7 +44,12 @@ from assist_app.ui.history import HistoryWindow  # noqa: E402
 from assist_app.ui.settings import AppSettings  # noqa: E402
 from assist_app.ui.settings_dialog import SettingsDialog  # noqa: E402
 
-SIZE = (420, 960)
+PROFILES = {  # name: (screen width, height, scale factor, output subfolder)
+    "1366x768": (1366, 768, 1.0, ""),
+    "1920x1080@150": (1920, 1080, 1.5, "scale150"),
+}
+TASKBAR_PX = 40  # physical pixels, as on a Windows desktop
+SIZE = (420, 688)  # replaced by the profile's opening size in main()
 SETTINGS = AppSettings(agent_name="张敏", agent_id="8023", company="诸暨广电")
 
 
@@ -71,7 +81,8 @@ def history_shots(out: Path, scenarios: list[Any]) -> None:
         for scenario_id, (agent_id, agent_name) in agents.items():
             sc = find_scenario(scenarios, scenario_id)
             assert sc is not None
-            sink = store.recorder(CallMeta(agent_id=agent_id, agent_name=agent_name, mode="demo"))
+            sink = store.recorder(CallMeta(agent_id=agent_id, agent_name=agent_name, mode="demo",
+                                           scenario_id=scenario_id))
             result = run_demo(sc, sinks=[sink])
             ids[scenario_id] = str(getattr(sink, "call_id", ""))
             if result.score is not None:
@@ -83,7 +94,7 @@ def history_shots(out: Path, scenarios: list[Any]) -> None:
         dlg.controller.refresh(focus_call_id=ids["bad_agent"])
         wait_for(lambda: bool(dlg.row_call_ids()))
         save(dlg, out, "07_history")
-        dlg.resize(880, 900)
+        dlg.resize(880, 680)
         dlg.controller.open_selected()
         wait_for(lambda: dlg.stack.currentWidget() is dlg.detail_page)
         save(dlg, out, "08_history_review")
@@ -128,10 +139,67 @@ def wait_for(done: Any, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def opening_size(profile: str) -> tuple[int, int]:
+    """The panel's opening size on the profile's screen, by the window's own rule (fitting_size)."""
+    from assist_app.ui.main_window import FRAME_ALLOWANCE, PREFERRED
+
+    width, height, scale, _ = PROFILES[profile]
+    free_h = round((height - TASKBAR_PX) / scale)
+    return min(PREFERRED[0], round(width / scale)), max(480, min(PREFERRED[1], free_h - FRAME_ALLOWANCE))
+
+
+def screen_shot(window: Any, out: Path, profile: str) -> None:
+    """The panel on the whole screen (desktop, taskbar, a title bar) at the profile's pixels."""
+    from PySide6.QtGui import QColor, QFont, QPainter
+
+    width, height, scale, _ = PROFILES[profile]
+    QApplication.processEvents()
+    pix = window.grab()
+    canvas = QImage(width, height, QImage.Format.Format_RGB32)
+    canvas.fill(QColor("#dfe6ee"))
+    p = QPainter(canvas)
+    p.fillRect(0, height - TASKBAR_PX, width, TASKBAR_PX, QColor("#1f2933"))
+    title_h = round(30 * scale)
+    x = width - round(pix.width() / pix.devicePixelRatio() * scale) - round(8 * scale)
+    p.fillRect(x, 0, round(pix.width() / pix.devicePixelRatio() * scale), title_h, QColor("#52606d"))
+    font = QFont(QApplication.font())
+    font.setPixelSize(round(13 * scale))
+    p.setFont(font)
+    p.setPen(QColor("#ffffff"))
+    p.drawText(x + round(10 * scale), round(20 * scale), "坐席助手")
+    shot = pix.toImage().scaled(round(pix.width() / pix.devicePixelRatio() * scale),
+                                round(pix.height() / pix.devicePixelRatio() * scale))
+    shot.setDevicePixelRatio(1.0)  # drawn pixel for pixel (a 1.5 ratio would shrink it back)
+    p.drawImage(x, title_h, shot)
+    p.end()
+    path = out / "00_screen.png"
+    if not canvas.save(str(path), "PNG", 0):  # full colour: dithering turned the flat desktop cyan
+        raise OSError(f"cannot write {path}")
+    fits = title_h + round(pix.height() / pix.devicePixelRatio() * scale) <= height - TASKBAR_PX
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {width}×{height}"
+          f"  window fits above the taskbar: {'yes' if fits else 'NO'}")
+    if not fits:
+        raise SystemExit(f"the panel does not fit a {profile} screen")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default=None,
+                    help="one screen profile (default: every profile, each in its own process)")
     args = ap.parse_args()
+    if args.profile is None:
+        import subprocess
+
+        for name, (_w, _h, scale, _sub) in PROFILES.items():
+            env = dict(os.environ, QT_SCALE_FACTOR=f"{scale:g}")
+            cmd = [sys.executable, __file__, "--profile", name, "--out", str(args.out)]
+            if subprocess.run(cmd, env=env, check=False).returncode != 0:
+                return 1
+        return 0
+    global SIZE
+    SIZE = opening_size(args.profile)
+    args.out = args.out / PROFILES[args.profile][3]
     args.out.mkdir(parents=True, exist_ok=True)
     app = ensure_app(SETTINGS.font_size)
     library = load_library()
@@ -149,6 +217,7 @@ def main() -> int:
         return window, controller
 
     window, controller = panel()
+    screen_shot(window, args.out, args.profile)
     save(window, args.out, "01_idle")
     controller.set_demo_mode(True)
     controller.select_scenario_id("angry_bill")
@@ -177,6 +246,8 @@ def main() -> int:
     dialog.reload_library()
     dialog.tabs.setCurrentIndex(3)
     save(dialog, args.out, "06_settings")
+    dialog.tabs.setCurrentIndex(dialog.model_tab)  # first start without a model: what to do
+    save(dialog, args.out, "11_settings_model")
     dialog.reject()
     practice_shots(args.out, window, controller, scenarios)
     history_shots(args.out, scenarios)

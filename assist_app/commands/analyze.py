@@ -126,7 +126,8 @@ def format_text(result: UtteranceAnalysis) -> str:
     """A readable rendering of one analysis (for people, not for tools)."""
     u = result.utterance
     who = "坐席" if u.speaker is Speaker.AGENT else "客户"
-    lines = [f"[{u.call_id} #{u.index}] {who}：{u.text}"]
+    where = f"第 {u.index + 1} 句" if u.call_id == DEFAULT_CALL else f"通话 {u.call_id} 第 {u.index + 1} 句"
+    lines = [f"{where} {who}：{u.text}"]
     info = f"    阶段：{result.phase.label_zh}（通话进度：{result.call_phase.label_zh}）"
     if result.emotion is not None:
         e = result.emotion

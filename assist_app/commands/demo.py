@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ def _speed(text: str) -> float:
     if not SPEED_MIN <= value <= SPEED_MAX:
         raise argparse.ArgumentTypeError(f"速度应在 {SPEED_MIN:g}–{SPEED_MAX:g} 倍之间：{text}")
     return value
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (str.ljust counts CJK as one)."""
+    return text + " " * max(0, width - display_width(text))
 
 
 def register(sub: Any) -> None:
@@ -70,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
         print("演示场景有错误：\n" + str(exc), file=sys.stderr)
         return 1
     if args.list:
+        id_w = max(display_width(s.id) for s in scenarios) + 2 if scenarios else 0
+        level_w = max(display_width(s.difficulty_zh) for s in scenarios) + 2 if scenarios else 0
         for s in scenarios:
-            print(f"{s.id:18} {s.difficulty_zh}  {len(s.turns):2d}句  {s.title}")
+            print(f"{pad(s.id, id_w)}{pad(s.difficulty_zh, level_w)}{len(s.turns):2d} 句  {s.title}")
         return 0
     key = args.scenario or DEFAULT_SCENARIO
     scenario = find_scenario(scenarios, key)
@@ -136,7 +149,7 @@ def _save_to_store(db: Path, result: Any) -> str | None:
         print("通话记录模块不可用，未保存。", file=sys.stderr)
         return None
     with CallStore(db) as store:
-        recorder = store.recorder(CallMeta(mode="demo"))
+        recorder = store.recorder(CallMeta(mode="demo", scenario_id=result.scenario.id))
         for ev in result.events:
             recorder(ev)
         cid = getattr(recorder, "call_id", None)

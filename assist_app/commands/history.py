@@ -84,6 +84,8 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-score", type=float, default=None, help="最高评分")
     p.add_argument("--emotion", choices=EMOTIONS, default=None, help="通话中最强烈的客户情绪")
     p.add_argument("--status", choices=("normal", "interrupted", "active"), default=None, help="通话状态")
+    p.add_argument("--mode", choices=("live", "demo", "practice"), default=None,
+                   help="通话类型：实时通话、演示或练习（默认全部）")
 
 
 def _date(text: str) -> datetime:
@@ -103,6 +105,7 @@ def _filters(args: argparse.Namespace, limit: int = 1_000_000) -> CallFilter:
         max_score=args.max_score,
         emotion=args.emotion,
         status=args.status,
+        mode=getattr(args, "mode", None),
         limit=limit,
     )
 
@@ -138,6 +141,7 @@ def _summary_json(s: CallSummary) -> dict[str, object]:
         "agent_id": s.agent_id,
         "agent_name": s.agent_name,
         "mode": s.mode,
+        "scenario": s.scenario_id or None,
         "score": s.score,
         "max_emotion": s.max_emotion,
         "utterances": s.utterance_count,

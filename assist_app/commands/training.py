@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assist_app.outfiles import OutputPathError, check_output
 from assist_app.store import CallStore, StoreUnavailableError, TraineeSession
+from assist_app.training.scorecard import stored_verdict
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,14 +69,15 @@ def run_list(args: argparse.Namespace) -> int:
         return 1
     titles, passes = _scenario_facts()
     for s in sessions:
-        passed = None if s.score is None else s.score >= passes.get(s.scenario_id, 60.0)
+        verdict = stored_verdict(s.items, s.score, passes.get(s.scenario_id, 60.0))
+        passed = None if not verdict else verdict == "通过"
         if args.json:
             print(json.dumps({"id": s.id, "trainee": s.trainee, "scenario": s.scenario_id,
                               "started": s.started.isoformat(timespec="seconds"), "score": s.score,
                               "passed": passed}, ensure_ascii=False))
         else:
             score = "—" if s.score is None else f"{s.score:.0f}"
-            mark = "" if passed is None else ("通过" if passed else "未通过")
+            mark = verdict
             title = titles.get(s.scenario_id, s.scenario_id)
             print(f"{s.started:%Y-%m-%d %H:%M}  {s.trainee}  {title}  {score} {mark}")
     if not sessions and not args.json:

@@ -40,6 +40,7 @@ Format (all text Simplified Chinese)::
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -451,6 +452,15 @@ def load_scenarios(folder: Path | None = None) -> list[Scenario]:
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+_SOURCE_REF = re.compile(r"\s*[（(]\s*seed\s*\d+[^）)]*[）)]", re.IGNORECASE)
+
+
+def shown_note(note: str) -> str:
+    """A turn's note as trainees and trainers see it: without the authors' source references
+    such as "（seed 001）" (internal: they name the project's seed documents)."""
+    return _SOURCE_REF.sub("", note).strip()
 
 
 def find_scenario(scenarios: list[Scenario], key: str) -> Scenario | None:

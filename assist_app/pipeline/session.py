@@ -116,6 +116,11 @@ class CallSession:
                     log.error("thread %s did not stop within %.1fs", th.name, timeout)
 
     @property
+    def source_finished(self) -> bool:
+        """The source came to its end by itself (a scenario played through), not by ``stop``."""
+        return self._source_done.is_set() and not self._stop.is_set()
+
+    @property
     def running(self) -> bool:
         return self._source_thread is not None and not self._ended.is_set()
 

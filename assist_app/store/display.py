@@ -16,7 +16,8 @@ from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSu
 from assist_app.store.report import emotion_zh
 from assist_app.store.workorder import draft_work_order
 
-MODE_ZH = {"live": "实时", "demo": "演示", "training": "培训"}
+MODE_ZH = {"live": "实时通话", "demo": "演示", "practice": "练习", "training": "练习"}
+MODE_CHOICES = (("live", "实时通话"), ("demo", "演示"), ("practice", "练习"))
 
 # Filter choices, worst first (the order QA staff look for them).
 EMOTION_CHOICES: tuple[tuple[str, str], ...] = tuple(
@@ -62,6 +63,7 @@ class HistoryQuery:
     min_score: int = 0
     max_score: int = 100
     emotion: str | None = None
+    mode: str | None = None  # live | demo | practice; None: every type
     text: str = ""
     limit: int = 500
 
@@ -74,6 +76,7 @@ class HistoryQuery:
             min_score=float(self.min_score) if self.min_score > 0 else None,
             max_score=float(self.max_score) if self.max_score < 100 else None,
             emotion=self.emotion or None,
+            mode=self.mode or None,
             limit=self.limit,
         )
 
@@ -105,12 +108,24 @@ class CallRow:
     status: str
     interrupted: bool
     tooltip: str
+    kind: str = ""  # 实时通话 / 演示：scenario / 练习：scenario
+    training: bool = False  # a demo or practice, not one of the agent's real calls
 
 
-def call_row(s: CallSummary, matches: tuple[str, ...] = ()) -> CallRow:
-    """A ``CallSummary`` as the table shows it; ``matches`` are search-hit lines for the tooltip."""
+def call_kind(s: CallSummary, titles: dict[str, str] | None = None) -> str:
+    """The call's type as 记录 shows it, with the scenario a demo or practice played."""
+    zh = MODE_ZH.get(s.mode, s.mode)
+    if s.mode == "live" or not s.scenario_id:
+        return zh
+    return f"{zh}：{(titles or {}).get(s.scenario_id, s.scenario_id)}"
+
+
+def call_row(s: CallSummary, matches: tuple[str, ...] = (), titles: dict[str, str] | None = None) -> CallRow:
+    """A ``CallSummary`` as the table shows it; ``matches`` are search-hit lines for the tooltip,
+    ``titles`` the scenario titles by id."""
     agent = " ".join(p for p in (s.agent_id, s.agent_name) if p) or "—"
-    tip = [f"{MODE_ZH.get(s.mode, s.mode)}通话，{s.utterance_count} 句"]
+    kind = call_kind(s, titles)
+    tip = [f"{kind}，{s.utterance_count} 句"]
     if s.high_flag_count:
         tip.append(f"严重提示 {s.high_flag_count} 条")
     tip += [f"“{m}”" for m in matches[:3]]
@@ -127,7 +142,21 @@ def call_row(s: CallSummary, matches: tuple[str, ...] = ()) -> CallRow:
         status=s.status_zh,
         interrupted=s.status == "interrupted",
         tooltip="\n".join(tip),
+        kind=kind,
+        training=s.mode != "live",
     )
+
+
+def real_call_stats(rows: list[CallRow]) -> str:
+    """The agent's real-call figures for the list's status line: demos and practices left out."""
+    real = [r for r in rows if not r.training]
+    scores = [r.score_value for r in real if r.score_value is not None]
+    text = f"实时通话 {len(real)} 通"
+    if scores:
+        text += f"，平均 {sum(scores) / len(scores):.0f} 分"
+    if len(real) < len(rows):
+        text += f"（不含演示和练习 {len(rows) - len(real)} 通）"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +255,7 @@ def review_title(s: CallSummary) -> str:
     if who:
         parts.append(f"坐席 {who}")
     if s.status == "interrupted":
-        parts.append("意外中断")
+        parts.append(s.status_zh)
     return "通话回顾：" + "，".join(parts)
 
 

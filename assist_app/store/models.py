@@ -39,7 +39,8 @@ class CallMeta:
 
     agent_id: str = ""
     agent_name: str = ""
-    mode: str = "live"  # live | demo | training
+    mode: str = "live"  # live | demo | practice
+    scenario_id: str = ""  # the scenario a demo or practice call played
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class CallFilter:
     max_score: float | None = None
     emotion: str | None = None
     status: str | None = None
+    mode: str | None = None  # live | demo | practice (None: any)
     limit: int = 500
     offset: int = 0
 
@@ -82,9 +84,12 @@ class CallSummary:
     utterance_count: int
     flag_count: int
     high_flag_count: int
+    scenario_id: str = ""
 
     @property
     def status_zh(self) -> str:
+        if self.status == "interrupted" and self.end_reason == "ended_early":
+            return "提前结束"  # a demo/practice the trainer stopped before its scenario ran out
         return {"active": "进行中", "normal": "正常结束", "interrupted": "意外中断"}.get(self.status, self.status)
 
 

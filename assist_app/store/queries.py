@@ -33,7 +33,7 @@ _CALL_SELECT = (
     "ELSE c.utterance_count END, "
     "CASE WHEN c.status = 'active' "
     "THEN (SELECT count(*) FROM flags f WHERE f.call_id = c.id ) "
-    "ELSE c.flag_count END, c.high_flag_count FROM calls c"
+    "ELSE c.flag_count END, c.high_flag_count, c.scenario_id FROM calls c"
 )
 
 
@@ -59,6 +59,7 @@ def _summary(row: Sequence[Any]) -> CallSummary:
         utterance_count=int(row[13] or 0),
         flag_count=int(row[14] or 0),
         high_flag_count=int(row[15] or 0),
+        scenario_id=row[16] or "",
     )
 
 
@@ -90,6 +91,9 @@ def _where(f: CallFilter) -> tuple[str, list[Any]]:
     if f.status:
         clauses.append("c.status = ?")
         params.append(f.status)
+    if f.mode:
+        clauses.append("c.mode = ?")
+        params.append(f.mode)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -221,7 +221,7 @@ class CallRecorder:
         self._writer.mark_active(self.call_id)
         self._put(
             "INSERT INTO calls(id, session_call_id, started, status, agent_id, agent_name, source, mode, "
-            "writer_pid, updated) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "scenario_id, writer_pid, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 self.call_id,
                 session_call_id,
@@ -231,6 +231,7 @@ class CallRecorder:
                 self._meta.agent_name,
                 source,
                 self._meta.mode,
+                self._meta.scenario_id,
                 os.getpid(),
                 wall,
             ),

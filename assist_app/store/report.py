@@ -143,7 +143,7 @@ def render_call_report(rec: CallRecord) -> str:
         ("开始时间", s.started.strftime("%Y-%m-%d %H:%M:%S")),
         ("通话时长", fmt_duration(s.duration)),
         ("坐席", " ".join(x for x in (s.agent_id, s.agent_name) if x) or "—"),
-        ("类型", {"live": "实时通话", "demo": "演示", "training": "培训"}.get(s.mode, s.mode)),
+        ("类型", {"live": "实时通话", "demo": "演示", "practice": "练习", "training": "练习"}.get(s.mode, s.mode)),
         ("状态", s.status_zh),
         ("最高情绪", emotion_zh(s.max_emotion)),
         ("违规提示", f"{s.flag_count} 条（严重 {s.high_flag_count} 条）"),

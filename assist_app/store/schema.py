@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = """
 CREATE TABLE calls (
@@ -180,8 +180,16 @@ CREATE TABLE trainee_sessions (
 CREATE INDEX trainee_sessions_started ON trainee_sessions(started);
 """
 
+# v2 (issue 12.8): the call type is live | demo | practice ("training" before) and a demo or
+# practice call keeps its scenario, so 记录 can show and filter them and real statistics skip them.
+_V2 = """
+ALTER TABLE calls ADD COLUMN scenario_id TEXT NOT NULL DEFAULT '';
+UPDATE calls SET mode = 'practice' WHERE mode = 'training';
+CREATE INDEX calls_mode ON calls(mode);
+"""
+
 # MIGRATIONS[i] upgrades a file at version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

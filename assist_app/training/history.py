@@ -15,7 +15,7 @@ from typing import Any
 
 from assist_app.outfiles import write_csv, write_text
 from assist_app.store import CallStore, TraineeSession
-from assist_app.training.scorecard import PracticeScore, moments_of
+from assist_app.training.scorecard import PracticeScore, moments_of, stored_verdict
 
 ITEM_KEYS = ("opening", "closing", "formula", "order", "language", "hold", "interruptions", "rate")
 ITEM_NAMES = {"opening": "开场问候", "closing": "结束语", "formula": "话术公式", "order": "先安抚后解释",
@@ -36,9 +36,15 @@ def _items(s: TraineeSession) -> dict[str, dict[str, Any]]:
 
 
 def _passed(s: TraineeSession, pass_scores: dict[str, float]) -> str:
-    if s.score is None:
-        return ""
-    return "是" if s.score >= pass_scores.get(s.scenario_id, 60.0) else "否"
+    """是 / 否 / 未完成, as the trainee's score card said (an unfinished practice is not a pass)."""
+    verdict = stored_verdict(s.items, s.score, pass_scores.get(s.scenario_id, 60.0))
+    return {"通过": "是", "未通过": "否"}.get(verdict, verdict)
+
+
+def _item_cell(item: dict[str, Any]) -> str:
+    if item.get("applicable") is False:
+        return "未涉及"
+    return f"{item['points']:g}/{item['max']:g}"
 
 
 def sessions_csv(sessions: Sequence[TraineeSession], path: Path, *, titles: dict[str, str] | None = None,
@@ -52,7 +58,7 @@ def sessions_csv(sessions: Sequence[TraineeSession], path: Path, *, titles: dict
         items = _items(s)
         row = [s.started.strftime("%Y-%m-%d %H:%M"), s.trainee, s.scenario_id, titles.get(s.scenario_id, ""),
                "" if s.score is None else f"{s.score:.0f}", _passed(s, pass_scores)]
-        row += [f"{items[k]['points']:g}/{items[k]['max']:g}" if k in items else "" for k in ITEM_KEYS]
+        row += [_item_cell(items[k]) if k in items else "" for k in ITEM_KEYS]
         row.append(str(len(moments_of(s.items))))
         rows.append(row)
     return write_csv(path, header, rows)

@@ -11,7 +11,8 @@ scenario's turns:
   tests use a scripted one) or a typed reply (``submit_text``). Each final reply answers one
   agent turn; while waiting, ``your_turn`` is set and a ``StatusEvent`` (``practice_turn``) says so.
 
-Call time is wall time since the start (hold and silence timers run as in a real call);
+Call time is wall time since the start (hold and silence timers run as in a real call), except
+that it stands still while the trainee types a reply: typing is not the customer waiting.
 ``pace=None`` plays the customer instantly and counts call time virtually (tests). Level events
 every 100 ms keep the meters and the session's timers moving while nobody speaks.
 """
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assist_app.demo.scenario import Scenario, Turn
+from assist_app.demo.scenario import Scenario, Turn, shown_note
 from assist_app.events import AcousticFeatures, Event, FinalText, LevelEvent, PartialText, Speaker, StatusEvent
 from assist_app.pipeline.session import CallSource, EmitFn
 
@@ -152,20 +153,33 @@ class PracticeSource:
         self.your_turn.set()
         prev = self.scenario.turns[turn.index - 1] if turn.index > 0 else None
         note = turn.note or (prev.note if prev is not None and prev.speaker is Speaker.CUSTOMER else "")
+        note = shown_note(note)
         hint = f"（提示：{note}）" if note else ""
-        emit(StatusEvent(t=self.now(), code="practice_turn", message=f"轮到您了：请回应客户{hint}"))
+        customer_spoke = any(t.speaker is Speaker.CUSTOMER for t in self.scenario.turns[: turn.index])
+        ask = "请回应客户" if customer_spoke else "电话已接通，请先问候客户"
+        emit(StatusEvent(t=self.now(), code="practice_turn", message=f"轮到您了：{ask}{hint}"))
+        typed = self.voice is None
+        began = self.now()
         try:
             while not stop.is_set():
                 try:
                     reply = self._inbox.get(timeout=LEVEL_STEP_S if self.pace is not None else 0.05)
                 except queue.Empty:
-                    self._idle(self.now() + LEVEL_STEP_S, emit, stop)
+                    if not typed:  # a spoken reply's pauses are real call time; typing is not
+                        self._idle(self.now() + LEVEL_STEP_S, emit, stop)
                     continue
                 self.your_turn.clear()
                 if self.pace is None:  # virtual time: the reply takes as long as saying it
                     with self._lock:
                         self._virtual_t += len(reply.text) * 60.0 / TYPED_RATE_CPM
                         t = self._virtual_t
+                    reply = replace(reply, t=t, start=t, end=t)
+                elif typed:
+                    # Call time stood still while the trainee typed (no "让客户等待了21秒" for
+                    # typing); the reply is said as soon as the turn came, taking its speaking time.
+                    t = began + len(reply.text) * 60.0 / TYPED_RATE_CPM
+                    with self._lock:
+                        self._start += self._clock() - self._start - t
                     reply = replace(reply, t=t, start=t, end=t)
                 self.replies.append((turn.index, reply.text))
                 emit(reply)

@@ -18,7 +18,9 @@ from assist_app.analysis.analyzer import UPSET
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.scoring import QAScore, ScoreItem, score_call
 from assist_app.demo.scenario import Scenario
-from assist_app.events import Phase, Speaker
+from assist_app.events import FlagKind, Phase, Severity, Speaker
+
+BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}  # as analysis.scoring
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class PracticeScore:
     qa: QAScore
     answered: int = 0  # scripted agent turns the trainee answered
     expected: int = 0  # scripted agent turns in the scenario
+    not_applicable: tuple[str, ...] = ()  # item keys that never had the chance to happen (未涉及)
+    banned_phrases: int = 0  # banned phrases the trainee said (each one counts)
 
     @property
     def complete(self) -> bool:
@@ -56,22 +60,52 @@ class PracticeScore:
 
     @property
     def passed(self) -> bool:
-        # score_call gives full marks to items nothing happened in (no hold, no upset), so a call
-        # abandoned after the greeting scores high; a practice only passes when it was finished.
-        return self.complete and self.total >= self.pass_score
+        # An unfinished practice is not a pass whatever its score, nor one with several banned
+        # phrases (issue 12.5/12.6: one reply then 结束 was stored as "78 通过").
+        return self.complete and self.banned_phrases <= BANNED_ALLOWED and self.total >= self.pass_score
+
+    @property
+    def verdict_zh(self) -> str:
+        return verdict_zh(self.passed, self.complete)
 
     def weight(self, key: str) -> float:
         return dict(self.weights).get(key, 1.0)
 
+    def applicable(self, key: str) -> bool:
+        return key not in self.not_applicable
+
     def items_json(self) -> tuple[dict[str, object], ...]:
-        """What the store keeps per session: the items, then the moments (``kind`` tells them apart)."""
+        """What the store keeps per session: the verdict, the items, then the moments (``kind``
+        tells them apart), so lists and exports show the verdict the trainee saw."""
         items: list[dict[str, object]] = [
+            {"kind": "result", "passed": self.passed, "complete": self.complete, "answered": self.answered,
+             "expected": self.expected, "banned_phrases": self.banned_phrases, "pass_score": self.pass_score},
+        ]
+        items += [
             {"kind": "item", "key": i.key, "name": i.name_zh, "points": round(i.points, 1), "max": i.max_points,
-             "weight": self.weight(i.key), "notes": list(i.notes)}
+             "weight": self.weight(i.key), "notes": list(i.notes), "applicable": self.applicable(i.key)}
             for i in self.items
         ]
         items += [{"kind": "moment", **m.to_json()} for m in self.moments]
         return tuple(items)
+
+
+BANNED_ALLOWED = 1  # a practice with more banned phrases than this does not pass
+
+
+def verdict_zh(passed: bool, complete: bool) -> str:
+    return "通过" if passed else "未完成" if not complete else "未通过"
+
+
+def stored_verdict(items: Sequence[dict[str, Any]], score: float | None, pass_score: float) -> str:
+    """The verdict of a stored session: the one recorded with it, else (sessions saved before the
+    verdict was stored) the score against the pass mark. "" when there is no score."""
+    result = next((i for i in items if i.get("kind") == "result"), None)
+    if result is not None:
+        return verdict_zh(bool(result.get("passed")), bool(result.get("complete", True)))
+    if score is None:
+        return ""
+    return verdict_zh(score >= pass_score, True)
 
 
 def _clock(t: float | None) -> str:
@@ -88,13 +122,28 @@ def _first_phrase(engine: GuidanceEngine, step: Phase) -> str:
 
 
 def score_practice(engine: GuidanceEngine, scenario: Scenario,
-                   replies: Sequence[tuple[int, str]] = ()) -> PracticeScore:
-    """Score a finished practice call (``replies``: which scripted turn each trainee reply answered)."""
+                   replies: Sequence[tuple[int, str]] = (), *, typed: bool = False) -> PracticeScore:
+    """Score a finished practice call (``replies``: which scripted turn each trainee reply answered;
+    ``typed``: the trainee typed rather than spoke)."""
     qa = score_call(engine)
     weights = dict(scenario.weights)
-    got = sum(i.points * weights.get(i.key, 1.0) for i in qa.items)
-    best = sum(i.max_points * weights.get(i.key, 1.0) for i in qa.items)
-    total = round(100.0 * got / best, 1) if best else 0.0
+    expected = sum(1 for t in scenario.turns if t.speaker is Speaker.AGENT)
+    answered = len({index for index, _ in replies}) if replies else expected
+    idle = not_exercised(engine, qa, complete=answered >= expected, said_anything=bool(replies) or not expected,
+                         typed=typed)
+    scored = [i for i in qa.items if i.key not in idle]
+    got = sum(i.points * weights.get(i.key, 1.0) for i in scored)
+    best = sum(i.max_points * weights.get(i.key, 1.0) for i in scored)
+    # Every banned phrase counts: past the language item's floor, the rest of its cost comes off
+    # the total (4 different banned phrases used to leave a passing 70).
+    banned = [f for a in engine.analyses if a.utterance.speaker is Speaker.AGENT
+              for f in a.flags if f.kind is FlagKind.BANNED_PHRASE]
+    language = next((i for i in qa.items if i.key == "language"), None)
+    overflow = 0.0
+    if language is not None and "language" not in idle:
+        cost = sum(BANNED_COST[f.severity] for f in banned)
+        overflow = max(0.0, cost - (language.max_points - language.points)) * weights.get("language", 1.0)
+    total = round(max(0.0, 100.0 * (got - overflow) / best), 1) if best else 0.0
     reference = {text: scenario.turns[index].text for index, text in replies}
     moments: list[Moment] = []
     analyses = engine.analyses
@@ -128,20 +177,49 @@ def score_practice(engine: GuidanceEngine, scenario: Scenario,
                                   "客户情绪激动时先解释、没有先安抚", _first_phrase(engine, Phase.SOOTHING),
                                   reference.get(explained.utterance.text, "")))
     moments.sort(key=lambda m: (m.t is None, m.t or 0.0))
-    expected = sum(1 for t in scenario.turns if t.speaker is Speaker.AGENT)
-    answered = len({index for index, _ in replies}) if replies else expected
     if answered < expected:
         moments.append(Moment(None, "", f"练习没有完成（回应了 {answered}/{expected} 句）"))
+    if len(banned) > BANNED_ALLOWED:
+        moments.append(Moment(None, "", f"说了 {len(banned)} 次服务忌语，本次练习不能通过"))
     return PracticeScore(scenario.id, total, scenario.pass_score, qa.items, tuple(sorted(weights.items())),
-                         tuple(moments), qa, answered, expected)
+                         tuple(moments), qa, answered, expected, tuple(sorted(idle)), len(banned))
+
+
+def not_exercised(engine: GuidanceEngine, qa: QAScore, *, complete: bool, said_anything: bool,
+                  typed: bool) -> set[str]:
+    """Score items that never had the chance to happen in this practice (shown as 未涉及 and left
+    out of the total), instead of ``score_call``'s full marks for them."""
+    idle: set[str] = set()
+    if not said_anything:
+        idle |= {"opening", "language", "formula"}
+    conduct = engine.analyzer.conduct
+    hold_flags = any(f.rule.startswith("conduct.hold") for a in engine.analyses for f in a.flags)
+    hold_events = any(ev.rule.startswith("conduct.hold") for ev in engine.conduct_events)
+    if not (conduct.holds or hold_flags or hold_events or conduct.on_hold_since is not None):
+        idle.add("hold")
+    upset = any(a.emotion is not None and a.emotion.label in UPSET and a.emotion.intensity >= 0.3
+                for a in engine.analyses)
+    if not upset:
+        idle.add("order")
+    if not conduct.rate_samples:
+        idle.add("rate")  # typed replies have no speaking rate
+    if typed:
+        idle.add("interruptions")  # a typed reply cannot talk over the customer
+    closing = next((i for i in qa.items if i.key == "closing"), None)
+    if not complete and closing is not None and closing.points == 0:
+        idle.add("closing")  # stopped before the call came to its end
+    return idle
 
 
 def format_score(score: PracticeScore, title: str = "") -> str:
     """The score card as plain Chinese text (CLI, logs)."""
-    verdict = "通过" if score.passed else "未完成" if not score.complete else "未通过"
+    verdict = score.verdict_zh
     lines = [f"练习评分{('：' + title) if title else ''}：{score.total:.0f} 分（及格 {score.pass_score:.0f}）{verdict}"]
     for i in score.items:
         w = score.weight(i.key)
+        if not score.applicable(i.key):
+            lines.append(f"  · {i.name_zh}：未涉及")
+            continue
         lines.append(f"  · {i.name_zh}：{i.points:g}/{i.max_points:g}" + (f"（权重 ×{w:g}）" if w != 1 else ""))
     if score.moments:
         lines.append("扣分的地方：")

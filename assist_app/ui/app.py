@@ -7,21 +7,34 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QLibraryInfo,
+    QLocale,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    QTranslator,
+    Signal,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
 from assist_app.events import StatusEvent
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
+from assist_app.ui.errors import user_message
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.settings import AppSettings
 from assist_app.ui.store_status import StoreStatusWatcher, confirm_close_with_unsaved
 from assist_app.ui.theme import apply_theme
+from assist_app.ui.wheel_guard import install_wheel_guard
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +70,25 @@ def ensure_app(font_size: int = 13, *, offscreen: bool = False) -> QApplication:
         app.setOrganizationName("AgentAssist")
     assert isinstance(app, QApplication)
     apply_theme(app, font_size)
+    install_wheel_guard(app)
+    install_translations(app)
     return app
+
+
+def install_translations(app: QApplication) -> None:
+    """Qt's own dialogs and buttons (file dialog, context menus) in Simplified Chinese: the
+    qtbase_zh_CN catalogue shipped in PySide6's translations folder (issue 12.17). Once per app."""
+    if app.property("assist_translations"):
+        return
+    app.setProperty("assist_translations", True)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            return
+    log.info("no Qt Chinese translation found in %s", folder)
 
 
 def safe_scenarios() -> tuple[list[Scenario], list[str]]:
@@ -104,22 +135,39 @@ class LazyLiveSource:
                                     SoundDeviceBackend())
             capture.resolve()
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start", message=str(getattr(exc, "message_zh", exc))))
+            emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
             return
         LiveSource(capture, engine.new_recognizer).run(emit, stop)
 
 
-def live_source_factory() -> Callable[[AppSettings], Any] | None:
-    """A factory for live sources when the audio/ASR packages and a model are present, else None."""
+def speech_model(settings: AppSettings) -> Path | None:
+    """The speech model the settings point to (设置 → 模型; empty: the usual places), or None.
+
+    Asked each time a call starts, not once at start-up: a model chosen or installed in 设置 is
+    used by the next call without a restart (issue 12.2). Only checks files, so it is quick.
+    """
     try:
         from assist_app.asr.models import find_model
     except ImportError:
         return None
     try:
-        find_model(None)
+        return find_model(Path(settings.model_dir).expanduser() if settings.model_dir else None)
     except Exception:
         return None
-    return LazyLiveSource
+
+
+def _asr_importable() -> bool:
+    try:
+        import assist_app.asr.models  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def live_source_factory() -> Callable[[AppSettings], Any] | None:
+    """A factory for live sources when the audio/ASR packages are present (the model is checked
+    when a call starts, see ``speech_model``), else None."""
+    return LazyLiveSource if _asr_importable() else None
 
 
 class MicVoice:
@@ -147,26 +195,22 @@ class MicVoice:
             capture.resolve()
         except Exception as exc:
             emit(StatusEvent(t=0.0, code="cannot_start",
-                             message="无法使用麦克风，请改为输入回复：" + str(getattr(exc, "message_zh", exc))))
+                             message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
             return
         LiveSource(capture, engine.new_recognizer).run(emit, stop)
 
 
 def practice_voice_factory() -> Callable[[AppSettings], Any] | None:
-    """Spoken practice needs a speech model; without one the trainee types (None)."""
-    return MicVoice if demo_asr_loader() is not None else None
+    """Spoken practice needs a speech model (checked when the practice starts); None when the
+    recogniser's packages are missing: the trainee types."""
+    return MicVoice if _asr_importable() else None
 
 
-def demo_asr_loader() -> Callable[[], Any] | None:
-    """When a speech model is installed: a loader (run on the demo's own thread) of a recognizer
-    factory, so demo scenarios with audio are recognised like a live call. None without a model."""
-    try:
-        from assist_app.asr.models import find_model
-    except ImportError:
-        return None
-    try:
-        model = find_model(None)
-    except Exception:
+def demo_asr_loader(settings: AppSettings) -> Callable[[], Any] | None:
+    """When the settings' speech model is installed: a loader (run on the demo's own thread) of a
+    recognizer factory, so demo scenarios with audio are recognised like a live call. None without."""
+    model = speech_model(settings)
+    if model is None:
         return None
 
     def load() -> Any:
@@ -194,7 +238,7 @@ def build_panel(
     with_live: bool = True,
     window: MainWindow | None = None,
 ) -> tuple[MainWindow, PanelController]:
-    """The window and its controller, wired; nothing is shown yet."""
+    """The window (``window``, or a new one) and its controller, wired; nothing is shown here."""
     s = settings or AppSettings()
     window = window if window is not None else MainWindow()
     scen = scenarios if scenarios is not None else safe_scenarios()[0]
@@ -207,8 +251,9 @@ def build_panel(
         library_loader=None if library is not None else _library_loader(),
         live_source_factory=live_source_factory() if with_live else None,
         player_factory=output_player if with_live else None,
-        demo_asr=demo_asr_loader() if with_live else None,
+        demo_asr=demo_asr_loader if with_live else None,
         practice_voice=practice_voice_factory() if with_live else None,
+        speech_model=speech_model if with_live else None,
     )
     from assist_app.ui.settings_dialog import attach_settings
 
@@ -252,43 +297,158 @@ def open_store(db: Path | None, s: AppSettings,
         return None
 
 
+class PanelStartup(QObject):
+    """Start-up in two steps (issue 12.20): the window is shown and painted at once, saying it is
+    getting ready; the store, scenarios and script library load on a worker thread behind it, and
+    the controller is wired to the same window when they are in (``ready``)."""
+
+    ready = Signal(object)  # PanelController
+
+    def __init__(self, settings: AppSettings, *, db: Path | None = None, with_live: bool = True,
+                 load_library: Callable[[], Any] | None = None,
+                 load_scenarios: Callable[[], tuple[list[Scenario], list[str]]] = safe_scenarios,
+                 store_opener: Callable[[Path | None, AppSettings], Any] = open_store) -> None:
+        super().__init__()
+        self.settings = settings
+        self.window = MainWindow()
+        self.controller: PanelController | None = None
+        self.store: Any = None
+        self._with_live = with_live
+        self.watcher = StoreStatusWatcher(self.window.store_banner, self.window)
+        if store_opener is open_store:  # the store's state changes reach the panel's banner (issue 13)
+            def open_db() -> Any:
+                return open_store(db, settings, on_status=self.watcher.on_status)
+        else:
+            def open_db() -> Any:
+                return store_opener(db, settings)
+        self._jobs = (load_library or _load_library_or_problems, load_scenarios, open_db)
+        self._loaded: dict[str, Any] = {}
+        self._thread: threading.Thread | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(20)
+        self._poll.timeout.connect(self._check)
+        self._busy = (self.window.call_bar.call_button, self.window.demo_button, self.window.practice_button,
+                      self.window.history_button, self.window.settings_button)
+
+    def start(self) -> None:
+        self.window.call_bar.set_status("正在载入话术库和演示场景，请稍候…")
+        for w in self._busy:
+            w.setEnabled(False)
+        self.window.show()
+        load_lib, load_scen, open_db = self._jobs
+
+        def work() -> None:  # plain Python only: no Qt object is touched here
+            for key, job in (("store", open_db), ("scenarios", load_scen), ("library", load_lib)):
+                try:
+                    self._loaded[key] = job()
+                except Exception:
+                    log.exception("start-up: loading %s failed", key)
+                    self._loaded[key] = None
+
+        self._thread = threading.Thread(target=work, name="startup-load", daemon=True)
+        self._thread.start()
+        self._poll.start()
+
+    def _check(self) -> None:
+        if self._thread is None or self._thread.is_alive():
+            return
+        self._poll.stop()
+        self._thread = None
+        for w in self._busy:
+            w.setEnabled(True)
+        if not self.window.isVisible():
+            # Closed (or SIGTERM) while loading: nothing to wire; the store still closes.
+            self.store = self._loaded.get("store")
+            return
+        self.store = self._loaded.get("store")
+        scenarios, scenario_problems = self._loaded.get("scenarios") or ([], [])
+        library = self._loaded.get("library")
+        _window, controller = build_panel(self.settings, store=self.store, scenarios=scenarios,
+                                          library=library, with_live=self._with_live, window=self.window)
+        controller.settings_saver = settings_io.save
+        watch_store(self.window, self.watcher, self.store)
+        if scenario_problems:
+            self.window.demo_bar.info.setText("部分演示场景有错误，未载入：\n" + "\n".join(scenario_problems[:5]))
+        self.controller = controller
+        self.ready.emit(controller)
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self.store = self._loaded.get("store")
+        if self.controller is not None:
+            self.controller.shutdown()
+        if self.store is not None:
+            self.store.close()
+
+
+def _load_library_or_problems() -> Any:
+    """The shipped script library, or None when it has problems (the controller then loads it
+    again on the GUI thread and shows them)."""
+    from assist_app.library import load_library
+    from assist_app.ui.controller import warm_up
+
+    try:
+        library = load_library()
+    except Exception:
+        return None
+    warm_up(library)  # the pattern sets and segmenter, here rather than after the controller is up
+    return library
+
+
 def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: float = 1.0,
                autoplay: bool = False, db: Path | None = None) -> int:
     """Open the agent panel (optionally in demo mode) and run the event loop."""
     s, problems = settings_io.load()
     app = ensure_app(s.font_size)
-    window = MainWindow()
-    watcher = StoreStatusWatcher(window.store_banner, window)
-    store = open_store(db, s, on_status=watcher.on_status)
-    scenarios, scenario_problems = safe_scenarios()
-    window, controller = build_panel(s, store=store, scenarios=scenarios, window=window)
-    watch_store(window, watcher, store)
-    if problems:
-        window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
-    if scenario_problems:
-        window.demo_bar.info.setText("部分演示场景有错误，未载入：\n" + "\n".join(scenario_problems[:5]))
-    if demo:
-        controller.set_demo_mode(True)
-        window.demo_bar.set_speed(speed)
-        if scenario_id and not controller.select_scenario_id(scenario_id):
-            print(f"找不到演示场景：{scenario_id}", file=sys.stderr)
-            return 2
-        if autoplay:
-            QTimer.singleShot(300, lambda: controller.start_demo(speed))
-    window.show()
-    # Ctrl+C / SIGTERM in the terminal that started the app: close the window cleanly (the call is
-    # stopped and recorded as interrupted). A short timer lets Python see the signal during exec().
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: window.close())
-    pulse = QTimer()
-    pulse.start(250)
-    pulse.timeout.connect(lambda: None)
+    startup = PanelStartup(s, db=db)
+    exit_code = {"code": 0}
+
+    def on_ready(controller: PanelController) -> None:
+        window = startup.window
+        if problems:
+            window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
+        if demo:
+            controller.set_demo_mode(True)
+            window.demo_bar.set_speed(speed)
+            if scenario_id and not controller.select_scenario_id(scenario_id):
+                print(f"找不到演示场景：{scenario_id}", file=sys.stderr)
+                exit_code["code"] = 2
+                window.close()
+                return
+            if autoplay:
+                QTimer.singleShot(300, lambda: controller.start_demo(speed))
+
+    startup.ready.connect(on_ready)
+    startup.start()
+    pulse = quit_on_signals(app, startup.window)  # noqa: F841 - the timer must live as long as the loop
     try:
-        return int(app.exec())
+        code = int(app.exec())
+        return exit_code["code"] or code
     finally:
-        controller.shutdown()
-        if store is not None:
-            store.close()
+        startup.shutdown()
+
+
+def quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
+    """Ctrl+C / SIGTERM end the app cleanly: the window closes (the call is stopped and recorded
+    as interrupted) and the event loop quits even when the window is hidden — closing a hidden
+    window does not end the loop, which is how a vanished window survived SIGTERM (issue 12.1).
+
+    Python runs signal handlers only between bytecodes, never inside Qt's C++ event loop; the
+    returned timer wakes the interpreter four times a second so the handler gets to run. Keep it.
+    """
+
+    def handle(_signum: int, _frame: Any) -> None:
+        window.close()
+        app.quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handle)
+    pulse = QTimer(app)
+    pulse.timeout.connect(lambda: None)
+    pulse.start(250)
+    return pulse
 
 
 def render_result(result: Any, screenshot: Path, *, font_size: int = 13) -> Path:

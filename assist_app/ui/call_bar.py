@@ -48,6 +48,7 @@ class CallBar(QFrame):
         self.hold_label = QLabel("")
         self.hold_label.setObjectName("muted")
         top = QHBoxLayout()
+        top.setSpacing(10)  # "00:00" used to touch 开始通话
         top.addWidget(self.call_button)
         top.addWidget(self.timer_label)
         top.addWidget(self.hold_label)

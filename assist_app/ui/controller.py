@@ -16,14 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication
 
 # Imported here, not on first use: a first import inside a slot stalled the window (bench_ui.py).
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
 from assist_app.analysis.scoring import score_call
 from assist_app.demo.audio import ScenarioAudioSource
-from assist_app.demo.scenario import Scenario
+from assist_app.demo.scenario import Scenario, shown_note
 from assist_app.demo.source import ScriptedTranscriptSource
 from assist_app.events import (
     CallEnded,
@@ -39,9 +40,11 @@ from assist_app.events import (
     FlagRaised,
     LevelEvent,
     PartialText,
+    Phase,
     PhaseEvent,
     Speaker,
     StatusEvent,
+    Suggestion,
     SuggestionEvent,
     Utterance,
 )
@@ -53,6 +56,7 @@ from assist_app.training.history import save_practice
 from assist_app.training.practice import PracticeSource
 from assist_app.training.scorecard import Moment, PracticeScore, score_practice
 from assist_app.ui.bridge import SessionBridge
+from assist_app.ui.errors import user_message
 from assist_app.ui.guidance import StepInfo
 from assist_app.ui.history import open_history
 from assist_app.ui.main_window import MainWindow
@@ -77,6 +81,7 @@ class CallOutcome:
     draft: WorkOrderDraft
     engine: Any
     saved_call_id: str | None = None
+    ended_early: bool = False  # a demo/practice stopped before its scenario ran out
 
 
 _warm: set[int] = set()
@@ -163,8 +168,9 @@ class PanelController(QObject):
         library_loader: Callable[[Path | None], Any] | None = None,
         live_source_factory: Callable[[AppSettings], Any] | None = None,
         player_factory: Callable[[], Any] | None = None,
-        demo_asr: Callable[[], Any] | None = None,
+        demo_asr: Callable[[AppSettings], Callable[[], Any] | None] | None = None,
         practice_voice: Callable[[AppSettings], Any] | None = None,
+        speech_model: Callable[[AppSettings], Any] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -177,8 +183,13 @@ class PanelController(QObject):
         self._live_source_factory = live_source_factory
         self._player_factory = player_factory  # sound output for scenario audio (None: silent)
         self._player: Any = None
-        self._demo_asr = demo_asr  # loads a recognizer factory when a speech model is installed
-        self._practice_voice = practice_voice  # the trainee's microphone + recogniser (None: no model)
+        self._demo_asr = demo_asr  # settings → a recognizer-factory loader when a speech model is installed
+        self._practice_voice = practice_voice  # the trainee's microphone + recogniser (None: no packages)
+        # settings → the speech model folder or None, asked whenever a call starts (None here: the
+        # factories alone decide, as in tests)
+        self._speech_model = speech_model
+        # Saves settings changed outside the dialog (header 置顶/精简); None: not saved (tests, screenshots).
+        self.settings_saver: Callable[[AppSettings], Any] | None = None
         self.practice_mode = False
         self.practice_score: PracticeScore | None = None
         self.bridge = SessionBridge(self)
@@ -232,17 +243,28 @@ class PanelController(QObject):
         w.demo_bar.speed_changed.connect(self.set_speed)
         w.demo_bar.stop_requested.connect(self.end_call)
         w.practice_button.toggled.connect(self.set_practice_mode)
+        w.practice_bar.scenario_changed.connect(lambda _index: self.clear_views())
         w.practice_bar.start_requested.connect(self.start_practice)
         w.practice_bar.stop_requested.connect(self.end_call)
         w.practice_bar.reply_submitted.connect(self.submit_reply)
-        w.review.back_requested.connect(w.show_live)
+        w.review.back_requested.connect(self.back_to_panel)
         w.review.save_requested.connect(self.save_work_order)
         w.history_button.clicked.connect(self.show_history)
-        w.pin_box.toggled.connect(w.set_always_on_top)
+        w.pin_box.toggled.connect(self._on_pin_toggled)
+        w.compact_box.toggled.connect(self._on_compact_toggled)
         w.closing.connect(self.shutdown)
         for i in range(3):
             sc = QShortcut(QKeySequence(f"Ctrl+{i + 1}"), w)
             sc.activated.connect(lambda i=i: self.copy_suggestion(i))
+        # Space plays/pauses and → steps the demo, whichever control has focus (a focused 演示
+        # toggle used to take the Space and leave demo mode mid-call). Text fields keep their
+        # Space: Qt gives a focused line edit the key before any shortcut.
+        self._demo_keys = [QShortcut(QKeySequence(Qt.Key.Key_Space), w), QShortcut(QKeySequence(Qt.Key.Key_Right), w)]
+        self._demo_keys[0].activated.connect(self.demo_play_pause)
+        self._demo_keys[1].activated.connect(self.demo_step)
+        for key in self._demo_keys:
+            key.setAutoRepeat(False)
+            key.setEnabled(False)
         QShortcut(QKeySequence("Ctrl+Return"), w).activated.connect(self.toggle_call)
         QShortcut(QKeySequence("Ctrl+Enter"), w).activated.connect(self.toggle_call)
 
@@ -294,12 +316,48 @@ class PanelController(QObject):
     def apply_settings(self, settings: AppSettings) -> None:
         old = self.settings
         self.settings = settings
+        if settings.font_size != old.font_size:
+            self.apply_font_size(settings.font_size)
         if settings.library_dir != old.library_dir:
             self.reload_library()
         else:
             self._apply_library()
         self.window.set_compact(settings.compact)
         self.window.set_always_on_top(settings.always_on_top)
+        if self.practice_mode:
+            text, typing = self.practice_input_mode()
+            self.window.practice_bar.set_mode(text, typing=typing)
+        self._set_idle_status()
+
+    def apply_font_size(self, size: int) -> None:
+        """字号 takes effect at once, no restart (issue 12.13)."""
+        from assist_app.ui.theme import apply_theme
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, size)
+        self.window.emotion.timeline.fit_axes()
+        self.window.review.timeline.fit_axes()
+
+    def _on_pin_toggled(self, on: bool) -> None:
+        self.window.set_always_on_top(on)
+        self._save_view_setting(always_on_top=on)
+
+    def _on_compact_toggled(self, on: bool) -> None:
+        self._save_view_setting(compact=on)
+
+    def _save_view_setting(self, **changes: Any) -> None:
+        """The header's 置顶/精简 are the same settings as in 设置, so they are saved the same way."""
+        new = replace(self.settings, **changes)
+        if new == self.settings:
+            return
+        self.settings = new
+        if self.settings_saver is None:
+            return
+        try:
+            self.settings_saver(new)
+        except Exception:
+            log.exception("saving the view settings failed")
 
     def _set_idle_status(self) -> None:
         if self.session is not None and self.session.running:
@@ -314,10 +372,26 @@ class PanelController(QObject):
         if self.library_problems:
             parts.append(f"话术库有 {len(self.library_problems)} 处错误，仍在使用上次可用的版本")
         self.window.call_bar.set_status("；".join(parts))
+        self._refresh_call_button()
+
+    def model_ready(self) -> bool:
+        """Whether the speech model in the current settings is there (looked up now, not at start-up)."""
+        return self._speech_model is None or self._speech_model(self.settings) is not None
+
+    def live_ready(self) -> bool:
+        return self._live_source_factory is not None and self.model_ready()
+
+    def _refresh_call_button(self) -> None:
+        running = self.session is not None and self.session.running
+        can_start = self.demo_mode or self.practice_mode or self.live_ready()
+        button = self.window.call_bar.call_button
+        button.setEnabled(running or can_start)
+        button.setToolTip("开始/结束通话（Ctrl+Enter）" if running or can_start
+                          else "还没有语音模型，无法实时监听：请在“设置 → 模型”中安装，或点“演示”试用")
 
     def _live_status(self) -> str:
-        if self._live_source_factory is None:
-            return "实时监听不可用：请在“设置”中安装语音模型"
+        if not self.live_ready():
+            return "实时监听不可用：未安装语音模型。请在“设置 → 模型”中安装，或点“演示”试用。"
         return "设备：" + (self.settings.agent_device or "默认麦克风") + " / " + (
             self.settings.customer_device or "默认线路")
 
@@ -331,17 +405,27 @@ class PanelController(QObject):
         if on:
             self.set_practice_mode(False)
         self.demo_mode = on
+        self.clear_views()
+        for key in self._demo_keys:
+            key.setEnabled(on)
         self.window.demo_bar.setVisible(on)
         if self.window.demo_button.isChecked() != on:
             self.window.demo_button.setChecked(on)
         self.window.show_live()
         self._set_idle_status()
 
+    def back_to_panel(self) -> None:
+        """返回面板 from the review: a clean panel, ready for the next call."""
+        self.window.show_live()
+        self.clear_views()
+
     def select_scenario(self, index: int) -> None:
         if not 0 <= index < len(self.scenarios):
             return
         if self.session is not None and self.session.running:
             return
+        if self.scenario is not self.scenarios[index]:
+            self.clear_views()
         self.scenario = self.scenarios[index]
         self.window.demo_bar.show_scenario(self.scenario)
         if self.window.demo_bar.picker.currentIndex() != index:
@@ -365,9 +449,10 @@ class PanelController(QObject):
         spd = None if flat_out else (speed if speed is not None else self.window.demo_bar.speed_value())
         player = None if flat_out else self.player()
         source: Any
-        if self.scenario.has_audio and self._demo_asr is not None and not flat_out:
+        asr = self._demo_asr(self.settings) if self.scenario.has_audio and self._demo_asr and not flat_out else None
+        if asr is not None:
             # With a speech model the demo is heard, not read: the audio goes through the recognizer.
-            source = ScenarioAudioSource(self.scenario, self._demo_asr, player=player)
+            source = ScenarioAudioSource(self.scenario, asr, player=player)
         else:
             source = ScriptedTranscriptSource(self.scenario, speed=spd, player=player)
         self._start_session(source)
@@ -390,6 +475,7 @@ class PanelController(QObject):
         if on:
             self.set_demo_mode(False)
         self.practice_mode = on
+        self.clear_views()
         bar = self.window.practice_bar
         bar.setVisible(on)
         if self.window.practice_button.isChecked() != on:
@@ -401,15 +487,16 @@ class PanelController(QObject):
 
     def practice_input_mode(self) -> tuple[str, bool]:
         """How the trainee answers and why: (explanation, whether they type)."""
-        if self._practice_voice is None:
+        if self._practice_voice is None or not self.model_ready():
             return ("未安装语音模型，无法识别您的语音：请在下面输入回复。"
-                    "安装模型后（设置 → 语音模型）可以直接说话。", True)
+                    "在“设置 → 模型”中安装后可以直接说话。", True)
         if not self.settings.agent_device:
             return ("还没有选择坐席麦克风：请在下面输入回复，或在“设置 → 设备”中选择麦克风。", True)
         return ("请对着麦克风回答客户（建议戴耳机，以免客户的声音被当成您的）。", False)
 
-    def start_practice(self, *, pace: float | None = 1.0) -> None:
-        """Start the scenario picked in the practice bar; ``pace=None`` plays the customer instantly (tests)."""
+    def start_practice(self, *, pace: float | None = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        """Start the scenario picked in the practice bar; ``pace=None`` plays the customer instantly
+        and ``clock`` is the practice's call clock (tests)."""
         if self.session is not None and self.session.running:
             return
         index = self.window.practice_bar.picker.currentIndex()
@@ -421,7 +508,7 @@ class PanelController(QObject):
         voice = None if typing or self._practice_voice is None else self._practice_voice(self.settings)
         player = self.player() if pace == 1.0 else None
         self.practice_score = None
-        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace))
+        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace, clock=clock))
         self.window.practice_bar.set_running(True)
 
     def submit_reply(self, text: str) -> None:
@@ -473,14 +560,18 @@ class PanelController(QObject):
             self.start_live()
 
     def start_live(self) -> None:
-        if self._live_source_factory is None:
-            self.window.call_bar.set_status("没有可用的语音模型或音频设备：请在“设置”中安装模型；也可以点“演示”试用。")
+        if not self.live_ready():
+            self.window.call_bar.set_status("没有可用的语音模型：请在“设置 → 模型”中安装；也可以点“演示”试用。")
+            self._refresh_call_button()
+            return
+        factory = self._live_source_factory
+        if factory is None:  # live_ready() said so already; keeps the type checker informed
             return
         try:
-            source = self._live_source_factory(self.settings)
+            source = factory(self.settings)
         except Exception as exc:
             log.exception("live source failed")
-            self.window.call_bar.set_status(f"无法开始监听：{exc}")
+            self.window.call_bar.set_status(f"无法开始监听：{user_message(exc, '录音设备')}")
             return
         self._start_session(source)
 
@@ -499,10 +590,11 @@ class PanelController(QObject):
         self._recorder = None
         if self.store is not None and self.settings.store_transcripts:
             try:
+                mode = "practice" if self.practice_mode else "demo" if self.demo_mode else "live"
+                scenario = self.scenario.id if mode != "live" and self.scenario is not None else ""
                 self._recorder = self.store.recorder(CallMeta(agent_id=self.settings.agent_id,
                                                               agent_name=self.settings.agent_name,
-                                                              mode="training" if self.practice_mode else
-                                                              "demo" if self.demo_mode else "live"))
+                                                              mode=mode, scenario_id=scenario))
                 sinks.append(self._recorder)
             except Exception:
                 log.exception("store recorder unavailable")
@@ -514,10 +606,16 @@ class PanelController(QObject):
         self._update_demo_state()
 
     def end_call(self) -> None:
-        """Ask the session to stop; the review opens when its ``CallEnded`` is drained."""
-        if self.session is None:
+        """Ask the session to stop; the review opens when its ``CallEnded`` is drained.
+
+        A demo or practice stopped before its scenario ran out is "ended_early": stored and
+        reviewed as cut short, not as a finished call marked down for the steps it never reached.
+        """
+        session = self.session
+        if session is None:
             return
-        self.session.stop(reason="normal", timeout=3.0)
+        early = (self.demo_mode or self.practice_mode) and session.running and not session.source_finished
+        session.stop(reason="ended_early" if early else "normal", timeout=3.0)
         self.bridge.drain()
 
     def shutdown(self) -> None:
@@ -528,8 +626,19 @@ class PanelController(QObject):
         self.bridge.detach()
 
     def _reset_views(self) -> None:
+        self.window.show_live()
+        self.clear_views()
+        self._emotions = []
+        self._finals = 0
+        self._call_t = 0.0
+        self._started = datetime.now()
+
+    def clear_views(self) -> None:
+        """Empty the live page: every call, scenario and mode starts clean (issue 12.11). The last
+        call stays reachable through its review and 记录."""
+        if self.session is not None and self.session.running:
+            return
         w = self.window
-        w.show_live()
         w.transcript.clear_entries()
         w.alert.reset()
         w.suggestions.reset()
@@ -538,13 +647,13 @@ class PanelController(QObject):
         w.conduct.reset()
         w.call_bar.set_hold(None)
         w.call_bar.set_call_time(0)
-        self._emotions = []
-        self._finals = 0
-        self._call_t = 0.0
-        self._started = datetime.now()
+        w.call_bar.set_level("agent", -90.0)
+        w.call_bar.set_level("customer", -90.0)
+        w.practice_bar.set_your_turn(None)
+        w.demo_bar.set_note("")
+        w.demo_bar.progress.setText("")
         if self.scenario is not None and self.demo_mode:
             w.demo_bar.set_progress(0, len(self.scenario.turns))
-            w.demo_bar.set_note("")
 
     # -- event handlers (GUI thread) ---------------------------------------------------------
 
@@ -555,6 +664,7 @@ class PanelController(QObject):
 
     def _on_call_started(self, ev: CallStarted) -> None:
         self.window.call_bar.set_in_call(True)
+        self._refresh_call_button()
         src = "演示：" + self.scenario.title if self.demo_mode and self.scenario else "实时通话"
         if self.practice_mode and self.scenario is not None:
             src = "练习：" + self.scenario.title
@@ -590,7 +700,7 @@ class PanelController(QObject):
             self.window.demo_bar.set_progress(self._finals, len(self.scenario.turns))
             note = next((tn.note for tn in self.scenario.turns
                          if tn.text == ev.text and tn.speaker is ev.speaker), "")
-            self.window.demo_bar.set_note(note)
+            self.window.demo_bar.set_note(shown_note(note))
 
     def _category_name(self, rule: str) -> str:
         lib = self.library
@@ -632,8 +742,21 @@ class PanelController(QObject):
     def _on_status(self, ev: StatusEvent) -> None:
         if ev.code == "practice_turn":
             self.window.practice_bar.set_your_turn(ev.message)
+            if self._finals == 0:
+                self._suggest_greeting()
             return
         self.window.call_bar.set_status(ev.message)
+
+    def _suggest_greeting(self) -> None:
+        """Before anyone has spoken the engine has nothing to suggest; the opening is always the
+        greeting (首问语), so the library's first greeting phrase is offered."""
+        lib = self.library
+        step = next((st for st in lib.formula.steps if st.id == Phase.GREETING.value), None) if lib else None
+        if step is None or not step.phrases:
+            return
+        fill = self._phrase_filler()
+        self.window.suggestions.show_suggestions(
+            (Suggestion(step=Phase.GREETING, text=fill(step.phrases[0].text), reason="通话开始：先问候客户"),))
 
     def _update_hold(self) -> None:
         engine = self.engine
@@ -652,7 +775,7 @@ class PanelController(QObject):
             session.stop(timeout=3.0)
         self.bridge.detach()
         self._update_demo_state()
-        self.outcome = self._build_outcome(ev.call_id)
+        self.outcome = self._build_outcome(ev.call_id, ended_early=ev.reason == "ended_early")
         if self.practice_mode:
             self._finish_practice(self.outcome)
         self._show_review(self.outcome)
@@ -661,7 +784,7 @@ class PanelController(QObject):
 
     # -- review and work order ---------------------------------------------------------------
 
-    def _build_outcome(self, call_id: str) -> CallOutcome:
+    def _build_outcome(self, call_id: str, *, ended_early: bool = False) -> CallOutcome:
         score = None
         try:
             engine = self.engine.ready if isinstance(self.engine, LazyEngine) else self.engine
@@ -670,15 +793,19 @@ class PanelController(QObject):
             log.exception("scoring failed")
         draft = self._draft(call_id)
         saved = getattr(self._recorder, "call_id", None) if self._recorder is not None else None
-        if self.store is not None and score is not None and saved:
+        # A call cut short keeps no QA score in the store: it would be marked down for the
+        # steps the scenario never reached (the review still shows what was scored so far).
+        if self.store is not None and score is not None and saved and not ended_early:
             try:
                 self.store.save_score(saved, score)
             except Exception:
                 log.exception("saving the score failed")
         scenario = self.scenario if (self.demo_mode or self.practice_mode) else None
+        analyses = list(getattr(self.engine, "analyses", []))
+        flags = [(said_at(t, f, analyses), f) for t, f in self.window.alert.shown]
         return CallOutcome(call_id, self._started, scenario, score,
-                           list(self.window.alert.shown), list(self._emotions), draft, self.engine,
-                           saved if isinstance(saved, str) else None)
+                           flags, list(self._emotions), draft, self.engine,
+                           saved if isinstance(saved, str) else None, ended_early)
 
     def _draft(self, call_id: str) -> WorkOrderDraft:
         analyses = list(getattr(self.engine, "analyses", []))
@@ -706,7 +833,8 @@ class PanelController(QObject):
             return
         replies = self.source.replies if isinstance(self.source, PracticeSource) else []
         try:
-            self.practice_score = score_practice(engine, o.scenario, replies)
+            typed = isinstance(self.source, PracticeSource) and self.source.voice is None
+            self.practice_score = score_practice(engine, o.scenario, replies, typed=typed)
         except Exception:
             log.exception("practice scoring failed")
             return
@@ -724,17 +852,29 @@ class PanelController(QObject):
         title = "练习评分" if practice is not None else "通话回顾"
         if o.scenario is not None:
             title += f"：{o.scenario.title}"
+        if o.ended_early:
+            title += "（提前结束）"
         r.show_header(title)
         if practice is not None:
             lines = [ScoreLine(i.name_zh + (f"（×{practice.weight(i.key):g}）" if practice.weight(i.key) != 1 else ""),
-                               i.points, i.max_points, tuple(i.notes)) for i in practice.items]
+                               i.points, i.max_points, tuple(i.notes), practice.applicable(i.key))
+                     for i in practice.items]
             r.show_score(practice.total, lines)
             r.show_practice(practice.passed, practice.pass_score, [practice_moment_text(m) for m in practice.moments],
                             complete=practice.complete)
         else:
             items = o.score.items if o.score else ()
-            lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes)) for i in items]
-            r.show_score(o.score.total if o.score else None, lines)
+            # Cut short, the call never reached its closing: 未涉及 rather than marked down for it.
+            idle = {"closing"} if o.ended_early else set()
+            lines = [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes),
+                               not (i.key in idle and i.points == 0)) for i in items]
+            total = o.score.total if o.score else None
+            scored = [ln for ln in lines if ln.applicable]
+            if o.ended_early and scored and len(scored) < len(lines):
+                total = round(100.0 * sum(ln.points for ln in scored) / sum(ln.max_points for ln in scored), 1)
+            r.show_score(total, lines)
+            if o.ended_early:
+                r.total_note.setText("提前结束：只评了已进行的部分（未涉及的项不计分），仅供参考，不存入记录。")
             r.show_practice(None, 0, [])
         r.show_flags(o.flags)
         r.show_emotions(o.emotions)
@@ -772,7 +912,7 @@ class PanelController(QObject):
             self.store.save_work_order(order)
         except Exception as exc:
             log.exception("saving the work order failed")
-            self.window.review.set_save_status(f"保存失败：{getattr(exc, 'message_zh', exc)}")
+            self.window.review.set_save_status(f"保存失败：{user_message(exc, '工单')}")
             return
         self.window.review.set_save_status(f"已保存（{datetime.now():%H:%M:%S}）")
 
@@ -806,6 +946,21 @@ class PanelController(QObject):
         self.window.demo_bar.set_state(playing=True, paused=True)
         for ev in events:
             self.bridge.dispatch(ev)
+
+
+def said_at(t: float, flag: Flag, analyses: list[Any]) -> float:
+    """When the flagged words' utterance began, the time the score card gives them; the alert
+    fired on a partial a moment later (the review said 00:02 where the score said 00:00)."""
+    if not flag.matched:
+        return t
+    for a in analyses:
+        u = a.utterance
+        if u.start is None or flag.matched not in u.text:
+            continue
+        end = u.end if u.end is not None else u.start
+        if u.start - 0.5 <= t <= end + 1.0:
+            return float(u.start)
+    return t
 
 
 def practice_moment_text(m: Moment) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
 from assist_app.demo.scenario import Scenario
 
@@ -44,7 +44,9 @@ class DemoBar(QFrame):
         self.info.setWordWrap(True)
         lay.addWidget(self.info)
         row = QHBoxLayout()
-        self.play_button = QPushButton("▶ 播放")
+        # Qt's standard media icons, not "▶"/"⏸" characters: the CJK font has no ⏸ (it showed a box).
+        self.play_button = QPushButton("播放")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_button.setObjectName("primary")
         self.play_button.setToolTip("播放/暂停（空格）")
         self.play_button.clicked.connect(self.play_pause)
@@ -88,7 +90,10 @@ class DemoBar(QFrame):
         self.note.hide()
 
     def set_state(self, *, playing: bool, paused: bool) -> None:
-        self.play_button.setText("⏸ 暂停" if playing and not paused else "▶ 播放")
+        pausing = playing and not paused
+        self.play_button.setText("暂停" if pausing else "播放")
+        self.play_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPause if pausing else QStyle.StandardPixmap.SP_MediaPlay))
         self.picker.setEnabled(not playing)
         self.info.setVisible(not playing)  # the situation is for picking; the call needs the room
         self.stop_button.setEnabled(playing)

@@ -9,6 +9,7 @@ results are drained onto the GUI thread by a timer (STYLE.md: no cross-thread Qt
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import queue
@@ -46,11 +47,13 @@ from assist_app.events import EmotionLabel
 from assist_app.store.display import (
     DATE_PRESETS,
     EMOTION_CHOICES,
+    MODE_CHOICES,
     CallRow,
     HistoryQuery,
     TranscriptEntry,
     call_row,
     preset_range,
+    real_call_stats,
     review_emotions,
     review_flags,
     review_title,
@@ -58,13 +61,14 @@ from assist_app.store.display import (
     transcript_entries,
 )
 from assist_app.store.models import CallRecord, CallSummary, SearchHit, WorkOrder
+from assist_app.ui.errors import user_message
 from assist_app.ui.review import ReviewView, ScoreLine, WorkOrderDraft, score_colour
 from assist_app.ui.theme import EMOTION_COLOURS, FLAG_HIGHLIGHT, SPEAKER_COLOURS, mmss
 
 log = logging.getLogger(__name__)
 
 NO_STORE_ZH = "未连接通话记录库，无法查看历史通话。请在“设置 → 隐私”中开启“保存通话文字记录”后重新启动。"
-COLUMNS = ("开始时间", "时长", "坐席", "评分", "最高情绪", "提示", "状态")
+COLUMNS = ("开始时间", "时长", "坐席", "评分", "最高情绪", "提示", "状态", "类型")
 SPEAKER_ZH = {"agent": "坐席", "customer": "客户"}
 FOUND_HIGHLIGHT = "#fff1b8"
 
@@ -182,6 +186,18 @@ class StoredTranscript(QTextBrowser):
         return [e.text[s:t] for e in self.entries for s, t in e.flagged]
 
 
+@functools.cache
+def scenario_titles() -> dict[str, str]:
+    """Scenario titles by id, for the 类型 column (demo and practice calls store the id)."""
+    try:
+        from assist_app.demo.scenario import load_scenarios
+
+        return {s.id: s.title for s in load_scenarios()}
+    except Exception:  # a broken scenario file must not break 记录: ids are shown instead
+        log.warning("scenario titles unavailable for the history", exc_info=True)
+        return {}
+
+
 class HistoryDialog(QDialog):
     """The history window (layout only): filter row, search box and call table on one page; the
     review of one call (score, flags, emotions, work order) beside its transcript on the other."""
@@ -189,7 +205,7 @@ class HistoryDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("通话记录")
-        self.resize(880, 700)
+        self.resize(880, 660)  # fits a 1366×768 screen above the taskbar
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -226,6 +242,11 @@ class HistoryDialog(QDialog):
         self.emotion.addItem("全部情绪", None)
         for label, zh in EMOTION_CHOICES:
             self.emotion.addItem(zh, label)
+        self.mode_box = QComboBox()
+        self.mode_box.addItem("全部类型", None)
+        for key, zh in MODE_CHOICES:
+            self.mode_box.addItem(zh, key)
+        self.mode_box.setToolTip("实时通话、演示或练习（演示和练习不计入坐席的实时通话统计）")
         self.flagged_only = QCheckBox("有忌语")
         self.flagged_only.setToolTip("只看有服务忌语提示的通话")
         row1.addWidget(QLabel("日期"))
@@ -245,6 +266,7 @@ class HistoryDialog(QDialog):
         row1.addSpacing(8)
         row1.addWidget(QLabel("客户情绪"))
         row1.addWidget(self.emotion)
+        row1.addWidget(self.mode_box)
         row1.addWidget(self.flagged_only)
         row1.addStretch(1)
         lay.addLayout(row1)
@@ -332,6 +354,7 @@ class HistoryDialog(QDialog):
             min_score=self.min_score.value(),
             max_score=self.max_score.value(),
             emotion=self.emotion.currentData(),
+            mode=self.mode_box.currentData(),
             text=self.search_edit.text(),
         )
 
@@ -341,7 +364,7 @@ class HistoryDialog(QDialog):
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             cells = (row.started, row.duration, row.agent, row.score, row.emotion, str(row.flags) if row.flags else "—",
-                     row.status)
+                     row.status, row.kind)
             items = [QTableWidgetItem(text) for text in cells]
             items[0].setData(Qt.ItemDataRole.UserRole, row.call_id)
             colours: dict[int, str] = {}
@@ -353,6 +376,8 @@ class HistoryDialog(QDialog):
                 colours[5] = "#c2453b"
             if row.interrupted:
                 colours[6] = "#c2453b"
+            if row.training:
+                colours[7] = "#7b8794"
             for c, item in enumerate(items):
                 item.setToolTip(row.tooltip)
                 if c in (1, 3, 5):
@@ -384,7 +409,8 @@ class HistoryDialog(QDialog):
 
     def set_filters_enabled(self, on: bool) -> None:
         for w in (self.date_preset, self.date_from, self.date_to, self.agent_edit, self.min_score, self.max_score,
-                  self.emotion, self.flagged_only, self.search_edit, self.search_button, self.refresh_button):
+                  self.emotion, self.mode_box, self.flagged_only, self.search_edit, self.search_button,
+                  self.refresh_button):
             w.setEnabled(on)
 
     def show_list(self) -> None:
@@ -430,7 +456,8 @@ class HistoryController(QObject):
         d = dialog
         for sig in (d.date_preset.currentIndexChanged, d.date_from.dateChanged, d.date_to.dateChanged,
                     d.agent_edit.textChanged, d.min_score.valueChanged, d.max_score.valueChanged,
-                    d.emotion.currentIndexChanged, d.flagged_only.toggled, d.search_edit.textChanged):
+                    d.emotion.currentIndexChanged, d.mode_box.currentIndexChanged, d.flagged_only.toggled,
+                    d.search_edit.textChanged):
             sig.connect(self._schedule)
         d.search_edit.returnPressed.connect(self.refresh)
         d.search_button.clicked.connect(self.refresh)
@@ -465,6 +492,7 @@ class HistoryController(QObject):
         store = self.store
 
         def read() -> list[tuple[CallSummary, tuple[str, ...]]]:
+            scenario_titles()  # loaded here, off the GUI thread, the first time
             if text:
                 hits: list[SearchHit] = store.search(text, f)
                 return [(h.call, tuple(ln.text for ln in h.lines)) for h in hits]
@@ -476,7 +504,8 @@ class HistoryController(QObject):
     def _on_calls(self, gen: int, text: str, limit: int, result: list[tuple[CallSummary, tuple[str, ...]]]) -> None:
         if gen != self._list_gen:
             return  # an older query finished after a newer one started
-        rows = [call_row(s, matches) for s, matches in result]
+        titles = scenario_titles()
+        rows = [call_row(s, matches, titles) for s, matches in result]
         self._search_text = text
         d = self.dialog
         keep = d.selected_call_id()
@@ -488,14 +517,15 @@ class HistoryController(QObject):
         elif len(rows) >= limit:
             d.status.setText(f"仅显示最近 {limit} 通，请缩小筛选范围。")
         else:
-            d.status.setText(f"共 {len(rows)} 通" + ("（按内容搜索）" if text else "") + "。双击一行查看回顾。")
+            d.status.setText(f"共 {len(rows)} 通" + ("（按内容搜索）" if text else "") + f"；{real_call_stats(rows)}。"
+                             "双击一行查看回顾。")
         self.calls_loaded.emit(rows)
 
     def _on_error(self, exc: BaseException) -> None:
         msg = getattr(exc, "message_zh", None)
         if not msg:
             log.error("history read failed: %r", exc)
-            msg = f"读取通话记录失败：{exc}"
+            msg = f"读取通话记录失败：{user_message(exc, '通话记录')}"
         self.dialog.status.setText(str(msg))
         self.dialog.review.set_save_status(str(msg))
         self.failed.emit(str(msg))

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -27,19 +30,35 @@ from assist_app.ui.review import ReviewView
 from assist_app.ui.store_status import StoreBanner
 from assist_app.ui.transcript import TranscriptView
 
+PREFERRED = (420, 860)
+FRAME_ALLOWANCE = 40  # title bar and borders the window manager adds around the window
+
+
+def fitting_size() -> tuple[int, int]:
+    """The opening size: 420 wide and as tall as the screen's free area allows, up to 860.
+
+    On a 1366×768 screen with a taskbar (≈728 free) this gives 688; at 1920×1080 with 150 %
+    scaling (1280×720 logical) about 640. Qt's own default was 420×960: taller than both.
+    """
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return PREFERRED
+    free = screen.availableGeometry()
+    return (min(PREFERRED[0], free.width()), max(480, min(PREFERRED[1], free.height() - FRAME_ALLOWANCE)))
+
 
 class MainWindow(QMainWindow):
     """A narrow, resizable side panel; ``closing`` lets the controller stop a call first."""
 
     closing = Signal()
+    pin_changed = Signal(bool)  # 置顶 changed (header box or settings): the controller saves it
 
     def __init__(self) -> None:
         super().__init__()
         # Asked before closing (e.g. records not yet saved); False keeps the window open.
         self.close_guard: Callable[[], bool] | None = None
         self.setWindowTitle("坐席助手")
-        self.resize(420, 960)
-        self.setMinimumWidth(340)
+        self.resize(*fitting_size())
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
 
@@ -50,7 +69,7 @@ class MainWindow(QMainWindow):
         lay.setSpacing(6)
 
         tools = QHBoxLayout()
-        tools.setSpacing(4)
+        tools.setSpacing(2)
         self.title = QLabel("坐席助手")
         self.title.setStyleSheet("font-weight:bold; font-size:15px; color:#2f6fb0;")
         tools.addWidget(self.title)
@@ -70,7 +89,10 @@ class MainWindow(QMainWindow):
         self.compact_box.setToolTip("只显示提醒、建议和话术公式")
         for tool in (self.demo_button, self.practice_button, self.history_button, self.settings_button, self.pin_box,
                      self.compact_box):
-            tool.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            # The mode toggles never take focus: Space on a focused 演示/练习 left the mode mid-call.
+            mode_toggle = tool in (self.demo_button, self.practice_button)
+            tool.setFocusPolicy(Qt.FocusPolicy.NoFocus if mode_toggle else Qt.FocusPolicy.TabFocus)
+            tool.setObjectName("tool")  # narrower padding: the header fits the 340 px minimum width
             tools.addWidget(tool)
         lay.addLayout(tools)
 
@@ -88,10 +110,25 @@ class MainWindow(QMainWindow):
         self.conduct = ConductPanel()
         self.transcript = TranscriptView()
         self.transcript.setMinimumHeight(90)
-        for w in (self.call_bar, self.demo_bar, self.practice_bar, self.alert, self.suggestions, self.stepper,
-                  self.emotion, self.conduct):
+        # The bars and the alert stay in view; the rest scrolls, so the window fits a 1366×768
+        # screen in every state and never grows by itself when a bar or an alert appears (12.3).
+        for w in (self.call_bar, self.demo_bar, self.practice_bar, self.alert):
             lay.addWidget(w)
-        lay.addWidget(self.transcript, 1)
+        body = QWidget()
+        body.setObjectName("root")
+        body_lay = QVBoxLayout(body)
+        body_lay.setContentsMargins(0, 0, 0, 0)
+        body_lay.setSpacing(6)
+        for card in (self.suggestions, self.stepper, self.emotion, self.conduct):
+            body_lay.addWidget(card)
+        body_lay.addWidget(self.transcript, 1)
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setMinimumHeight(120)
+        self.body_scroll.setWidget(body)
+        lay.addWidget(self.body_scroll, 1)
         self.live_page = live
         self.stack.addWidget(live)
 
@@ -112,13 +149,25 @@ class MainWindow(QMainWindow):
             self.compact_box.setChecked(compact)
 
     def set_always_on_top(self, on: bool) -> None:
+        """Pin or unpin the window. Changing a window flag re-creates the native window and hides
+        it (Qt documents this), so visibility is read *before* the change and restored after it;
+        checking ``isVisible()`` afterwards left the window unmapped for good (issue 12.1)."""
+        if self.pin_box.isChecked() != on:
+            self.pin_box.blockSignals(True)
+            self.pin_box.setChecked(on)
+            self.pin_box.blockSignals(False)
+        pinned = bool(self.windowFlags() & Qt.WindowType.WindowStaysOnTopHint)
+        if pinned == on:
+            return
+        was_visible = self.isVisible()
+        geometry = self.geometry()
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
         # Alerts must never steal focus: even when pinned the window does not activate itself.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
-        if self.isVisible():
+        if was_visible:
+            self.setGeometry(geometry)
             self.show()
-        if self.pin_box.isChecked() != on:
-            self.pin_box.setChecked(on)
+        self.pin_changed.emit(on)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_guard is not None and not self.close_guard():

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from assist_app.events import EmotionLabel, EmotionReading
 from assist_app.ui.theme import EMOTION_COLOURS
@@ -28,6 +31,15 @@ def emotion_level(reading: EmotionReading) -> float:
     return _VALENCE[reading.label] * max(0.2, min(1.0, reading.intensity))
 
 
+def cue_line(cues: tuple[str, ...] | list[str]) -> str:
+    """The cues as rich text that wraps between cues, never inside one (a cue like 找你们领导
+    used to break across lines)."""
+    if not cues:
+        return ""
+    items = "、".join(f"<span style='white-space:nowrap'>{html.escape(c)}</span>" for c in cues)
+    return f"线索：{items}"
+
+
 class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
     """The emotion curve over call time; points coloured by label."""
 
@@ -42,8 +54,7 @@ class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
         plot.showGrid(x=False, y=True, alpha=0.15)
         left = plot.getAxis("left")
         left.setTicks([[(0.75, "激动"), (0.0, "平静"), (-0.75, "满意")]])
-        left.setWidth(34)
-        plot.getAxis("bottom").setHeight(18)
+        self.fit_axes()
         self._band = pg.LinearRegionItem((0.6, 1.05), orientation="horizontal", movable=False,
                                          brush=pg.mkBrush(194, 69, 59, 22), pen=pg.mkPen(None))
         self.addItem(self._band)
@@ -53,6 +64,21 @@ class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
         self.addItem(self._scatter)
         self.points: list[tuple[float, EmotionReading]] = []
         self._redraw()
+
+    def fit_axes(self) -> None:
+        """Size the axes to the current font: fixed 34×18 px cut the labels off at 16 px (12.13)."""
+        font = QFont(QApplication.font())
+        metrics = QFontMetrics(font)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+        plot.getAxis("left").setWidth(metrics.horizontalAdvance("激动") + 12)
+        plot.getAxis("bottom").setHeight(metrics.height() + 6)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self.fit_axes()
+        super().changeEvent(event)
 
     def reset(self) -> None:
         self.points.clear()
@@ -102,6 +128,7 @@ class EmotionPanel(QFrame):
         self.cues = QLabel("")
         self.cues.setObjectName("muted")
         self.cues.setWordWrap(True)
+        self.cues.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.cues)
         self.timeline = EmotionTimeline()
         self.timeline.setFixedHeight(88)
@@ -122,7 +149,7 @@ class EmotionPanel(QFrame):
         self.chip.setText(reading.label.label_zh)
         self._style_chip(reading.label)
         self.intensity.setValue(round(reading.intensity * 100))
-        self.cues.setText("线索：" + "、".join(reading.cues[:5]) if reading.cues else "")
+        self.cues.setText(cue_line(reading.cues[:5]))
         self.timeline.add(t, reading)
 
     def _style_chip(self, label: EmotionLabel) -> None:

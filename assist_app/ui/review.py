@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QScrollBar,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,23 @@ class ScoreLine:
     points: float
     max_points: float
     notes: tuple[str, ...] = ()
+    applicable: bool = True  # False: the item never had the chance to happen (未涉及, not scored)
+
+
+def merge_notes(notes: tuple[str, ...]) -> list[str]:
+    """Notes sharing a heading are joined under it once: "缺少步骤：倾听、告别", not the heading per step."""
+    merged: dict[str, list[str]] = {}
+    out: list[str] = []
+    for note in notes:
+        head, sep, rest = note.partition("：")
+        if sep and len(head) <= 6 and rest and "「" not in head:
+            if head not in merged:
+                merged[head] = []
+                out.append(head)
+            merged[head].append(rest)
+        else:
+            out.append(note)
+    return [f"{n}：{'、'.join(merged[n])}" if n in merged else n for n in out]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +94,7 @@ def score_colour(total: float) -> str:
     return "#3f9b5a" if total >= 80 else "#d98b1e" if total >= 60 else "#c2453b"
 
 
-class ReviewView(QScrollArea):
+class ReviewView(QWidget):
     """Emits ``save_requested`` with the edited draft and ``back_requested`` to return to the panel."""
 
     save_requested = Signal(object)  # WorkOrderDraft
@@ -84,15 +102,15 @@ class ReviewView(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
-        inner.setObjectName("root")
-        lay = QVBoxLayout(inner)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
-
-        head = QHBoxLayout()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        # The title and 返回面板 stay above the scrolling part: scrolled down to the work order,
+        # the way back used to scroll out of view (issue 12.19).
+        header = QWidget()
+        header.setObjectName("root")
+        head = QHBoxLayout(header)
+        head.setContentsMargins(6, 6, 6, 0)
         self.title = QLabel("通话回顾")
         self.title.setStyleSheet("font-weight:bold; font-size:15px; color:#2f6fb0;")
         self.title.setWordWrap(True)
@@ -100,7 +118,17 @@ class ReviewView(QScrollArea):
         self.back_button = QPushButton("返回面板")
         self.back_button.clicked.connect(self.back_requested)
         head.addWidget(self.back_button)
-        lay.addLayout(head)
+        outer.addWidget(header)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll_area, 1)
+        inner = QWidget()
+        inner.setObjectName("root")
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
 
         card, card_lay = _section("质检评分")
         top = QHBoxLayout()
@@ -193,9 +221,12 @@ class ReviewView(QScrollArea):
         wo_lay.addLayout(buttons)
         lay.addWidget(wo_frame)
         lay.addStretch(1)
-        self.setWidget(inner)
+        self.scroll_area.setWidget(inner)
         self._is_complaint = False
         self.score_total: float | None = None
+
+    def verticalScrollBar(self) -> QScrollBar:
+        return self.scroll_area.verticalScrollBar()
 
     # -- fill --------------------------------------------------------------------------------
 
@@ -215,10 +246,19 @@ class ReviewView(QScrollArea):
             return
         self.total.setText(f"{total:.0f}")
         self.total.setStyleSheet(f"font-size:34px; font-weight:bold; color:{score_colour(total)};")
-        lost = [ln for ln in lines if ln.points < ln.max_points]
-        self.total_note.setText("满分 100。" + (f"扣分项 {len(lost)} 个，见下。" if lost else "各项均达标。"))
+        lost = [ln for ln in lines if ln.applicable and ln.points < ln.max_points]
+        idle = [ln for ln in lines if not ln.applicable]
+        self.total_note.setText("满分 100。" + (f"扣分项 {len(lost)} 个，见下。" if lost else "各项均达标。")
+                                + (f"{len(idle)} 项未涉及，不计分。" if idle else ""))
         for row, ln in enumerate(lines):
             name = QLabel(ln.name)
+            if not ln.applicable:
+                na = QLabel("未涉及")
+                na.setObjectName("muted")
+                na.setToolTip("这次练习没有出现需要这一项的情况，不计入总分")
+                self.items_grid.addWidget(name, row * 2, 0)
+                self.items_grid.addWidget(na, row * 2, 1, 1, 2)
+                continue
             bar = QProgressBar()
             bar.setRange(0, max(1, round(ln.max_points * 10)))
             bar.setValue(round(ln.points * 10))
@@ -233,7 +273,7 @@ class ReviewView(QScrollArea):
             self.items_grid.addWidget(bar, row * 2, 1)
             self.items_grid.addWidget(pts, row * 2, 2)
             if ln.notes and ln.points < ln.max_points:
-                note = QLabel("；".join(ln.notes[:2]))
+                note = QLabel("\n".join(merge_notes(ln.notes)))  # every note: each banned phrase counts
                 note.setObjectName("muted")
                 note.setWordWrap(True)
                 self.items_grid.addWidget(note, row * 2 + 1, 0, 1, 3)

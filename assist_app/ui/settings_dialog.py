@@ -10,7 +10,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from assist_app.ui import settings as settings_io
 from assist_app.ui.call_bar import LevelMeter
+from assist_app.ui.errors import user_message
 from assist_app.ui.settings import FONT_MAX, FONT_MIN, AppSettings
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class SettingsDialog(QDialog):
         self.controller = controller
         self.path = path
         self.result_settings: AppSettings | None = None
+        self._base = current
         self._probe: _LevelProbe | None = None
         self._install_thread: threading.Thread | None = None
         self._install_result: tuple[bool, str] | None = None
@@ -131,7 +134,12 @@ class SettingsDialog(QDialog):
         # 模型
         model = QWidget()
         v = QVBoxLayout(model)
+        self.model_state = QLabel("")
+        self.model_state.setWordWrap(True)
+        self.model_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(self.model_state)
         self.model_dir = self._folder_row(v, "语音模型文件夹", current.model_dir, "留空：自动查找已安装的模型")
+        self.model_dir.textChanged.connect(lambda _t: self.show_model_state())
         self.install_button = QPushButton("从压缩包安装模型…")
         self.install_button.clicked.connect(self._install_model)
         v.addWidget(self.install_button)
@@ -143,7 +151,7 @@ class SettingsDialog(QDialog):
         self.install_status.setWordWrap(True)
         v.addWidget(self.install_status)
         v.addStretch(1)
-        self.tabs.addTab(model, "模型")
+        self.model_tab = self.tabs.addTab(model, "模型")
 
         # 话术库
         lib = QWidget()
@@ -194,7 +202,9 @@ class SettingsDialog(QDialog):
         self._poll = QTimer(self)
         self._poll.setInterval(50)
         self._poll.timeout.connect(self._on_poll)
-        self._base = current
+        self.show_model_state()
+        if not model_found(current):
+            self.tabs.setCurrentIndex(self.model_tab)  # first start: what is missing comes first
 
     # -- values ------------------------------------------------------------------------------
 
@@ -223,10 +233,31 @@ class SettingsDialog(QDialog):
         try:
             settings_io.save(s, self.path)
         except OSError as exc:
-            self.errors.setText(f"无法保存设置：{exc}")
+            self.errors.setText(f"无法保存设置：{user_message(exc, '设置文件')}")
             return
         self.result_settings = s
         self.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter in a field must not save and close the dialog: only 保存 does (a focused button
+        # still takes its own Enter before the dialog sees it).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def show_model_state(self) -> None:
+        """Say whether a speech model is installed, and where to get one when it is not."""
+        found = model_found(replace(self._base, model_dir=self.model_dir.text().strip()))
+        if found:
+            self.model_state.setText(f"语音模型：已安装（{found}）。")
+            self.model_state.setStyleSheet("color:#1e6b3a;")
+            return
+        self.model_state.setText(
+            "还没有安装语音模型，实时监听和语音练习暂不可用（演示和文字练习不受影响）。\n"
+            "获取方法：在能上网的电脑上打开 alphacephei.com/vosk/models，下载 "
+            "vosk-model-small-cn-0.22.zip（约 42 MB），拷到本机后点下面的“从压缩包安装模型…”。")
+        self.model_state.setStyleSheet("color:#8a5a00;")
 
     # -- script library ----------------------------------------------------------------------
 
@@ -260,7 +291,7 @@ class SettingsDialog(QDialog):
             try:
                 self._probe = _LevelProbe(self.agent_device.currentText().strip())
             except Exception as exc:
-                self.device_note.setText(f"无法打开设备：{getattr(exc, 'message_zh', exc)}")
+                self.device_note.setText(f"无法打开设备：{user_message(exc, '录音设备')}")
                 self.test_button.setChecked(False)
                 return
             self.test_button.setText("停止测试")
@@ -290,7 +321,7 @@ class SettingsDialog(QDialog):
                 installed = install_model(source)
                 self._install_result = (True, str(getattr(installed, "path", installed)))
             except Exception as exc:
-                self._install_result = (False, str(getattr(exc, "message_zh", exc)))
+                self._install_result = (False, user_message(exc, "模型安装"))
 
         self._install_result = None
         self.install_progress.setRange(0, 0)  # busy: unzip and per-file checks have no byte count
@@ -308,11 +339,12 @@ class SettingsDialog(QDialog):
             self._install_thread = None
             ok, msg = self._install_result or (False, "安装没有完成")
             self.install_progress.setRange(0, 1)
-            self.install_progress.setValue(1 if ok else 0)
+            self.install_progress.hide()  # a stale "0%" after a failure said nothing useful
             self.install_button.setEnabled(True)
             self.install_status.setText(f"安装完成：{msg}" if ok else f"安装失败：{msg}")
             if ok:
                 self.model_dir.setText(msg)
+            self.show_model_state()
         if self._probe is None and self._install_thread is None:
             self._poll.stop()
 
@@ -340,6 +372,14 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, "选择文件夹", edit.text())
         if folder:
             edit.setText(folder)
+
+
+def model_found(settings: AppSettings) -> str:
+    """The speech model folder these settings resolve to, or "" when there is none."""
+    from assist_app.ui.app import speech_model
+
+    found = speech_model(settings)
+    return str(found) if found is not None else ""
 
 
 def attach_settings(window: Any, controller: Any, path: Path | None) -> None:

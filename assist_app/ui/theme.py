@@ -53,7 +53,9 @@ def apply_theme(app: QApplication, font_size: int = 13) -> None:
     app.setFont(font)
     qss = resources_dir() / "styles" / "panel.qss"
     if qss.is_file():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        # @ICONS@: the icons folder, so the stylesheet's arrow images load wherever the app lives.
+        icons = (resources_dir() / "icons").as_posix()
+        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("@ICONS@", icons))
     icon = resources_dir() / "icons" / "app.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))

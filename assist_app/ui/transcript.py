@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from assist_app.ui.theme import FLAG_HIGHLIGHT, SPEAKER_COLOURS, mmss
@@ -70,6 +70,12 @@ class TranscriptView(QTextBrowser):
 
     # -- queries used by tests and the review --------------------------------------------------
 
+
+    def sizeHint(self) -> QSize:
+        # It takes whatever room is left (stretch); a small preferred height keeps the panel's
+        # scroll area from scrolling by a few pixels when everything would fit (QTextBrowser's
+        # default hint is 256×192).
+        return QSize(super().sizeHint().width(), 120)
     def finals(self) -> list[tuple[str, str]]:
         return [(e.speaker, e.text) for e in self._entries if e.final]
 
