@@ -38,12 +38,22 @@ def ngrams(text: str, n_max: int = N_MAX) -> Iterator[tuple[str, int, int]]:
             yield gram, start, end
 
 
+def gram_list(text: str, n_max: int = N_MAX) -> list[str]:
+    """The n-grams of ``ngrams`` without their spans (the hot path: built with slicing only)."""
+    padded = BOUNDARY_START + text + BOUNDARY_END
+    size = len(padded)
+    out = [padded[i : i + n] for n in range(1, n_max + 1) for i in range(size - n + 1)]
+    return [g for g in out if g != BOUNDARY_START and g != BOUNDARY_END]
+
+
 def gram_features(text: str, prefix: str = "", n_max: int = N_MAX) -> list[tuple[str, float]]:
     """Unit-length binary n-gram features of ``text`` (empty text → no features)."""
-    grams = dict.fromkeys(prefix + g for g, _, _ in ngrams(text, n_max))
+    grams = list(dict.fromkeys(gram_list(text, n_max)))
     if not grams:
         return []
     v = 1.0 / math.sqrt(len(grams))
+    if prefix:
+        return [(prefix + g, v) for g in grams]
     return [(g, v) for g in grams]
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from assist_app.analysis.learned.features import analysis_units, extra, gram_features, max_span, ngrams
+from assist_app.analysis.learned.features import analysis_units, extra, gram_features, gram_list, max_span, ngrams
 from assist_app.analysis.learned.linear import FloatArray, LinearModel, ModelFileError, sha256_file
 from assist_app.events import EmotionLabel, EmotionReading, Phase, Speaker
 from assist_app.textnorm import NormText
@@ -259,13 +259,14 @@ class LearnedLayer:
     def _top_words(text: str, model: LinearModel, label: int, limit: int = 2) -> tuple[str, ...]:
         """The strongest n-grams (2+ characters) pushing towards ``label``, for the cue list."""
         scored: dict[str, float] = {}
-        for g, _s, _e in ngrams(text):
-            word = g.strip("^$")
-            i = model.index.get(g)
-            if i is None or len(word) < 2:
-                continue
-            w = float(model.weights[i, label] - model.weights[i].mean())
+        grams = [g for g in dict.fromkeys(gram_list(text)) if len(g.strip("^$")) >= 2 and g in model.index]
+        if not grams:
+            return ()
+        rows = model.weights[[model.index[g] for g in grams]]
+        push = rows[:, label] - rows.mean(axis=1)
+        for g, w in zip(grams, push.tolist(), strict=True):
             if w > 0.3:
+                word = g.strip("^$")
                 scored[word] = max(scored.get(word, 0.0), w)
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
         out: list[str] = []

@@ -74,16 +74,15 @@ class LinearModel:
 
     def encode(self, feats: Iterable[tuple[str, float]]) -> tuple[IntArray, FloatArray]:
         """Known features of one example as (indices, values); unknown names are ignored."""
-        idx: list[int] = []
-        val: list[float] = []
-        seen: set[int] = set()
+        get = self.index.get
+        found = {}
         for name, v in feats:
-            i = self.index.get(name)
-            if i is not None and i not in seen:
-                seen.add(i)
-                idx.append(i)
-                val.append(v)
-        return np.asarray(idx, dtype=np.int64), np.asarray(val, dtype=np.float32)
+            i = get(name)
+            if i is not None and i not in found:
+                found[i] = v
+        return np.fromiter(found.keys(), dtype=np.int64, count=len(found)), np.fromiter(
+            found.values(), dtype=np.float32, count=len(found)
+        )
 
     def scores(self, idx: IntArray, val: FloatArray) -> FloatArray:
         """Class logits of one encoded example."""
