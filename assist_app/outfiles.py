@@ -87,13 +87,32 @@ def check_output(
         return
     if target.is_dir():
         raise OutputPathError(f"输出位置 {target} 是文件夹，需要文件名。", f"{target} is a folder, not a file")
+    if _special(target):  # /dev/null, a named pipe: written in place, so only it must be writable
+        if not os.access(target, os.W_OK):
+            raise OutputPathError(f"无法写入 {target}。", f"{target} is not writable")
+        return
     _writable_folder(target.parent if str(target.parent) else Path("."))
+
+
+def _special(path: Path) -> bool:
+    """An existing path that is not a regular file (a device such as /dev/null, a pipe, a socket):
+    it is written in place, never replaced by a rename."""
+    try:
+        return path.exists() and not path.is_file()
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
 def atomic_write(path: Path, *, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[str]]:
-    """Open a stand-in of ``path`` for text; on a clean exit it is fsynced and renamed over ``path``."""
+    """Open a stand-in of ``path`` for text; on a clean exit it is fsynced and renamed over ``path``.
+
+    A device or pipe (``/dev/null``) is written in place: renaming over it would replace the device."""
     path = Path(path)
+    if _special(path):
+        with open(path, "w", encoding=encoding, newline=newline) as direct:
+            yield direct
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_path(path)
     fh = open(tmp, "w", encoding=encoding, newline=newline)  # noqa: SIM115
@@ -118,6 +137,11 @@ def partial_path(path: Path) -> Path:
 
 def replace_into(tmp: Path, path: Path) -> None:
     """Move a finished stand-in (written by a library that wants a path) over ``path``."""
+    if _special(path):
+        with open(tmp, "rb") as src, open(path, "wb") as dst:
+            dst.write(src.read())
+        tmp.unlink()
+        return
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -118,3 +118,17 @@ def test_csv_cells_that_start_like_a_formula_are_escaped(tmp_path: Path, name: s
         rows = list(csv.reader(fh))
     assert rows[1] == ["'" + name] and rows[2] == ["张三"]
     assert csv_safe("10") == "10" and csv_safe("") == ""
+
+
+def test_writing_to_dev_null_leaves_the_device_in_place(tmp_path: Path) -> None:
+    import stat
+
+    from assist_app.outfiles import atomic_write, check_output, write_text
+
+    null = Path(os.devnull)
+    check_output(null)
+    write_text(null, "nothing\n")
+    with atomic_write(null) as fh:
+        fh.write("still nothing\n")
+    assert stat.S_ISCHR(null.stat().st_mode), "/dev/null was replaced by a regular file"
+    assert not list(null.parent.glob("null.partial-*"))
