@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from assist_app.learning.corpus import CorpusError, strip_marks
+
 EVAL_DIR = Path(__file__).resolve().parent
 SRC_DIR = EVAL_DIR / "src"
 SPLITS = ("dev", "heldout", "test")
@@ -84,24 +87,11 @@ class SourceError(ValueError):
 
 def parse_text(raw: str, where: str) -> tuple[str, list[list[int]]]:
     """Strip ⟦…⟧ markers, returning the text and the marked spans (end exclusive)."""
-    out: list[str] = []
-    spans: list[list[int]] = []
-    start: int | None = None
-    for ch in raw:
-        if ch == OPEN:
-            if start is not None:
-                raise SourceError(f"{where}: nested {OPEN}")
-            start = len(out)
-        elif ch == CLOSE:
-            if start is None or start == len(out):
-                raise SourceError(f"{where}: unmatched or empty {CLOSE}")
-            spans.append([start, len(out)])
-            start = None
-        else:
-            out.append(ch)
-    if start is not None:
-        raise SourceError(f"{where}: unclosed {OPEN}")
-    return "".join(out), spans
+    try:
+        text, spans = strip_marks(raw, where)
+    except CorpusError as exc:
+        raise SourceError(str(exc)) from exc
+    return text, [list(sp) for sp in spans]
 
 
 def parse_line(raw: str, where: str) -> Line:
