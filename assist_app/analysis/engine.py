@@ -3,8 +3,10 @@
 - ``PartialText`` from the agent: banned phrases are checked on every growing hypothesis and each
   hit is flagged once per utterance, the moment the words appear (sub-second, before the final).
   The learned layer scores a partial whenever it has grown by ``LEARNED_STEP_CHARS`` characters
-  since its last look (about every 0.4 s of speech at 180 字/分), with a stricter threshold than
-  on finals; the final always gets a full look.
+  since its last look (about every 0.4 s of speech at 180 字/分) and holds at least
+  ``LEARNED_MIN_CHARS``, with a stricter threshold than on finals. A partial hit is raised only when
+  two looks in a row agree on its category, and at most once per utterance (a half-said sentence
+  can look like anything for a moment); the final always gets a full look.
 - ``FinalText``: the full analysis (phase, emotion, flags not yet raised, conduct, suggestions).
 - ``LevelEvent``: voice on either channel; any event advances call-audio time, so hold and
   silent-line reminders fire on time while the line is quiet (level events keep coming).
@@ -21,6 +23,7 @@ from assist_app.events import (
     EmotionEvent,
     Event,
     FinalText,
+    Flag,
     FlagKind,
     FlagRaised,
     FormulaPosition,
@@ -38,6 +41,7 @@ from assist_app.textnorm import normalize
 __all__ = ["GuidanceEngine", "PhraseSettings"]
 
 LEARNED_STEP_CHARS = 2
+LEARNED_MIN_CHARS = 6
 
 
 class GuidanceEngine:
@@ -53,6 +57,8 @@ class GuidanceEngine:
         self.analyzer = CallAnalyzer(library, settings, call_id)
         self._partials = {sp: PartialTracker(self.analyzer.kit.banned) for sp in Speaker}
         self._learned_seen_len = 0  # length of the agent partial the learned layer last scored
+        self._learned_pending = ""  # category the last look at a partial saw ("" none)
+        self._learned_raised = False  # a learned flag was raised on this utterance's partials
         self._last_suggestions: tuple[str, ...] = ()
         self.conduct_events: list[ConductEvent] = []
         self.flag_events: list[FlagRaised] = []
@@ -85,11 +91,13 @@ class GuidanceEngine:
         if isinstance(event, PartialText) and event.speaker is Speaker.AGENT:
             tracker = self._partials[Speaker.AGENT]
             flags = [self.analyzer.fill(f) for f in tracker.update(event.text)]
-            if self.analyzer.kit.learned is not None and len(event.text) >= self._learned_seen_len + LEARNED_STEP_CHARS:
+            if (
+                self.analyzer.kit.learned is not None
+                and not self._learned_raised
+                and len(event.text) >= max(LEARNED_MIN_CHARS, self._learned_seen_len + LEARNED_STEP_CHARS)
+            ):
                 self._learned_seen_len = len(event.text)
-                norm = normalize(event.text)
-                rule_flags = [h.flag for h in self.analyzer.kit.banned.detect(norm)]
-                flags += tracker.offer(self.analyzer.learned_flags(norm, rule_flags, partial=True))
+                flags += self._learned_on_partial(event.text)
             for flag in flags:
                 out.append(FlagRaised(t=event.t, speaker=Speaker.AGENT, flag=flag, text=event.text, final=False))
         elif isinstance(event, FinalText) and event.speaker is not None and event.text.strip():
@@ -138,7 +146,11 @@ class GuidanceEngine:
         out: list[Event] = []
         banned = [f for f in result.flags if f.kind is FlagKind.BANNED_PHRASE]
         if speaker is Speaker.AGENT:
+            if self._learned_raised:  # said once for this utterance already (maybe another category)
+                banned = [f for f in banned if not f.rule.endswith(".learned")]
             self._learned_seen_len = 0
+            self._learned_pending = ""
+            self._learned_raised = False
         for flag in self._partials[speaker].finish(banned):
             out.append(FlagRaised(t=t, speaker=speaker, flag=flag, text=event.text, final=True))
         for flag in result.flags:
@@ -154,6 +166,18 @@ class GuidanceEngine:
             self._last_suggestions = key
             out.append(SuggestionEvent(t=t, speaker=speaker, suggestions=result.suggestions))
         return out
+
+    def _learned_on_partial(self, text: str) -> list[Flag]:
+        norm = normalize(text)
+        rule_flags = [h.flag for h in self.analyzer.kit.banned.detect(norm)]
+        found = self.analyzer.learned_flags(norm, rule_flags, partial=True)
+        category = found[0].rule if found else ""
+        stable = bool(category) and category == self._learned_pending
+        self._learned_pending = category
+        if not stable:
+            return []
+        self._learned_raised = True
+        return self._partials[Speaker.AGENT].offer(found)
 
     def _record(self, events: list[Event]) -> None:
         for e in events:
