@@ -9,15 +9,18 @@ from collections.abc import Sequence
 
 from assist_app import __version__
 from assist_app.commands import analyze as analyze_cmd
+from assist_app.commands import centre as centre_cmd
 from assist_app.commands import demo as demo_cmd
 from assist_app.commands import history as history_cmd
 from assist_app.commands import learn as learn_cmd
 from assist_app.commands import library as library_cmd
 from assist_app.commands import live as live_cmd
+from assist_app.commands import supervisor as supervisor_cmd
 from assist_app.commands import training as training_cmd
 
 # Each command module adds its subcommands; order is the order shown in --help.
-COMMAND_MODULES = [analyze_cmd, library_cmd, live_cmd, demo_cmd, history_cmd, training_cmd, learn_cmd]
+COMMAND_MODULES = [analyze_cmd, library_cmd, live_cmd, demo_cmd, history_cmd, training_cmd, learn_cmd,
+                   centre_cmd, supervisor_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
