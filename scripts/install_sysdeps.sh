@@ -13,6 +13,7 @@ PKGS=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libfontconfig1
   sox espeak-ng                        # test audio
+  postgresql                           # centre tests start a throwaway cluster (issue 16)
 )
 
 missing=()

@@ -10,6 +10,7 @@ it also re-reads every ``refresh_s`` so seats that went quiet show as offline.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -107,10 +108,8 @@ class LiveWallFeed:
         try:
             self.snapshots.put_nowait(item)
         except queue.Full:  # the GUI only needs the newest
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.snapshots.get_nowait()
-            except queue.Empty:
-                pass
             self.snapshots.put_nowait(item)
 
     def _run(self) -> None:
@@ -226,7 +225,8 @@ class CentreCalls:
 
     @staticmethod
     def _where(f: CallFilter) -> tuple[str, list[Any]]:
-        clauses, params = ["TRUE"], []
+        clauses: list[str] = ["TRUE"]
+        params: list[Any] = []
         if f.since is not None:
             clauses.append("c.started >= %s")
             params.append(f.since.timestamp())

@@ -275,19 +275,18 @@ class Replicator:
         if not shipments and not new_marks:
             return 0, False
         n = 0
-        with pg.transaction():
-            with pg.cursor() as cur:
-                for spec, rows in shipments:
-                    cur.executemany(_upsert_sql(spec), [(self.seat_id, *r) for r in rows])
-                    n += len(rows)
-                    self.stats.per_table[spec.central] = self.stats.per_table.get(spec.central, 0) + len(rows)
-                for tbl, mark in new_marks.items():
-                    cur.execute(
-                        "INSERT INTO assist.sync_state(seat_id, tbl, hwm, hwm_key, updated) "
-                        "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (seat_id, tbl) DO UPDATE SET "
-                        "hwm = excluded.hwm, hwm_key = excluded.hwm_key, updated = now()",
-                        (self.seat_id, tbl, mark.value, mark.key),
-                    )
+        with pg.transaction(), pg.cursor() as cur:
+            for spec, rows in shipments:
+                cur.executemany(_upsert_sql(spec), [(self.seat_id, *r) for r in rows])
+                n += len(rows)
+                self.stats.per_table[spec.central] = self.stats.per_table.get(spec.central, 0) + len(rows)
+            for tbl, mark in new_marks.items():
+                cur.execute(
+                    "INSERT INTO assist.sync_state(seat_id, tbl, hwm, hwm_key, updated) "
+                    "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (seat_id, tbl) DO UPDATE SET "
+                    "hwm = excluded.hwm, hwm_key = excluded.hwm_key, updated = now()",
+                    (self.seat_id, tbl, mark.value, mark.key),
+                )
         self._marks.update(new_marks)
         self.stats.rows_sent += n
         self.stats.rounds += 1

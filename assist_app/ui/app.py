@@ -404,9 +404,13 @@ def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: flo
     app = ensure_app(s.font_size)
     startup = PanelStartup(s, db=db)
     exit_code = {"code": 0}
+    replicators: list[Any] = []
 
     def on_ready(controller: PanelController) -> None:
         window = startup.window
+        rep = _start_replicator(startup.store)  # centre replication (issue 16), when set up
+        if rep is not None:
+            replicators.append(rep)
         if problems:
             window.call_bar.set_status("设置文件有问题，已使用默认值：" + "；".join(problems))
         if demo:
@@ -427,7 +431,20 @@ def run_window(*, demo: bool = False, scenario_id: str | None = None, speed: flo
         code = int(app.exec())
         return exit_code["code"] or code
     finally:
+        for rep in replicators:
+            rep.stop()
         startup.shutdown()
+
+
+def _start_replicator(store: Any) -> Any:
+    """Centre replication (issue 16) when set up with `assist-app centre setup`; None otherwise."""
+    if store is None or getattr(store, "path", None) is None:
+        return None
+    try:
+        from assist_app.commands.centre import start_replicator_from_settings
+    except ImportError:
+        return None
+    return start_replicator_from_settings(store.path)
 
 
 def quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:

@@ -71,5 +71,7 @@ def test_server_killed_mid_run_every_seat_catches_up_exactly(tmp_cluster: PgClus
     _run_fault(tmp_cluster, scenarios, tmp_path, "kill9")
 
 
-def test_server_unreachable_for_a_while_every_seat_catches_up(tmp_cluster: PgCluster, scenarios, tmp_path: Path) -> None:
+def test_server_unreachable_for_a_while_every_seat_catches_up(
+    tmp_cluster: PgCluster, scenarios, tmp_path: Path
+) -> None:
     _run_fault(tmp_cluster, scenarios, tmp_path, "down")
