@@ -14,6 +14,14 @@ from assist_app.store import CallMeta, CallStore, StoreSettings
 from .conftest import PgCluster, Seat, connect_as, record_call
 
 
+def _engine() -> object:
+    from assist_app.demo.runner import build_engine
+
+    from .conftest import _library
+
+    return build_engine(_library())
+
+
 def _central_rows(cluster: PgCluster, sql: str, *params: object) -> list[tuple[object, ...]]:
     with cluster.admin_connect() as conn:
         return list(conn.execute(sql, params).fetchall())
@@ -99,7 +107,7 @@ def test_store_nothing_sends_no_call_data_only_an_idle_seat(
         record_call_nothing = store.recorder(CallMeta(agent_id="1024"))
         from assist_app.demo.runner import run_demo
 
-        run_demo(scenarios[0], sinks=[record_call_nothing])
+        run_demo(scenarios[0], sinks=[record_call_nothing], engine=_engine())
         store.flush()
         rep = Replicator(db, seat.config, seat.password)
         try:
@@ -135,7 +143,9 @@ def test_live_state_reaches_a_listening_supervisor_within_two_seconds(
                 import threading
 
                 done = threading.Event()
-                player = threading.Thread(target=lambda: (run_demo(scenarios[0], speed=5.0, sinks=[sink]), done.set()),
+                engine = _engine()
+                player = threading.Thread(target=lambda: (run_demo(scenarios[0], speed=5.0, sinks=[sink],
+                                                                   engine=engine), done.set()),
                                           daemon=True)
                 player.start()
                 seen: tuple[object, ...] | None = None
