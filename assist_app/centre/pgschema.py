@@ -61,6 +61,7 @@ CREATE TABLE assist.calls (
     score double precision, max_emotion text, max_emotion_intensity double precision,
     utterance_count integer NOT NULL DEFAULT 0, flag_count integer NOT NULL DEFAULT 0,
     high_flag_count integer NOT NULL DEFAULT 0, updated double precision,
+    scenario_id text NOT NULL DEFAULT '',
     received timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (seat_id, id)
 );

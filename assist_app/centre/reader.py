@@ -250,11 +250,14 @@ class CentreCalls:
         if f.status:
             clauses.append("c.status = %s")
             params.append(f.status)
+        if f.mode:
+            clauses.append("c.mode = %s")
+            params.append(f.mode)
         return " AND ".join(clauses), params
 
     _SUMMARY = ("SELECT c.seat_id || '/' || c.id, c.started, c.ended, c.duration, c.status, c.end_reason, c.agent_id, "
                 "c.agent_name, c.source, c.mode, c.score, c.max_emotion, c.max_emotion_intensity, c.utterance_count, "
-                "c.flag_count, c.high_flag_count FROM assist.calls c")
+                "c.flag_count, c.high_flag_count, c.scenario_id FROM assist.calls c")
 
     def list_calls(self, filters: CallFilter | None = None) -> list[CallSummary]:
         f = filters or CallFilter()

@@ -43,7 +43,7 @@ CALLS = TableSpec(
     "calls", "calls",
     ("id", "session_call_id", "started", "ended", "duration", "status", "end_reason", "agent_id", "agent_name",
      "source", "mode", "score", "max_emotion", "max_emotion_intensity", "utterance_count", "flag_count",
-     "high_flag_count", "updated"),
+     "high_flag_count", "updated", "scenario_id"),
     ("id",), "updated", per_call=False,
 )
 UTTERANCES = TableSpec(

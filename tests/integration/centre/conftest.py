@@ -103,7 +103,7 @@ def scenarios() -> list[Scenario]:
 def record_call(store: CallStore, scenario: Scenario, *, agent: str = "1024", trainee: str = "") -> DemoResult:
     """One demo call through the real engine into ``store``, with its score, work order and
     (with ``trainee``) a practice result."""
-    sink = store.recorder(CallMeta(agent_id=agent, agent_name=f"坐席{agent}", mode="training" if trainee else "demo"))
+    sink = store.recorder(CallMeta(agent_id=agent, agent_name=f"坐席{agent}", mode="practice" if trainee else "demo"))
     if not _LIB:
         _LIB.append(_library())
     from assist_app.demo.runner import build_engine
