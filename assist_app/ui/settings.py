@@ -4,15 +4,25 @@ Plain Python (no Qt) so it is tested headless; it lives in ``ui/`` because only 
 reads it. Stored as ``settings.json`` in the platformdirs user config folder; unknown keys are
 reported, not silently kept, and a broken file never stops the app from opening (defaults are used
 and the problems are shown).
+
+Saving keeps one backup (issue 13): the file being replaced is first copied to ``settings.json.bak``
+and the new one is written through ``outfiles.write_text`` (temp file, fsync, rename), so a crash
+mid-save leaves either the old or the new file, never a half-written one. When ``settings.json`` is
+unreadable, ``load`` falls back to the backup before falling back to the defaults.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from assist_app import outfiles
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "assist-app"
 FONT_MIN, FONT_MAX = 10, 24
@@ -97,28 +107,56 @@ def default_path() -> Path:
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "settings.json"
 
 
-def load(path: Path | None = None) -> tuple[AppSettings, list[str]]:
-    """Read settings; a missing file gives defaults, a broken one defaults plus its problems."""
-    p = path or default_path()
-    if not p.exists():
-        return AppSettings(), []
+def backup_path(path: Path) -> Path:
+    """Where ``save`` keeps the previous settings file: ``settings.json.bak`` beside it."""
+    return path.with_name(path.name + ".bak")
+
+
+def _read(p: Path) -> tuple[dict[str, Any] | None, str]:
+    """The JSON object in ``p``, or ``None`` and why it could not be used (in Chinese)."""
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return AppSettings(), [f"{p.name}: 无法读取设置文件（{exc}），已使用默认设置"]
+        return None, f"无法读取设置文件（{exc}）"
     if not isinstance(data, dict):
-        return AppSettings(), [f"{p.name}: 设置文件格式不对，已使用默认设置"]
-    return validate(data)
+        return None, "设置文件格式不对"
+    return data, ""
+
+
+def load(path: Path | None = None) -> tuple[AppSettings, list[str]]:
+    """Read settings; a missing file gives defaults, a broken one its backup or the defaults, with why."""
+    p = path or default_path()
+    if not p.exists():
+        return AppSettings(), []
+    data, why = _read(p)
+    if data is not None:
+        return validate(data)
+    bak = backup_path(p)
+    if bak.exists():
+        bak_data, _ = _read(bak)
+        if bak_data is not None:
+            settings, problems = validate(bak_data)
+            return settings, [f"{p.name}: {why}，已使用上一次保存的设置", *problems]
+    return AppSettings(), [f"{p.name}: {why}，已使用默认设置"]
 
 
 def save(settings: AppSettings, path: Path | None = None) -> Path:
-    """Validate then write atomically; raises ``SettingsError`` instead of writing bad settings."""
+    """Validate, back up the current file to ``.bak``, then write atomically.
+
+    Raises ``SettingsError`` instead of writing bad settings. Only a readable previous file becomes
+    the backup, so saving over a broken file never replaces a good backup with garbage.
+    """
     _, problems = validate(asdict(settings))
     if problems:
         raise SettingsError(problems)
     p = path or default_path()
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(p)
+    if p.exists():
+        previous, _ = _read(p)
+        if previous is not None:
+            try:
+                outfiles.write_text(backup_path(p), p.read_text(encoding="utf-8"))
+            except OSError as exc:  # a backup that cannot be written must not stop the save
+                log.warning("settings backup not written: %s", exc)
+    outfiles.write_text(p, json.dumps(asdict(settings), ensure_ascii=False, indent=2))
     return p

@@ -127,3 +127,20 @@ def test_broken_library_keeps_the_last_good_one_and_shows_errors(panel: Any, qtb
 def test_settings_fields_are_json_types() -> None:
     for key, value in asdict(AppSettings()).items():
         assert isinstance(value, bool | int | str), key
+
+
+def test_save_keeps_one_backup_of_the_previous_file_and_load_falls_back_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    bak = settings_io.backup_path(path)
+    settings_io.save(AppSettings(agent_name="张敏"), path)
+    assert not bak.exists()  # nothing to back up on the first save
+    settings_io.save(AppSettings(agent_name="李华"), path)
+    settings_io.save(AppSettings(agent_name="王芳"), path)
+    assert json.loads(bak.read_text(encoding="utf-8"))["agent_name"] == "李华"  # one backup: the last one
+    assert json.loads(path.read_text(encoding="utf-8"))["agent_name"] == "王芳"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json", "settings.json.bak"]
+    path.write_text("{half-writ", encoding="utf-8")  # damaged after the fact
+    loaded, problems = settings_io.load(path)
+    assert loaded.agent_name == "李华" and "上一次保存" in problems[0]
+    settings_io.save(AppSettings(agent_name="赵强"), path)  # saving over the broken file…
+    assert json.loads(bak.read_text(encoding="utf-8"))["agent_name"] == "李华"  # …keeps the good backup
