@@ -304,3 +304,58 @@ class CallMasker:
         ends_in_digit = _ENDS_IN_DIGIT_RE.search(text) is not None
         self._chain[speaker] = [*chain, [text, masked]][-(self.WINDOW - 1):] if ends_in_digit else []
         return masked, corrections
+
+    def preview(self, speaker: str, text: str) -> tuple[str, list[tuple[int, str]]]:
+        """``text`` masked as if it were the speaker's next utterance, without remembering it.
+
+        For provisional (partial) text: it is masked together with the earlier utterances it may
+        continue, but only the final utterance becomes part of the chain.
+        """
+        saved = {k: [list(pair) for pair in chain] for k, chain in self._chain.items()}
+        try:
+            return self.add(speaker, text)
+        finally:
+            self._chain = saved
+
+
+class LiveMasker:
+    """What the live panel shows of one call when 隐去号码 is on (issue 13): finals, partials and the
+    text a flag points into, all masked the same way, across utterance boundaries per speaker.
+
+    ``final`` returns the shown text plus ``(back, text)`` corrections of the speaker's earlier finals
+    (``back`` 1 = the final before this one); ``shown`` gives the masked form of a text
+    the panel already displayed, so a flag's span is highlighted on what is on screen. With
+    ``numbers=False`` everything passes through unchanged.
+    """
+
+    KEEP = 8  # finals per speaker remembered for ``shown`` (flags arrive right after their utterance)
+
+    def __init__(self, numbers: bool) -> None:
+        self.numbers = numbers
+        self._calls = CallMasker(Masker(numbers=True))
+        self._finals: dict[str, list[tuple[str, str]]] = {}  # speaker -> [(raw, shown)], newest last
+
+    def final(self, speaker: str, text: str) -> tuple[str, list[tuple[int, str]]]:
+        if not self.numbers:
+            return text, []
+        masked, corrections = self._calls.add(speaker, text)
+        mine = self._finals.setdefault(speaker, [])
+        for back, corrected in corrections:
+            if back <= len(mine):
+                mine[-back] = (mine[-back][0], corrected)
+        mine.append((text, masked))
+        del mine[:-self.KEEP]
+        return masked, corrections
+
+    def partial(self, speaker: str, text: str) -> tuple[str, list[tuple[int, str]]]:
+        """Provisional text, masked with the finals it may continue; corrections as in ``final``
+        but ``back`` 1 is the latest final (the partial is not one yet)."""
+        return self._calls.preview(speaker, text) if self.numbers else (text, [])
+
+    def shown(self, speaker: str, text: str) -> str:
+        if not self.numbers:
+            return text
+        for raw, masked in reversed(self._finals.get(speaker, [])):
+            if raw == text:
+                return masked
+        return self.partial(speaker, text)[0]

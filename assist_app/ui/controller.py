@@ -50,7 +50,7 @@ from assist_app.events import (
 )
 from assist_app.pipeline.session import CallSession
 from assist_app.store.models import CallMeta, WorkOrder
-from assist_app.store.privacy import mask_numbers
+from assist_app.store.privacy import LiveMasker, mask_numbers
 from assist_app.store.workorder import draft_from_analyses
 from assist_app.training.history import save_practice
 from assist_app.training.practice import PracticeSource
@@ -193,6 +193,8 @@ class PanelController(QObject):
         self.practice_mode = False
         self.practice_score: PracticeScore | None = None
         self.bridge = SessionBridge(self)
+        # Everything the live page shows goes through it when 隐去号码 is on (issue 13).
+        self._shown = LiveMasker(self.settings.mask_numbers)
         self.session: Any = None
         self.engine: Any = None
         self.source: Any = None
@@ -632,6 +634,7 @@ class PanelController(QObject):
         self._finals = 0
         self._call_t = 0.0
         self._started = datetime.now()
+        self._shown = LiveMasker(self.settings.mask_numbers)
 
     def clear_views(self) -> None:
         """Empty the live page: every call, scenario and mode starts clean (issue 12.11). The last
@@ -679,14 +682,20 @@ class PanelController(QObject):
 
     def _on_partial(self, ev: PartialText) -> None:
         if ev.speaker is not None:
-            self.window.transcript.show_partial(ev.speaker.value, ev.text, ev.t)
+            who = ev.speaker.value
+            shown, corrections = self._shown.partial(who, ev.text)
+            self.window.transcript.show_partial(who, shown, ev.t)
+            self._correct_finals(who, corrections)
 
     def _on_final(self, ev: FinalText) -> None:
         if ev.speaker is None:
             return
         self._tick_time(ev.t)
         start = ev.start if ev.start is not None else ev.t
-        self.window.transcript.show_final(ev.speaker.value, ev.text, start)
+        who = ev.speaker.value
+        shown, corrections = self._shown.final(who, ev.text)
+        self.window.transcript.show_final(who, shown, start)
+        self._correct_finals(who, corrections, this_one_shown=True)
         self._finals += 1
         if ev.speaker.value == "agent":
             rate = ev.acoustic.rate_cpm if ev.acoustic and ev.acoustic.rate_cpm else None
@@ -702,6 +711,12 @@ class PanelController(QObject):
                          if tn.text == ev.text and tn.speaker is ev.speaker), "")
             self.window.demo_bar.set_note(shown_note(note))
 
+    def _correct_finals(self, who: str, corrections: list[tuple[int, str]], this_one_shown: bool = False) -> None:
+        """Re-mask earlier finals of ``who`` that the newest text turned out to continue a number of
+        (``back`` 1 = the final before the newest utterance)."""
+        for back, corrected in corrections:
+            self.window.transcript.correct_final(who, back - (0 if this_one_shown else 1), corrected)
+
     def _category_name(self, rule: str) -> str:
         lib = self.library
         if lib is None:
@@ -713,9 +728,16 @@ class PanelController(QObject):
 
     def _on_flag(self, ev: FlagRaised) -> None:
         f = ev.flag  # the engine has filled the replacement's placeholders from the same settings
-        self.window.alert.show_flag(f, ev.t, ev.text, self._category_name(f.rule))
+        text = ev.text
+        if ev.speaker is not None and text:
+            # Masking keeps lengths, so the span still points at the same characters of what is shown.
+            text = self._shown.shown(ev.speaker.value, text)
+            a, b = f.span
+            if text != ev.text and 0 <= a < b <= len(text) and text[a:b] != ev.text[a:b]:
+                f = replace(f, matched=text[a:b])  # the flagged words themselves held digits
+        self.window.alert.show_flag(f, ev.t, text, self._category_name(f.rule))
         if ev.speaker is not None and f.span[1] > f.span[0]:
-            self.window.transcript.highlight(ev.speaker.value, ev.text, f.span)
+            self.window.transcript.highlight(ev.speaker.value, text, f.span)
 
     def _on_conduct(self, ev: ConductEvent) -> None:
         rule = ev.rule.removeprefix("conduct.")

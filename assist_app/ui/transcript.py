@@ -111,6 +111,15 @@ class TranscriptView(QTextBrowser):
         del self._entries[:-MAX_ENTRIES]
         self._render_all()
 
+    def correct_final(self, speaker: str, back: int, text: str) -> bool:
+        """Replace the text of the ``back``-th final of ``speaker`` counted from the latest (0)."""
+        mine = [e for e in reversed(self._entries) if e.final and e.speaker == speaker]
+        if back >= len(mine) or len(mine[back].text) != len(text):
+            return False  # masking keeps lengths; anything else is not a correction of this entry
+        mine[back].text = text
+        self._render_all()
+        return True
+
     def highlight(self, speaker: str, text: str, span: tuple[int, int]) -> bool:
         """Mark ``span`` of the latest utterance of ``speaker`` whose text is ``text`` (or the
         provisional one it grows from). Returns whether an utterance matched."""
