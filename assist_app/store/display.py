@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from assist_app.events import EmotionLabel, EmotionReading, Flag, FlagKind, Severity
 from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSummary, FlagRecord, WorkOrder
 from assist_app.store.report import emotion_zh
-from assist_app.store.workorder import draft_work_order
+from assist_app.store.workorder import FlaggedSpan, draft_work_order
 
 MODE_ZH = {"live": "实时通话", "demo": "演示", "practice": "练习", "training": "练习"}
 MODE_CHOICES = (("live", "实时通话"), ("demo", "演示"), ("practice", "练习"))
@@ -264,4 +264,6 @@ def stored_work_order(rec: CallRecord) -> tuple[WorkOrder, bool]:
     if rec.work_order is not None:
         return rec.work_order, True
     s = rec.summary
-    return draft_work_order(s.id, s.started, rec.transcript, emotions=[p.label for p in rec.emotions]), False
+    flagged = [FlaggedSpan(f.utterance_idx, f.span if f.final else None, f.matched) for f in rec.flags]
+    return draft_work_order(s.id, s.started, rec.transcript, emotions=[p.label for p in rec.emotions],
+                            flagged=flagged), False

@@ -20,6 +20,7 @@ from assist_app.events import (
     Suggestion,
     SuggestionEvent,
 )
+from assist_app.store.privacy import LiveMasker
 
 ENDED_MS = 60_000
 
@@ -39,8 +40,11 @@ def test_scenario_plays_to_the_end_and_the_panel_shows_what_is_expected(panel: A
     scenario = outcome.scenario
     assert scenario is not None and scenario.id == scenario_id
 
-    # transcript: every turn, final, in order; nothing left provisional
-    assert window.transcript.finals() == [(t.speaker.value, t.text) for t in scenario.turns]
+    # transcript: every turn, final, in order, numbers masked (隐去号码 is on by default); nothing
+    # left provisional
+    masker = LiveMasker(numbers=True)
+    expected = [(t.speaker.value, masker.final(t.speaker.value, t.text)[0]) for t in scenario.turns]
+    assert window.transcript.finals() == expected
     assert window.transcript.provisional() == {}
 
     # alerts: every expected flag was shown to the agent

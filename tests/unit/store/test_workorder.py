@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assist_app.events import CallEnded, CallStarted, Event, FinalText, FlagRaised, PartialText, Speaker
 from assist_app.store import CallStore, StoreSettings, TranscriptLine, draft_work_order
+from assist_app.store.workorder import FlaggedSpan
 
 Events = Callable[..., Iterator[Event]]
 
@@ -36,11 +37,54 @@ def test_complaint_call_drafts_a_work_order_with_a_24h_callback(store: CallStore
     assert order.phone == "138****5678"  # drafted from the masked transcript
 
 
-def test_a_calm_call_has_no_follow_up(store: CallStore, call_events: Events) -> None:
+def test_a_calm_call_without_a_commitment_has_no_follow_up(store: CallStore, call_events: Events) -> None:
+    call_id, started, lines = _lines(store, call_events)
+    # the agent's "我们会在二十四小时内给您回复" is a commitment (issue 12.15): without it, no follow-up
+    calm = tuple(replace(ln, emotion="neutral", text=ln.text.split("，我们会在")[0]) for ln in lines)
+    order = draft_work_order(call_id, started, calm)
+    assert not order.is_complaint and order.follow_up is None and order.status == "draft"
+
+
+def test_a_commitment_sets_the_follow_up_even_in_a_calm_call(store: CallStore, call_events: Events) -> None:
     call_id, started, lines = _lines(store, call_events)
     calm = tuple(replace(ln, emotion="neutral") for ln in lines)
     order = draft_work_order(call_id, started, calm)
-    assert not order.is_complaint and order.follow_up is None and order.status == "draft"
+    assert not order.is_complaint and order.status == "draft"
+    assert order.follow_up == (started + timedelta(hours=24)).replace(second=0, microsecond=0)
+    two_hours = tuple(replace(ln, text=ln.text.replace("二十四小时内给您回复", "两个小时之内联系您")) for ln in calm)
+    assert draft_work_order(call_id, started, two_hours).follow_up == (
+        started + timedelta(hours=2)).replace(second=0, microsecond=0)
+
+
+def _line(idx: int, speaker: str, text: str, phase: str) -> TranscriptLine:
+    return TranscriptLine(idx=idx, speaker=speaker, text=text, start=None, end=None, t=float(idx), phase=phase)
+
+
+def test_the_draft_is_a_summary_not_the_transcript_glued_together() -> None:
+    lines = [
+        _line(0, "agent", "您好，很高兴为您服务，请问有什么可以帮助您？", "greeting"),
+        _line(1, "customer", "喂！我家宽带又断了！我家宽带又断了！！你们到底管不管啊", "asking"),
+        _line(2, "customer", "我的手机号是138****5678。宽带又断了，已经断了三天了。", "asking"),
+        _line(3, "agent", "这不归我管，你找别的部门去。", "explanation"),
+        _line(4, "agent", "非常抱歉，经查询您所在小区光缆故障，工程师正在抢修，预计两小时内恢复。", "explanation"),
+        _line(5, "agent", "建议您先用手机热点。", "advice"),
+        _line(6, "agent", "好的，我们会在二十四小时内给您回复，感谢您的来电，再见！", "closing"),
+    ]
+    started = datetime(2026, 3, 2, 9, 30, 40)
+    order = draft_work_order("c9", started, lines, flagged=[FlaggedSpan(3, (0, 5), "这不归我管")])
+    # the problem, once, cleaned: no filler, no repeats, no phone (its own field), no "！；"
+    assert order.summary == "我家宽带又断了，你们到底管不管。已经断了三天了。"
+    assert order.phone == "138****5678"
+    for junk in ("！；", "。；", "；", "喂", "！"):
+        assert junk not in order.summary and junk not in order.handling
+    # handling: explanation and advice, no courtesy, never the flagged sentence; the commitment too
+    assert order.handling == ("经查询客户所在小区光缆故障，工程师正在抢修，预计两小时内恢复。"
+                              "建议客户先用手机热点。我们会在二十四小时内给客户回复。")
+    assert "不归我管" not in order.handling and "别的部门" not in order.handling
+    # a repair estimate is not a callback promise: the follow-up comes from "二十四小时内给您回复"
+    assert order.follow_up == datetime(2026, 3, 3, 9, 30)
+    long = [_line(i, "customer", f"第{i}件事情是这样的我家的电视信号一直不好", "asking") for i in range(20)]
+    assert len(draft_work_order("c9", started, long).summary) <= 120
 
 
 def test_edited_work_order_is_saved_masked(store: CallStore, call_events: Events) -> None:
