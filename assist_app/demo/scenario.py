@@ -28,6 +28,10 @@ Format (all text Simplified Chinese)::
         loudness: 8                # optional: dB louder than the speaker's usual level
         audio: calls/001_customer.wav   # optional, relative to the scenario file
         note: 客户一开口就很激动    # optional trainer note
+        if_bad: 你这是什么态度？我要投诉你！   # optional, customer turns, practice mode only: what the
+                                   # customer says instead when the trainee's reply just before was
+                                   # bad (a 服务忌语, or no soothing for an angry customer); without
+                                   # it a default escalation line is said (training/judge.py)
         expect:
           phase: [asking, other]            # the utterance's label is one of these
           call_phase: soothing              # where the call stands after it (one of)
@@ -64,7 +68,7 @@ DEFAULT_PASS_SCORE = 60.0
 MANIFEST = "manifest.json"
 _CALLER_KEYS = {"name", "title", "gender", "phone"}
 _END_KEYS = {"score_min", "score_max"}
-_TURN_KEYS = {"speaker", "text", "pause", "rate", "overlap", "loudness", "audio", "note", "expect"}
+_TURN_KEYS = {"speaker", "text", "pause", "rate", "overlap", "loudness", "audio", "note", "expect", "if_bad"}
 _EXPECT_KEYS = {"phase", "call_phase", "flags", "no_flags", "emotion", "suggest"}
 
 
@@ -108,6 +112,7 @@ class Turn:
     note: str = ""
     expect: TurnExpectation = field(default_factory=TurnExpectation)
     audio_s: float | None = None  # length of the turn's clip, when the scenario has audio
+    if_bad: str = ""  # practice: the customer's line instead of ``text`` after a bad reply
 
     @property
     def duration(self) -> float:
@@ -284,9 +289,12 @@ def _turn(c: _Collector, n: int, data: object, base: Path | None) -> Turn | None
                 c.add(f"{where}.audio", f"找不到音频文件 {rel}")
     note = _text(c, f"{where}.note", data.get("note"), required=False)
     expect = _expectation(c, f"{where}.expect", data.get("expect"), speaker)
+    if_bad = _text(c, f"{where}.if_bad", data.get("if_bad"), required=False)
+    if if_bad and speaker is Speaker.AGENT:
+        c.add(f"{where}.if_bad", "只能写在客户的话上（学员回答不当时客户怎么说）")
     if speaker is None or not text:
         return None
-    return Turn(n, speaker, text, pause, rate, overlap, loudness, audio, note, expect)
+    return Turn(n, speaker, text, pause, rate, overlap, loudness, audio, note, expect, if_bad=if_bad)
 
 
 def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path | None = None) -> Scenario:

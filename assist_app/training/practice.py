@@ -11,6 +11,13 @@ scenario's turns:
   tests use a scripted one) or a typed reply (``submit_text``). Each final reply answers one
   agent turn; while waiting, ``your_turn`` is set and a ``StatusEvent`` (``practice_turn``) says so.
 
+A bad reply provokes the customer (issue 12.7): with a ``judge`` (``training.judge.ReplyJudge``
+factory), every reply is judged as the customer would hear it; after a 服务忌语 or a reply that
+skips soothing an angry customer, the next customer turn says its ``if_bad`` line (or the judge's
+default escalation line) instead of its scripted text, louder and faster, without the scripted clip;
+when the script has no customer turn next, the escalation is said right away. The session's engine
+then reads the emotion from what was actually said.
+
 Call time is wall time since the start (hold and silence timers run as in a real call), except
 that it stands still while the trainee types a reply: typing is not the customer waiting.
 ``pace=None`` plays the customer instantly and counts call time virtually (tests). Level events
@@ -27,9 +34,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assist_app.demo.scenario import Scenario, Turn, shown_note
+from assist_app.demo.scenario import Scenario, Turn, TurnExpectation, shown_note
 from assist_app.events import AcousticFeatures, Event, FinalText, LevelEvent, PartialText, Speaker, StatusEvent
 from assist_app.pipeline.session import CallSource, EmitFn
+from assist_app.training.judge import BadReply, ReplyJudge
 
 if TYPE_CHECKING:
     from assist_app.audio.playback import ClipPlayer
@@ -39,6 +47,9 @@ log = logging.getLogger(__name__)
 LEVEL_STEP_S = 0.1
 QUIET_DBFS = -62.0
 TYPED_RATE_CPM = 190.0  # how long a typed reply "takes to say", for call time only
+ESCALATION_RATE_CPM = 240.0  # a provoked customer speaks fast…
+ESCALATION_LOUDNESS_DB = 10.0  # …and loud
+ESCALATION_NOTE = "客户被激怒了：先道歉、安抚情绪，再处理问题。"
 
 
 class PracticeSource:
@@ -46,8 +57,10 @@ class PracticeSource:
 
     def __init__(self, scenario: Scenario, *, voice: CallSource | None = None,
                  player: ClipPlayer | None = None, pace: float | None = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 judge: Callable[[], ReplyJudge] | None = None) -> None:
         self.scenario = scenario
+        self._judge_factory = judge  # built on the session thread: it loads the analysis kit
         self.name = f"practice:{scenario.id}"
         self.voice = voice
         self.player = player
@@ -60,6 +73,8 @@ class PracticeSource:
         self.your_turn = threading.Event()
         self.expected: Turn | None = None  # the scripted agent turn the trainee is answering
         self.replies: list[tuple[int, str]] = []  # (turn index, what the trainee said/typed)
+        self.escalations: list[tuple[int, str]] = []  # (turn index, what the provoked customer said)
+        self._hint = ""  # the note for the trainee's next turn, when the script's own does not fit
 
     # -- trainee input (any thread) ---------------------------------------------------------
 
@@ -104,15 +119,34 @@ class PracticeSource:
             voice_thread = threading.Thread(target=voice.run, args=(voice_emit, stop), name="practice-voice",
                                             daemon=True)
             voice_thread.start()
+        judge = self._judge_factory() if self._judge_factory is not None else None
+        bad: BadReply | None = None
         try:
             for turn in self.scenario.turns:
                 if stop.is_set():
                     return
                 if turn.speaker is Speaker.CUSTOMER:
-                    if not self._customer_turn(turn, emit, stop):
+                    said = turn if bad is None else self._escalation(turn, turn.if_bad or bad.value)
+                    bad = None
+                    if not self._customer_turn(said, emit, stop):
                         return
-                elif not self._trainee_turn(turn, emit, stop):
+                    if judge is not None:
+                        judge.hear_customer(said.text, self._acoustic(said))
+                    continue
+                if bad is not None:  # no customer turn came next in the script: escalate now
+                    said = self._escalation(replace(turn, pause=0.4), bad.value)
+                    bad = None
+                    if not self._customer_turn(said, emit, stop):
+                        return
+                    if judge is not None:
+                        judge.hear_customer(said.text, self._acoustic(said))
+                if not self._trainee_turn(turn, emit, stop):
                     return
+                if judge is not None:
+                    bad = judge.judge(self.replies[-1][1])
+            if bad is not None:  # the last reply was bad: the customer has the last word
+                last = self.scenario.turns[-1]
+                self._customer_turn(self._escalation(replace(last, pause=0.4), bad.value), emit, stop)
             self._idle(self.now() + 0.5, emit, stop)
         finally:
             self.your_turn.clear()
@@ -123,6 +157,19 @@ class PracticeSource:
                 voice_thread.join(timeout=3.0)
 
     # -- turns ------------------------------------------------------------------------------
+
+    def _escalation(self, turn: Turn, text: str) -> Turn:
+        """``turn`` said by a provoked customer: ``text`` instead of the script, no scripted clip."""
+        self.escalations.append((turn.index, text))
+        self._hint = ESCALATION_NOTE
+        return replace(turn, speaker=Speaker.CUSTOMER, text=text, audio=None, audio_s=None, overlap=0.0,
+                       rate_cpm=ESCALATION_RATE_CPM,
+                       loudness_db=max(turn.loudness_db or 0.0, ESCALATION_LOUDNESS_DB), note=ESCALATION_NOTE,
+                       if_bad="", expect=TurnExpectation())
+
+    @staticmethod
+    def _acoustic(turn: Turn) -> AcousticFeatures:
+        return AcousticFeatures(loudness_rel_db=turn.loudness_db, rate_cpm=turn.rate_cpm)
 
     def _customer_turn(self, turn: Turn, emit: EmitFn, stop: threading.Event) -> bool:
         start = self.now() + turn.pause
@@ -145,7 +192,7 @@ class PracticeSource:
         if not self._idle(end, emit, stop, speaking=turn):
             return False
         emit(FinalText(t=end, speaker=Speaker.CUSTOMER, text=turn.text, start=round(start, 3), end=round(end, 3),
-                       acoustic=AcousticFeatures(loudness_rel_db=turn.loudness_db, rate_cpm=turn.rate_cpm)))
+                       acoustic=self._acoustic(turn)))
         return True
 
     def _trainee_turn(self, turn: Turn, emit: EmitFn, stop: threading.Event) -> bool:
@@ -153,7 +200,8 @@ class PracticeSource:
         self.your_turn.set()
         prev = self.scenario.turns[turn.index - 1] if turn.index > 0 else None
         note = turn.note or (prev.note if prev is not None and prev.speaker is Speaker.CUSTOMER else "")
-        note = shown_note(note)
+        note = shown_note(self._hint or note)
+        self._hint = ""
         hint = f"（提示：{note}）" if note else ""
         customer_spoke = any(t.speaker is Speaker.CUSTOMER for t in self.scenario.turns[: turn.index])
         ask = "请回应客户" if customer_spoke else "电话已接通，请先问候客户"

@@ -53,6 +53,7 @@ from assist_app.store.models import CallMeta, WorkOrder
 from assist_app.store.privacy import LiveMasker, mask_numbers
 from assist_app.store.workorder import draft_from_analyses
 from assist_app.training.history import save_practice
+from assist_app.training.judge import ReplyJudge
 from assist_app.training.practice import PracticeSource
 from assist_app.training.scorecard import Moment, PracticeScore, score_practice
 from assist_app.ui.bridge import SessionBridge
@@ -510,7 +511,10 @@ class PanelController(QObject):
         voice = None if typing or self._practice_voice is None else self._practice_voice(self.settings)
         player = self.player() if pace == 1.0 else None
         self.practice_score = None
-        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace, clock=clock))
+        library = self.library
+        judge = (lambda: ReplyJudge(library)) if library is not None else None
+        self._start_session(PracticeSource(self.scenario, voice=voice, player=player, pace=pace, clock=clock,
+                                           judge=judge))
         self.window.practice_bar.set_running(True)
 
     def submit_reply(self, text: str) -> None:

@@ -102,3 +102,22 @@ def test_typing_out_of_turn_is_ignored_and_ending_early_still_scores(practice_pa
     # demo mode and practice mode exclude each other
     window.demo_button.click()
     assert not window.practice_button.isChecked() and not bar.isVisible()
+
+
+def test_the_practice_customer_escalates_after_a_shirking_reply(practice_panel: Any, qtbot: Any) -> None:
+    from assist_app.events import EmotionLabel
+
+    window, controller, _store = practice_panel
+    window.practice_button.click()
+    bar = window.practice_bar
+    bar.picker.setCurrentIndex(bar.picker.findData("angry_bill"))
+    scenario = next(s for s in controller.scenarios if s.id == "angry_bill")
+    replies = [t.text for t in scenario.turns if t.speaker is Speaker.AGENT]
+    replies[2] = "这不归我管，你找别的部门去"
+    type_replies(qtbot, window, controller, replies)
+    customer = [text for who, text in window.transcript.finals() if who == "customer"]
+    # after being brushed off the customer does not say "对，就是这个号" and calm down
+    assert scenario.turns[5].if_bad in customer and scenario.turns[5].text not in customer
+    labels = [r.label for _, r in controller._emotions]
+    escalated = customer.index(scenario.turns[5].if_bad)
+    assert labels[escalated] is EmotionLabel.COMPLAINT_ESCALATION

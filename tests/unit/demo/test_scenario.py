@@ -145,3 +145,28 @@ def test_audio_folder_must_match_the_turns(tmp_path: Path) -> None:
     path.write_text(body.replace("audio/s", "audio/none"), encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"s\.yaml: audio: 找不到或无法读取"):
         load_scenario(path)
+
+
+def test_if_bad_lines_belong_to_customer_turns(tmp_path: Path) -> None:
+    path = tmp_path / "branch.yaml"
+    path.write_text(
+        """
+title: 分支
+situation: 测试
+turns:
+  - speaker: agent
+    text: 您好
+    if_bad: 你什么态度
+  - speaker: customer
+    text: 我要查话费
+    if_bad: 123
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = "\n".join(info.value.problems)
+    assert "branch.yaml: turn[0].if_bad:" in text and "branch.yaml: turn[1].if_bad:" in text
+    angry = find_scenario(load_scenarios(), "angry_bill")
+    assert angry is not None and sum(bool(t.if_bad) for t in angry.turns) >= 3
+    assert all(t.speaker is Speaker.CUSTOMER for t in angry.turns if t.if_bad)

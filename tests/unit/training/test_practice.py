@@ -13,11 +13,22 @@ import pytest
 
 from assist_app.demo.runner import build_engine
 from assist_app.demo.scenario import Scenario, load_scenarios
-from assist_app.events import Event, FinalText, FlagRaised, PartialText, Speaker, StatusEvent, SuggestionEvent
+from assist_app.events import (
+    EmotionEvent,
+    EmotionLabel,
+    Event,
+    FinalText,
+    FlagRaised,
+    PartialText,
+    Speaker,
+    StatusEvent,
+    SuggestionEvent,
+)
 from assist_app.library import ScriptLibrary
 from assist_app.pipeline.session import CallSession
 from assist_app.store import CallStore
 from assist_app.training.history import save_practice
+from assist_app.training.judge import DEFAULT_IF_BAD, BadReply, ReplyJudge
 from assist_app.training.practice import PracticeSource, ScriptedVoice
 from assist_app.training.scorecard import format_score, score_practice
 
@@ -28,10 +39,10 @@ def agent_lines(scenario: Scenario) -> list[str]:
     return [t.text for t in scenario.turns if t.speaker is Speaker.AGENT]
 
 
-def run_practice(scenario: Scenario, library: ScriptLibrary, lines: list[str]) -> tuple[list[Event], object,
-                                                                                      PracticeSource]:
+def run_practice(scenario: Scenario, library: ScriptLibrary, lines: list[str], *,
+                 judged: bool = False) -> tuple[list[Event], object, PracticeSource]:
     engine = build_engine(library, call_id="practice")
-    practice = PracticeSource(scenario, pace=None)
+    practice = PracticeSource(scenario, pace=None, judge=(lambda: ReplyJudge(library)) if judged else None)
     practice.voice = ScriptedVoice(lines, practice.waiting_turn, now=practice.now)
     session = CallSession(source=practice, analyzer=engine, call_id="practice")
     events: list[Event] = []
@@ -145,3 +156,64 @@ def test_history_is_saved_per_trainee_and_exported(shipped_library: ScriptLibrar
     assert main(["training", "--db", str(db), "list", "--trainee", "小李"]) == 0
     assert "小李" in capsys.readouterr().out
     assert main(["training", "--db", str(db), "export"]) == 2
+
+
+def _customer_said(events: list[Event]) -> list[tuple[str, EmotionLabel | None]]:
+    """The customer's finals, each with the emotion the engine read right after it."""
+    out: list[tuple[str, EmotionLabel | None]] = []
+    for e in events:
+        if isinstance(e, FinalText) and e.speaker is Speaker.CUSTOMER:
+            out.append((e.text, None))
+        elif isinstance(e, EmotionEvent) and out and out[-1][1] is None:
+            out[-1] = (out[-1][0], e.reading.label)
+    return out
+
+
+def test_a_shirking_reply_makes_the_customer_escalate_instead_of_following_the_script(
+        shipped_library: ScriptLibrary) -> None:
+    scenario = SCENARIOS["angry_bill"]
+    lines = agent_lines(scenario)
+    lines[2] = "这不归我管，你找别的部门去"  # the reply to "我要投诉你们！" (turn 4)
+    lines[3] = "非常抱歉，是我刚才说得不对，您先别着急，我马上帮您查询账单。"  # repairs it (turn 6)
+    events, _engine, practice = run_practice(scenario, shipped_library, lines, judged=True)
+    said = _customer_said(events)
+    scripted = scenario.turns[5]
+    assert scripted.text == "对，就是这个号。" and scripted.if_bad
+    assert scripted.text not in [text for text, _ in said]  # not "对，就是这个号" after being brushed off
+    assert (scripted.if_bad, EmotionLabel.COMPLAINT_ESCALATION) in said  # the emotion follows what was said
+    assert practice.escalations == [(5, scripted.if_bad)]  # soothed at once: the script goes on
+    hints = [e.message for e in events if isinstance(e, StatusEvent) and e.code == "practice_turn"]
+    assert any("安抚" in h for h in hints[3:4])  # the next turn's hint says what to do now
+
+
+def test_without_an_if_bad_line_the_customer_says_the_default_escalation(shipped_library: ScriptLibrary) -> None:
+    scenario = SCENARIOS["wrong_number"]
+    lines = agent_lines(scenario)
+    lines[0] = "喂，说吧。"
+    events, _engine, practice = run_practice(scenario, shipped_library, lines, judged=True)
+    said = _customer_said(events)
+    assert scenario.turns[1].if_bad == "" and said[0][0] == DEFAULT_IF_BAD
+    assert said[0][1] in (EmotionLabel.COMPLAINT_ESCALATION, EmotionLabel.ANGRY)
+    assert practice.escalations
+
+
+def test_skipping_soothing_for_an_angry_customer_is_a_bad_reply(shipped_library: ScriptLibrary) -> None:
+    judge = ReplyJudge(shipped_library)
+    judge.hear_customer("别跟我说抱歉！打了三次电话都没人管，我要投诉你们！")
+    assert judge.judge("您本月开通了视频会员，所以多扣了二十九元。") is BadReply.NOT_SOOTHED
+    calm = ReplyJudge(shipped_library)
+    calm.hear_customer("别跟我说抱歉！打了三次电话都没人管，我要投诉你们！")
+    assert calm.judge("非常理解您的心情，给您带来不便非常抱歉。") is None
+    assert calm.judge("您本月开通了视频会员，所以多扣了二十九元。") is None  # soothed first: now explain
+
+
+@pytest.mark.parametrize("scenario_id", [s for s in SCENARIOS if not s.startswith("bad_agent")])
+def test_the_scripted_good_replies_never_provoke_the_customer(shipped_library: ScriptLibrary,
+                                                              scenario_id: str) -> None:
+    scenario = SCENARIOS[scenario_id]
+    judge = ReplyJudge(shipped_library)
+    for turn in scenario.turns:
+        if turn.speaker is Speaker.CUSTOMER:
+            judge.hear_customer(turn.text)
+        else:
+            assert judge.judge(turn.text) is None, turn.text
