@@ -4,6 +4,13 @@ Order of precedence: situations that just fired (投诉, 等待, 听不清…, b
 while the customer is upset and the agent has not soothed yet (seed 002: soothe the emotion
 before handling the matter; 003: 倾听认可 → 安抚情绪 → 问题解释); then the formula's next step.
 Phrases already said or used are not offered again unless nothing else fits.
+
+A phrase must also fit what has happened so far (issue 12.16), as its library entry says:
+``requires:`` (at least one of: ``lookup`` — the agent put the customer on hold to look something up
+or reported a lookup result in an earlier turn; ``explained`` — the agent explained earlier), so
+"经查询，……已经为您处理好了" is not offered before anything was checked; ``only_in:`` (offered only
+once one of these situations came up in the call), so "争取让您那边尽快送电" stays out of a billing
+dispute where the customer merely said 尽快; ``not_in:`` (never once one came up).
 """
 
 from __future__ import annotations
@@ -21,6 +28,11 @@ from assist_app.textnorm import NormText, norm_str
 MAX_SUGGESTIONS = 3
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # "{title}，" at the start or after a comma, and "，{title}，" in the middle, can simply be dropped.
+# An agent turn that reports a lookup result ("查到您那一片是线路故障", "系统显示", "经核实"): a lookup
+# has happened even without a hold phrase.
+_LOOKUP_DONE = re.compile(r"查到|查询(结果|下来)|经查|经过查询|核实(过|了|后发现)|系统(显示|里显示)|帮您(看|查)(了|过)")
+# Agent-side situations that mean the agent is looking something up.
+_LOOKUP_SITUATIONS = frozenset({"hold", "long_lookup", "not_found"})
 _BARE_TITLE = re.compile(r"^\{title\}[，,]?|(?<=[，,])\{title\}[，,]|[，,]\{title\}(?=[，,。！？])")
 
 STEP_REASONS = {
@@ -111,6 +123,10 @@ class Suggester:
         self._by_step = {s.id: s.phrases for s in self.library.formula.steps}
         self._filled, self._said_index = _phrase_index(self.library, self.settings)
         self._turn = 0
+        self._seen: set[str] = set()  # situations detected so far in the call
+        self._facts: set[str] = set()  # REQUIREMENTS met by earlier turns
+        self._lookup_said = False  # the turn being analysed reported a lookup result
+        self._context: set[str] = set()  # situations for the only_in / not_in checks of this turn
 
     def mark_used(self, phrase_id: str) -> None:
         self.said.add(phrase_id)
@@ -118,6 +134,8 @@ class Suggester:
     def observe_agent(self, norm: NormText) -> None:
         """Mark phrases the agent has (nearly) said, so they are not offered again."""
         text = norm.text
+        if _LOOKUP_DONE.search(text):
+            self._lookup_said = True
         if len(text) < 4:
             return
         ids, texts = self._said_index
@@ -139,6 +157,35 @@ class Suggester:
         soothed: bool,
     ) -> tuple[Suggestion, ...]:
         self._turn += 1
+        now = {s.id for s in situations}
+        self._context = self._seen | now
+        try:
+            return self._suggest(position, situations, upset=upset, soothed=soothed)
+        finally:
+            # What this turn did counts from the next one on ("经查询" only after the lookup).
+            self._seen |= now
+            if self._lookup_said or now & _LOOKUP_SITUATIONS:
+                self._facts.add("lookup")
+            if Phase.EXPLANATION in position.done:
+                self._facts.add("explained")
+            self._lookup_said = False
+
+    def fits_call(self, phrase: Phrase) -> bool:
+        """Whether ``phrase``'s ``requires`` / ``only_in`` / ``not_in`` hold at this point of the call."""
+        if phrase.requires and not self._facts.intersection(phrase.requires):
+            return False
+        if phrase.only_in and not self._context.intersection(phrase.only_in):
+            return False
+        return not self._context.intersection(phrase.not_in)
+
+    def _suggest(
+        self,
+        position: FormulaPosition,
+        situations: list[Situation],
+        *,
+        upset: bool,
+        soothed: bool,
+    ) -> tuple[Suggestion, ...]:
         plan: list[tuple[Phase, Situation | None, str]] = []
         if upset and not soothed:
             first = situations[0] if situations else None
@@ -170,7 +217,8 @@ class Suggester:
     def _pick(self, step: Phase, sit: Situation | None, exclude: set[str], *, allow_said: bool) -> Phrase | None:
         direction = self.settings.direction
         candidates = [
-            p for p in self._by_step.get(step, ()) if p.id not in exclude and (allow_said or p.id not in self.said)
+            p for p in self._by_step.get(step, ())
+            if p.id not in exclude and (allow_said or p.id not in self.said) and self.fits_call(p)
         ]
         if not candidates:
             return None

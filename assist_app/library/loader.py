@@ -18,6 +18,7 @@ from assist_app.events import EmotionLabel, Phase, Severity, Speaker
 from assist_app.library.model import (
     BUILTIN_SITUATIONS,
     PLACEHOLDERS,
+    REQUIREMENTS,
     Banned,
     BannedCategory,
     BannedRule,
@@ -214,7 +215,8 @@ def _label(node: Any, fallback: str) -> str:
 # ---- formula ---------------------------------------------------------------------------------
 
 
-def _load_formula(doc: Any, ctx: _Ctx, phrase_situations: dict[str, list[tuple[str, str]]]) -> Formula:
+def _load_formula(doc: Any, ctx: _Ctx, phrase_situations: dict[str, list[tuple[str, str]]],
+                  gated_situations: dict[str, list[tuple[str, str]]]) -> Formula:
     steps: list[Step] = []
     seen_steps: set[str] = set()
     seen_phrases: set[str] = set()
@@ -246,7 +248,7 @@ def _load_formula(doc: Any, ctx: _Ctx, phrase_situations: dict[str, list[tuple[s
             raw_phrases = []
         for j, pnode in enumerate(raw_phrases):
             pwhere = _label(pnode, f"{where}.phrases[{j}]")
-            pm = ctx.mapping(pnode, pwhere, {"id", "text"}, {"situations", "source"})
+            pm = ctx.mapping(pnode, pwhere, {"id", "text"}, {"situations", "source", "requires", "only_in", "not_in"})
             if pm is None:
                 continue
             pid = ctx.ident(pm, pwhere, seen_phrases)
@@ -257,8 +259,19 @@ def _load_formula(doc: Any, ctx: _Ctx, phrase_situations: dict[str, list[tuple[s
             situations = ctx.str_list(pm, "situations", pwhere)
             for s in situations:
                 phrase_situations.setdefault(s, []).append((pwhere, pid))
+            requires = ctx.str_list(pm, "requires", pwhere)
+            for i, req in enumerate(requires):
+                if req not in REQUIREMENTS:
+                    ctx.err(f"{pwhere}.requires[{i}]",
+                            f"unknown requirement {req!r} (known: {', '.join(sorted(REQUIREMENTS))})")
+            # only_in / not_in name situations: checked with the others once situations.yaml is read
+            gates = {key: ctx.str_list(pm, key, pwhere) for key in ("only_in", "not_in")}
+            for key, ids in gates.items():
+                for i, sid in enumerate(ids):
+                    gated_situations.setdefault(sid, []).append((f"{pwhere}.{key}[{i}]", pid))
             if step_id is not None:
-                phrases.append(Phrase(pid, step_id, text, tuple(situations), ctx.text(pm, "source", pwhere, "")))
+                phrases.append(Phrase(pid, step_id, text, tuple(situations), ctx.text(pm, "source", pwhere, ""),
+                                      tuple(requires), tuple(gates["only_in"]), tuple(gates["not_in"])))
         if step_id is not None:
             steps.append(
                 Step(
@@ -539,7 +552,8 @@ def load_library(path: Path | str | None = None) -> ScriptLibrary:
         return _Ctx(name, problems if docs[name] is not _UNREADABLE else [])
 
     phrase_situations: dict[str, list[tuple[str, str]]] = {}
-    formula = _load_formula(docs["formula.yaml"], ctx("formula.yaml"), phrase_situations)
+    gated_situations: dict[str, list[tuple[str, str]]] = {}  # only_in / not_in: where -> phrase
+    formula = _load_formula(docs["formula.yaml"], ctx("formula.yaml"), phrase_situations, gated_situations)
     banned = _load_banned(docs["banned.yaml"], ctx("banned.yaml"))
     sit_ctx = ctx("situations.yaml")
     situations = _load_situations(docs["situations.yaml"], sit_ctx)
@@ -553,6 +567,10 @@ def load_library(path: Path | str | None = None) -> ScriptLibrary:
             if sid not in known:
                 for where, _pid in users:
                     fctx.err(f"{where}.situations", f"unknown situation {sid!r}")
+        for sid, users in gated_situations.items():
+            if sid not in known or sid in BUILTIN_SITUATIONS:
+                for where, _pid in users:
+                    fctx.err(where, f"unknown situation {sid!r}")
         for s in situations:
             if s.id not in phrase_situations:
                 sit_ctx.err(f"situations[{s.id}]", "no phrase in formula.yaml lists this situation")

@@ -8,6 +8,12 @@ from assist_app.events import EmotionLabel, Phase, Severity, Speaker
 
 BUILTIN_SITUATIONS = frozenset({"inbound", "outbound", "general"})
 PLACEHOLDERS = frozenset({"company", "agent_id", "agent_name", "title", "hours", "minutes"})
+#: What a phrase's ``requires:`` may name: things that must have happened earlier in the call
+#: before the phrase fits (issue 12.16: "经查询……已经为您处理好了" before anything was looked up).
+REQUIREMENTS = {
+    "lookup": "坐席已让客户稍等查询，或已说出查询结果",
+    "explained": "坐席已经作过解释",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +23,9 @@ class Phrase:
     text: str
     situations: tuple[str, ...]
     source: str = ""
+    requires: tuple[str, ...] = ()  # REQUIREMENTS keys; at least one must have happened earlier
+    only_in: tuple[str, ...] = ()  # situation ids; offered only once one was detected in the call
+    not_in: tuple[str, ...] = ()  # situation ids; never offered once one was detected in the call
 
 
 @dataclass(frozen=True, slots=True)
