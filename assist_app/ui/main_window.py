@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +33,7 @@ from assist_app.ui.transcript import TranscriptView
 
 PREFERRED = (420, 860)
 FRAME_ALLOWANCE = 40  # title bar and borders the window manager adds around the window
+NO_MAX = 16_777_215  # QWIDGETSIZE_MAX
 
 
 def fitting_size() -> tuple[int, int]:
@@ -122,6 +124,10 @@ class MainWindow(QMainWindow):
         for card in (self.suggestions, self.stepper, self.emotion, self.conduct):
             body_lay.addWidget(card)
         body_lay.addWidget(self.transcript, 1)
+        # Takes the spare height only when the transcript (stretch 1) is hidden: in 精简 the cards
+        # keep their own height instead of stretching apart.
+        body_lay.addStretch(0)
+        self.body = body
         self.body_scroll = QScrollArea()
         self.body_scroll.setWidgetResizable(True)
         self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -129,7 +135,18 @@ class MainWindow(QMainWindow):
         self.body_scroll.setMinimumHeight(120)
         self.body_scroll.setWidget(body)
         lay.addWidget(self.body_scroll, 1)
+        lay.addStretch(0)  # the same for the page: spare height stays below the cards in 精简
+        # The alert is as tall as its text, never more (it grew to ~360 px in 精简).
+        self.alert.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.live_page = live
+        self._compact = False
+        self._full_height = 0  # the window's height before 精简, restored after it
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_compact)
+        for w in (self.alert, body, self.store_banner, self.call_bar, self.demo_bar, self.practice_bar):
+            w.installEventFilter(self)  # content grew or shrank: 精简 fits the window to it again
         self.stack.addWidget(live)
 
         self.review = ReviewView()
@@ -138,15 +155,62 @@ class MainWindow(QMainWindow):
 
     def show_live(self) -> None:
         self.stack.setCurrentWidget(self.live_page)
+        if self._compact:
+            self._refit.start()
 
     def show_review(self) -> None:
+        # The review needs room: it opens at the full height even in 精简.
+        if self._compact and self._full_height and self.height() < self._full_height:
+            self.resize(self.width(), self._full_height)
         self.stack.setCurrentWidget(self.review)
 
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
     def set_compact(self, compact: bool) -> None:
+        """精简: only the call bar, alert, suggestions and the formula stepper; the window shrinks
+        to them and grows back to its earlier height when 精简 is switched off (issue 12.12)."""
+        if self.compact_box.isChecked() != compact:
+            self.compact_box.setChecked(compact)  # comes back here through ``toggled``
+            return
+        if compact == self._compact:
+            return
+        self._compact = compact
         for w in (self.emotion, self.conduct, self.transcript):
             w.setVisible(not compact)
-        if self.compact_box.isChecked() != compact:
-            self.compact_box.setChecked(compact)
+        if compact:
+            self._full_height = self.height()
+            self.alert.history_list.setMaximumHeight(0)  # earlier alerts are secondary here
+            self._fit_compact()
+            return
+        self.alert.history_list.setMaximumHeight(42)
+        self.body_scroll.setMaximumHeight(NO_MAX)
+        self.body_scroll.setMinimumHeight(120)
+        if self._full_height > self.height():
+            self.resize(self.width(), self._full_height)
+
+    def _fit_compact(self) -> None:
+        """Size the live page to what 精简 shows: the body exactly as tall as its cards, the window
+        as tall as the page (within the screen's free height)."""
+        if not self._compact or self.stack.currentWidget() is not self.live_page:
+            return
+        body_h = self.body.sizeHint().height()
+        self.body_scroll.setMinimumHeight(min(120, body_h))
+        self.body_scroll.setMaximumHeight(body_h)
+        page = self.live_page.layout()
+        page.activate()
+        want = page.sizeHint().height()
+        screen = QApplication.primaryScreen()
+        if screen is not None:
+            want = min(want, screen.availableGeometry().height() - FRAME_ALLOWANCE)
+        if want != self.height():
+            self.resize(self.width(), max(want, self.minimumSizeHint().height()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._compact and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
+            self._refit.start()
+        return super().eventFilter(watched, event)
 
     def set_always_on_top(self, on: bool) -> None:
         """Pin or unpin the window. Changing a window flag re-creates the native window and hides

@@ -133,3 +133,33 @@ def test_fits_at_150_percent_scaling(tmp_path: Path) -> None:
     for state, (_min_w, min_h, w, h) in seen.items():
         assert min_h <= MAX_MIN_HEIGHT, (state, seen)
         assert [w, h] == list(OPEN_SIZE), (state, seen)
+
+
+def test_compact_mode_shrinks_the_window_to_its_cards(panel: Any, qtbot: Any) -> None:
+    """精简 (issue 12.12): secondary cards hidden, the window as tall as what is left, no card or
+    alert stretched to fill spare height; switching it off gives the earlier height back."""
+    from assist_app.events import Flag, FlagKind, FlagRaised, Severity, Speaker
+
+    window, controller = panel
+    window.resize(420, 760)
+    qtbot.waitUntil(lambda: window.height() == 760, timeout=2000)
+    window.compact_box.setChecked(True)
+    QApplication.processEvents()
+    assert not window.transcript.isVisible() and not window.emotion.isVisible() and not window.conduct.isVisible()
+    qtbot.waitUntil(lambda: window.height() < 420, timeout=2000)
+    for card in (window.suggestions, window.stepper):
+        assert card.isVisible() and card.height() <= card.sizeHint().height() + 4  # not stretched apart
+    flag = Flag("shirk.not_my_job", FlagKind.BANNED_PHRASE, Severity.HIGH, (0, 5), "这不归我管", "推诿",
+                "这个问题我帮您联系相关部门处理")
+    for t in (1.0, 2.0, 3.0):  # three alerts: the earlier ones' list is secondary in 精简
+        controller.bridge.dispatch(FlagRaised(t=t, speaker=Speaker.AGENT, flag=flag, text=f"这不归我管{t}", final=True))
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=2000)
+    assert window.alert.height() <= window.alert.sizeHint().height() + 2 and window.alert.height() < 160
+    # the window made room for the alert, and everything in 精简 is on screen without scrolling
+    qtbot.waitUntil(lambda: window.stepper.mapTo(window, window.stepper.rect().bottomLeft()).y() <= window.height(),
+                    timeout=2000)
+    assert window.height() < 520
+    window.compact_box.setChecked(False)
+    QApplication.processEvents()
+    assert window.transcript.isVisible() and window.height() == 760
