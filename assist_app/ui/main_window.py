@@ -164,10 +164,6 @@ class MainWindow(QMainWindow):
             self.resize(self.width(), self._full_height)
         self.stack.setCurrentWidget(self.review)
 
-    @property
-    def compact(self) -> bool:
-        return self._compact
-
     def set_compact(self, compact: bool) -> None:
         """精简: only the call bar, alert, suggestions and the formula stepper; the window shrinks
         to them and grows back to its earlier height when 精简 is switched off (issue 12.12)."""
