@@ -145,8 +145,11 @@ class MainWindow(QMainWindow):
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
         self._refit.timeout.connect(self._fit_compact)
-        for w in (self.alert, body, self.store_banner, self.call_bar, self.demo_bar, self.practice_bar):
-            w.installEventFilter(self)  # content grew or shrank: 精简 fits the window to it again
+        watched: tuple[QWidget, ...] = (
+            self.alert, body, self.store_banner, self.call_bar, self.demo_bar, self.practice_bar
+        )
+        for watched_widget in watched:
+            watched_widget.installEventFilter(self)  # content grew or shrank: 精简 fits the window to it again
         self.stack.addWidget(live)
 
         self.review = ReviewView()
@@ -195,6 +198,8 @@ class MainWindow(QMainWindow):
         self.body_scroll.setMinimumHeight(min(120, body_h))
         self.body_scroll.setMaximumHeight(body_h)
         page = self.live_page.layout()
+        if page is None:
+            return
         page.activate()
         want = page.sizeHint().height()
         screen = QApplication.primaryScreen()
