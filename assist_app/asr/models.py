@@ -26,6 +26,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from assist_app import resources
+from assist_app.procutil import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +277,6 @@ def _pid_of(staging: Path) -> int | None:
 
 
 def _pid_running(pid: int) -> bool:
-    from assist_app.store.writer import process_alive
-
     return pid != os.getpid() and process_alive(pid)
 
 

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import os
 import queue
 import sqlite3
-import sys
 import threading
 import time
 from collections import deque
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from assist_app.events import StatusEvent
+from assist_app.procutil import process_alive
 from assist_app.store import journal
 from assist_app.store.ops import FinishCall, Write, WriteOp
 from assist_app.store.schema import SchemaTooNewError, migrate
@@ -71,32 +70,6 @@ class StoreUnavailableError(RuntimeError):
     def __init__(self, message_zh: str) -> None:
         super().__init__(message_zh)
         self.message_zh = message_zh
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id is running (portable; never signals it on Windows)."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows seats only
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        try:
-            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-            return bool(code.value == 259)  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:

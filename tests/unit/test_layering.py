@@ -43,3 +43,29 @@ def test_core_imports_without_qt_installed_at_runtime() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# Layer contracts (issue 11, after napari's import-linter contracts): package -> packages it must
+# never import, directly or lazily inside a function.
+FORBIDDEN = {
+    "analysis": ("store", "audio", "pipeline", "ui", "demo", "training", "centre", "commands", "learning"),
+    "library": ("analysis", "store", "audio", "pipeline", "ui"),
+    "store": ("analysis", "audio", "pipeline", "ui"),
+    "audio": ("pipeline", "ui", "analysis", "store"),
+    "asr": ("pipeline", "ui", "analysis", "store"),
+    "learning": ("ui", "store", "audio", "pipeline"),
+    "centre": ("audio", "asr", "pipeline"),
+}
+
+
+def test_layer_contracts() -> None:
+    broken = []
+    for layer, banned in FORBIDDEN.items():
+        files = list((PACKAGE / layer).rglob("*.py"))
+        assert files, layer
+        for path in files:
+            for name in _imports(path):
+                parts = name.split(".")
+                if parts[0] == "assist_app" and len(parts) > 1 and parts[1] in banned:
+                    broken.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    assert broken == []
