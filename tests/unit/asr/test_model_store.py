@@ -140,7 +140,7 @@ def test_install_rejects_non_models_corrupt_zips_and_zip_slip(isolated_dirs: Pat
     (notmodel / "a.jpg").write_bytes(b"x")
     with pytest.raises(InstallError) as exc:
         install_model(notmodel)
-    assert "不是可用的 Vosk 模型" in exc.value.message_zh
+    assert "不是可用的语音识别模型" in exc.value.message_zh
     garbage = isolated_dirs / "garbage.zip"
     garbage.write_bytes(b"PK\x03\x04 this is not really a zip")
     with pytest.raises(InstallError) as exc:
