@@ -295,6 +295,7 @@ class FinalText(Event):
     end: float | None = None
     words: tuple[WordTiming, ...] = ()
     acoustic: AcousticFeatures | None = None
+    utterance_id: str | None = None  # set by live ASR workers; a ``CorrectedText`` refers to it
     type_name = "final"
 
     def payload(self) -> dict[str, Any]:
@@ -305,6 +306,23 @@ class FinalText(Event):
                 for w in self.words
             ]
         return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorrectedText(Event):
+    """The second pass (Whisper) re-decoded a finished utterance and its text should replace the
+    first pass's in the record and the review (live guidance stays as it was raised)."""
+
+    utterance_id: str
+    text: str
+    original: str
+    start: float | None = None
+    end: float | None = None
+    type_name = "corrected"
+
+    def payload(self) -> dict[str, Any]:
+        return {"utterance_id": self.utterance_id, "text": self.text, "original": self.original,
+                "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,11 @@ Times: the recognizer reports word times from its own stream start; the worker k
 time of the first sample it fed (``offset``) and shifts them. A gap in the incoming audio (a
 device that was away) ends the current utterance and starts a fresh recognizer at the new
 offset, so word times stay true call times.
+
+With the second pass on (``on_utterance``), the worker also keeps the audio it fed since the last
+final (bounded to ``KEEP_S``) and hands each final utterance's samples, cut at its word times,
+to the callback, which must not block (``SecondPass.submit``). Each final gets an
+``utterance_id`` so a later correction can name it.
 """
 
 from __future__ import annotations
@@ -12,16 +17,54 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
+import numpy as np
+import numpy.typing as npt
+
 from assist_app.asr.engine import RecognizerFactory, StreamingRecognizer, parse_final, parse_partial
-from assist_app.audio.blocks import AudioBlock
+from assist_app.audio.blocks import TARGET_RATE, AudioBlock
 from assist_app.events import Event, FinalText, PartialText, Speaker, WordTiming
 from assist_app.pipeline.acoustics import AcousticTracker
+from assist_app.pipeline.second_pass import UtteranceAudio
 
 log = logging.getLogger(__name__)
 
 _GAP_S = 0.25  # more missing audio than this is a gap, not jitter
+KEEP_S = 60.0  # audio kept for the second pass: longer "utterances" are cut to their last minute
+PAD_S = 0.2  # around the word times: Vosk's first/last word boundaries are tight
+
+
+class _AudioKeeper:
+    """The samples fed since the last final, with the call time of the first one."""
+
+    def __init__(self) -> None:
+        self.t0 = 0.0
+        self._parts: list[npt.NDArray[np.int16]] = []
+        self._n = 0
+
+    def reset(self, t0: float) -> None:
+        self.t0, self._parts, self._n = t0, [], 0
+
+    def add(self, samples: npt.NDArray[np.int16]) -> None:
+        self._parts.append(samples)
+        self._n += len(samples)
+        keep = int(KEEP_S * TARGET_RATE)
+        while self._n - len(self._parts[0]) >= keep and len(self._parts) > 1:
+            self._n -= len(self._parts[0])
+            self.t0 += len(self._parts.pop(0)) / TARGET_RATE
+
+    def cut(self, start: float, end: float) -> npt.NDArray[np.int16]:
+        """Samples between two call times; everything before ``end`` is then forgotten."""
+        audio = np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.int16)
+        i = max(0, int((start - self.t0) * TARGET_RATE))
+        j = max(i, min(len(audio), int((end - self.t0) * TARGET_RATE)))
+        clip = audio[i:j].copy()
+        rest = audio[j:]
+        self.t0 += j / TARGET_RATE
+        self._parts, self._n = ([rest] if len(rest) else []), len(rest)
+        return clip
 
 
 class AsrWorker:
@@ -35,6 +78,7 @@ class AsrWorker:
         tracker: AcousticTracker,
         *,
         queue_blocks: int = 50,
+        on_utterance: Callable[[UtteranceAudio], object] | None = None,
     ) -> None:
         self.speaker = speaker
         self._factory = factory
@@ -47,6 +91,9 @@ class AsrWorker:
         self.finals = 0
         self.blocks_done = 0
         self.partials = 0
+        self._on_utterance = on_utterance
+        self._keeper = _AudioKeeper()
+        self._id_prefix = f"{uuid.uuid4().hex[:8]}-{speaker.value}"
 
     def start(self) -> None:
         self._thread.start()
@@ -119,8 +166,11 @@ class AsrWorker:
                     rec = self._factory()
                     offset = block.t
                     last_partial = ""
+                    self._keeper.reset(block.t)
                 expected = block.end
                 self.blocks_done += 1
+                if self._on_utterance is not None:
+                    self._keeper.add(block.samples)
                 if rec.AcceptWaveform(block.samples.tobytes()):
                     self._final(rec.Result(), offset, block.end)
                     last_partial = ""
@@ -148,6 +198,7 @@ class AsrWorker:
         end = words[-1].end if words else None
         acoustic = self._tracker.features(self.speaker, start, end, res.text)
         self.finals += 1
+        utterance_id = f"{self._id_prefix}-{self.finals}"
         self._emit(
             FinalText(
                 t=max(t, end or 0.0),
@@ -157,5 +208,12 @@ class AsrWorker:
                 end=None if end is None else round(end, 3),
                 words=words,
                 acoustic=acoustic,
+                utterance_id=utterance_id,
             )
         )
+        if self._on_utterance is not None:
+            a = self._keeper.t0 if start is None else max(self._keeper.t0, start - PAD_S)
+            b = t if end is None else min(t, end + PAD_S)
+            clip = self._keeper.cut(a, b)
+            if len(clip):
+                self._on_utterance(UtteranceAudio(utterance_id, self.speaker, a, b, res.text, clip))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from assist_app.asr.engine import RecognizerFactory
 from assist_app.audio.blocks import AudioBlock, AudioFeed
@@ -20,6 +21,7 @@ from assist_app.audio.levels import dbfs
 from assist_app.events import LevelEvent, StatusEvent
 from assist_app.pipeline.acoustics import AcousticTracker
 from assist_app.pipeline.asr_worker import AsrWorker
+from assist_app.pipeline.second_pass import UtteranceAudio
 from assist_app.pipeline.session import EmitFn
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,10 @@ class LiveSource:
         recognizer_factory: RecognizerFactory | None,
         *,
         emit_levels: bool = True,
+        on_utterance: Callable[[UtteranceAudio], object] | None = None,
     ) -> None:
         self.feed = feed
+        self._on_utterance = on_utterance  # the second pass (``SecondPass.submit``), if on
         self.name = feed.name
         self._factory = recognizer_factory
         self._emit_levels = emit_levels
@@ -46,7 +50,10 @@ class LiveSource:
     def run(self, emit: EmitFn, stop: threading.Event) -> None:
         self.workers = []
         if self._factory is not None:
-            self.workers = [AsrWorker(sp, self._factory, emit, self.tracker) for sp in self.feed.speakers]
+            self.workers = [
+                AsrWorker(sp, self._factory, emit, self.tracker, on_utterance=self._on_utterance)
+                for sp in self.feed.speakers
+            ]
         by_speaker = {w.speaker: w for w in self.workers}
         for w in self.workers:
             w.start()

@@ -107,6 +107,8 @@ class TranscriptLine:
     call_phase: str | None = None
     emotion: str | None = None
     emotion_intensity: float | None = None
+    corrected: bool = False  # the second pass replaced the live recognizer's text
+    asr_text: str | None = None  # what the live recognizer heard, when corrected
 
 
 @dataclass(frozen=True, slots=True)

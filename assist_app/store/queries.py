@@ -117,10 +117,15 @@ def _line(row: Sequence[Any]) -> TranscriptLine:
         call_phase=row[7],
         emotion=row[8],
         emotion_intensity=row[9],
+        corrected=bool(row[10]),
+        asr_text=row[11],
     )
 
 
-_LINE_COLUMNS = 'u.idx, u.speaker, u.text, u.start, u."end", u.t, u.phase, u.call_phase, u.emotion, u.emotion_intensity'
+_LINE_COLUMNS = (
+    'u.idx, u.speaker, u.text, u.start, u."end", u.t, u.phase, u.call_phase, u.emotion, u.emotion_intensity, '
+    "u.corrected, u.asr_text"
+)
 
 
 def search(conn: sqlite3.Connection, text: str, f: CallFilter, max_lines: int = 5) -> list[SearchHit]:

@@ -10,6 +10,11 @@ therefore attached to the most recent final utterance of the same speaker. A ban
 on partial text is raised once, *before* its final utterance (``final=False``); it is linked to that
 utterance when the final arrives. Every flag is raised once, so every stored flag counts.
 
+Second pass (issue 14): a ``CorrectedText`` replaces a stored utterance's text, keeping the live
+recognizer's in ``asr_text``. It comes from the second-pass thread, possibly after ``CallEnded``
+(even during the next call), so the recorder serialises events with a lock and finds the
+utterance by its ``utterance_id`` (a correction that outruns its final waits for it).
+
 A suggestion counts as *used* when a later agent utterance (within ``USE_WINDOW_S`` of call time)
 is close to its text (rapidfuzz ``partial_ratio`` ≥ ``USE_THRESHOLD``); QA reads that as "the agent
 followed the guidance".
@@ -20,8 +25,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -32,6 +39,7 @@ from assist_app.events import (
     CallEnded,
     CallStarted,
     ConductEvent,
+    CorrectedText,
     EmotionEvent,
     Event,
     FinalText,
@@ -78,6 +86,7 @@ class CallRecorder:
 
     USE_WINDOW_S = 60.0
     USE_THRESHOLD = 75.0
+    KEEP_IDS = 20_000  # utterance ids remembered for late corrections (a few calls' worth)
 
     def __init__(self, writer: StoreWriter, meta: CallMeta, masker: Masker) -> None:
         self._writer = writer
@@ -92,6 +101,10 @@ class CallRecorder:
         self._call_masker = CallMasker(masker)
         self._speaker_idxs: dict[str, list[int]] = {}
         self._last_final: dict[str, tuple[str, str]] = {}  # speaker -> (raw, masked) of its last final
+        self._lock = threading.Lock()  # the analysis thread and the second-pass thread both call in
+        self._by_utterance: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._early: dict[str, CorrectedText] = {}
+        self.corrections = 0
 
     def _mask_utterance_text(self, speaker: str | None, text: str) -> str:
         """The stored form of an utterance's text (also for flags/emotions repeating it)."""
@@ -102,9 +115,27 @@ class CallRecorder:
 
     def __call__(self, event: Event) -> None:
         try:
-            self._record(event)
+            with self._lock:
+                if isinstance(event, CorrectedText):
+                    self._correct(event)
+                else:
+                    self._record(event)
         except Exception:  # a recording bug must never stop the call or its guidance
             log.exception("recording %s failed", event.type_name)
+
+    def _correct(self, event: CorrectedText) -> None:
+        where = self._by_utterance.get(event.utterance_id)
+        if where is None:
+            if len(self._early) < 1000:
+                self._early[event.utterance_id] = event
+            return
+        cid, idx = where
+        self.corrections += 1
+        self._put(
+            "UPDATE utterances SET asr_text = coalesce(asr_text, text), text = ?, corrected = 1 "
+            "WHERE call_id = ? AND idx = ?",
+            (self._mask(event.text), cid, idx),
+        )
 
     # -- events -----------------------------------------------------------------------------------
 
@@ -265,6 +296,13 @@ class CallRecorder:
             'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) VALUES (?,?,?,?,?,?,?,?)',
             (cid, self._idx, speaker, masked, event.start, event.end, event.t, event.wall),
         )
+        if event.utterance_id:
+            self._by_utterance[event.utterance_id] = (cid, self._idx)
+            while len(self._by_utterance) > self.KEEP_IDS:
+                self._by_utterance.popitem(last=False)
+            early = self._early.pop(event.utterance_id, None)
+            if early is not None:
+                self._correct(early)
         if event.speaker is Speaker.AGENT and len(event.text) >= 4:
             for shown in self._shown:
                 if shown.used or event.t - shown.t > self.USE_WINDOW_S:

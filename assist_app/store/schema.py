@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE calls (
@@ -188,8 +188,15 @@ UPDATE calls SET mode = 'practice' WHERE mode = 'training';
 CREATE INDEX calls_mode ON calls(mode);
 """
 
+# v3 (issue 14): the second pass ("精校转写") replaces an utterance's text with Whisper's;
+# ``asr_text`` keeps what the live recognizer heard (masked like ``text``), ``corrected`` marks it.
+_V3 = """
+ALTER TABLE utterances ADD COLUMN asr_text TEXT;
+ALTER TABLE utterances ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0;
+"""
+
 # MIGRATIONS[i] upgrades a file at version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
