@@ -46,6 +46,7 @@ from assist_app.events import (
     FlagRaised,
     PhaseEvent,
     Speaker,
+    StatusEvent,
     SuggestionEvent,
 )
 from assist_app.store.models import CallMeta
@@ -144,7 +145,8 @@ class CallRecorder:
             self._start(event.wall, event.call_id, event.source)
             return
         if not self._in_call:
-            if isinstance(event, CallEnded):
+            # A status between calls (the second pass finishing late) is not the start of a call.
+            if isinstance(event, CallEnded | StatusEvent):
                 return
             self._start(event.wall, "", "")
         cid = self.call_id

@@ -127,6 +127,8 @@ def test_recorder_stores_corrections_during_and_after_the_call(tmp_path: Path) -
                           original="我要投书你们"))
         rec(FinalText(t=4.0, speaker=Speaker.CUSTOMER, text="我要投书你们", start=2.5, end=4.0, utterance_id="c-1"))
         rec(CallEnded(t=5.0, call_id="s1"))
+        rec(StatusEvent(t=5.0, code="second_pass_behind", message="精校转写：还有 1 句"))  # not a new call
+        assert store.flush() and len(store.list_calls()) == 1
         # After the call (and during the next one) a late correction still lands on its line.
         rec(CallStarted(t=0.0, call_id="s2"))
         rec(CorrectedText(t=2.0, speaker=Speaker.AGENT, utterance_id="a-1", text="您好，很高兴为您服务。",
