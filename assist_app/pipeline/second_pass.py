@@ -95,8 +95,10 @@ class SecondPass:
         *,
         max_queued_s: float = 600.0,
         nice: int = 10,
+        on_finished: Callable[[SecondPassStats], None] | None = None,
     ) -> None:
         self._decoder = decoder
+        self._on_finished = on_finished
         self._publish = publish
         self.max_queued_s = max_queued_s
         self._nice = nice
@@ -185,9 +187,15 @@ class SecondPass:
                     late = self._call_over
                 self._decode_one(utt, late)
         finally:
-            if not self._abort and self._call_over and self.stats.after_call:
+            finished = not self._abort and self._call_over
+            if finished and self.stats.after_call:
                 s = self.stats
                 self._status("second_pass_done", f"精校转写完成：共校对 {s.decoded} 句，更正 {s.corrected} 句")
+            if finished and self._on_finished is not None:
+                try:
+                    self._on_finished(self.stats)
+                except Exception:
+                    log.exception("second pass: on_finished failed")
             self._done.set()
 
     def _decode_one(self, utt: UtteranceAudio, late: bool) -> None:
@@ -258,3 +266,75 @@ def rescore(engine: Any, events: Sequence[Event]) -> Any:
         last = max(last, e.t)
     engine.finish(last)
     return score_call(engine)
+
+
+class CallCorrector:
+    """The second pass wired into one live call (what the agent window uses).
+
+    ``wrap_emit`` wraps the live source's ``emit``: it keeps the call's levels and finals (for
+    ``rescore``) and passes everything on. Corrections go straight to ``sinks`` (the recorder),
+    not through the session, because they may come after the call has ended; statuses go to
+    ``emit`` while the call runs (the panel shows them) and to ``sinks`` after. When the last
+    utterance is done, the call is scored again on the corrected text (``make_engine`` builds a
+    fresh guidance engine) and ``on_rescored(score)`` is called, from the second-pass thread.
+    """
+
+    def __init__(
+        self,
+        decoder: UtteranceDecoder,
+        sinks: Sequence[PublishFn],
+        *,
+        make_engine: Callable[[], Any] | None = None,
+        on_rescored: Callable[[Any], None] | None = None,
+        max_queued_s: float = 600.0,
+    ) -> None:
+        self._sinks = list(sinks)
+        self._make_engine = make_engine
+        self._on_rescored = on_rescored
+        self._log: list[Event] = []
+        self._log_lock = threading.Lock()
+        self._emit: PublishFn | None = None
+        self.second = SecondPass(decoder, self._publish, max_queued_s=max_queued_s, on_finished=self._finished)
+        self.score: Any = None
+
+    def wrap_emit(self, emit: PublishFn) -> PublishFn:
+        self._emit = emit
+
+        def wrapped(event: Event) -> None:
+            if isinstance(event, FinalText) or event.type_name == "level":
+                with self._log_lock:
+                    self._log.append(event)
+            emit(event)
+
+        return wrapped
+
+    def start(self) -> None:
+        self.second.start()
+
+    def submit(self, utt: UtteranceAudio) -> bool:
+        return self.second.submit(utt)
+
+    def call_ended(self) -> None:
+        """Called by the source when its audio has ended (the session is still open)."""
+        self.second.call_ended()
+        self._emit = None  # from here on the session may be gone
+
+    def _publish(self, event: Event) -> None:
+        if isinstance(event, CorrectedText):
+            with self._log_lock:
+                self._log.append(event)
+        emit = self._emit
+        if isinstance(event, StatusEvent) and emit is not None:
+            emit(event)  # the session publishes it to the panel and the sinks
+            return
+        for sink in self._sinks:
+            sink(event)
+
+    def _finished(self, stats: SecondPassStats) -> None:
+        if not stats.corrected or self._make_engine is None:
+            return
+        with self._log_lock:
+            events = list(self._log)
+        self.score = rescore(self._make_engine(), events)
+        if self._on_rescored is not None:
+            self._on_rescored(self.score)

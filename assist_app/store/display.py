@@ -168,14 +168,16 @@ class TranscriptEntry:
     t: float
     flagged: tuple[tuple[int, int], ...] = ()
     found: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    corrected: bool = False  # the second pass (精校转写) replaced the live text
 
 
-def _flag_spans(text: str, flags: list[FlagRecord]) -> tuple[tuple[int, int], ...]:
+def _flag_spans(text: str, flags: list[FlagRecord], *, exact: bool = True) -> tuple[tuple[int, int], ...]:
     # Spans of final flags index into the stored text; a flag raised on a partial has its span
-    # in the partial, so its words are looked up instead (as the HTML report does).
-    spans = {f.span for f in flags if f.span and f.final and 0 <= f.span[0] < f.span[1] <= len(text)}
+    # in the partial, so its words are looked up instead (as the HTML report does). So are all
+    # flags of a line the second pass corrected (``exact=False``): they were raised on the live text.
+    spans = {f.span for f in flags if exact and f.span and f.final and 0 <= f.span[0] < f.span[1] <= len(text)}
     for f in flags:
-        if not f.final and f.matched and (i := text.find(f.matched)) >= 0:
+        if (not f.final or not exact) and f.matched and (i := text.find(f.matched)) >= 0:
             spans.add((i, i + len(f.matched)))
     return tuple(sorted(spans))
 
@@ -203,8 +205,9 @@ def transcript_entries(rec: CallRecord, search: str = "") -> list[TranscriptEntr
             speaker=ln.speaker,
             text=ln.text,
             t=ln.start if ln.start is not None else ln.t,
-            flagged=_flag_spans(ln.text, by_idx.get(ln.idx, [])),
+            flagged=_flag_spans(ln.text, by_idx.get(ln.idx, []), exact=not ln.corrected),
             found=_term_spans(ln.text, terms),
+            corrected=ln.corrected,
         )
         for ln in rec.transcript
     ]

@@ -116,6 +116,38 @@ class LazyLiveSource:
 
     def __init__(self, settings: AppSettings) -> None:
         self.settings = settings
+        self._record_sinks: list[Callable[[Any], None]] = []
+        self._make_engine: Callable[[], Any] | None = None
+        self._on_rescored: Callable[[Any], None] | None = None
+
+    def attach_record(self, sinks: list[Callable[[Any], None]], make_engine: Callable[[], Any],
+                      on_rescored: Callable[[Any], None]) -> None:
+        """Where the second pass (精校转写) sends corrections, and how it re-scores the call."""
+        self._record_sinks, self._make_engine, self._on_rescored = list(sinks), make_engine, on_rescored
+
+    def _corrector(self, emit: Callable[[Any], None]) -> Any:
+        """The second pass for this call when 精校转写 is on and Whisper is installed, else None."""
+        from assist_app.events import StatusEvent
+
+        if not self.settings.second_pass:
+            return None
+        try:
+            from assist_app.asr.models import find_whisper_model
+            from assist_app.asr.whisper import WhisperEngine, whisper_runtime_available
+            from assist_app.pipeline.second_pass import CallCorrector
+
+            if not whisper_runtime_available():
+                raise RuntimeError("没有安装 Whisper 运行库（faster-whisper）")
+            # One CPU thread: the pass runs beside capture and analysis on the agent's PC.
+            decoder = WhisperEngine(find_whisper_model(None), cpu_threads=1)
+        except Exception as exc:
+            emit(StatusEvent(t=0.0, code="second_pass_off",
+                             message="精校转写未开启：" + str(getattr(exc, "message_zh", exc)).splitlines()[0]))
+            return None
+        corrector = CallCorrector(decoder, self._record_sinks, make_engine=self._make_engine,
+                                  on_rescored=self._on_rescored)
+        corrector.start()
+        return corrector
 
     def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
         from assist_app.asr.engine import VoskEngine
@@ -137,7 +169,15 @@ class LazyLiveSource:
         except Exception as exc:
             emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
             return
-        LiveSource(capture, engine.new_recognizer).run(emit, stop)
+        corrector = self._corrector(emit)
+        if corrector is None:
+            LiveSource(capture, engine.new_recognizer).run(emit, stop)
+            return
+        try:
+            LiveSource(capture, engine.new_recognizer, on_utterance=corrector.submit).run(
+                corrector.wrap_emit(emit), stop)
+        finally:
+            corrector.call_ended()  # finishes in the background if behind, and says so
 
 
 def speech_model(settings: AppSettings) -> Path | None:

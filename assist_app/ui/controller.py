@@ -9,6 +9,7 @@ updates widgets, so it never blocks.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -207,6 +208,7 @@ class PanelController(QObject):
         self._emotions: list[tuple[float, EmotionReading]] = []
         self._finals = 0
         self._recorder: Any = None
+        self._live_score_saved = threading.Event()
         self._hold_timer = QTimer(self)
         self._hold_timer.setInterval(250)
         self._hold_timer.timeout.connect(self._update_hold)
@@ -604,6 +606,19 @@ class PanelController(QObject):
                 sinks.append(self._recorder)
             except Exception:
                 log.exception("store recorder unavailable")
+        attach = getattr(source, "attach_record", None)
+        if callable(attach):  # the live source's second pass (精校转写) writes to the record itself
+            recorder, store = self._recorder, self.store
+            live_score_saved = self._live_score_saved = threading.Event()
+
+            def save_rescored(score: Any) -> None:  # runs on the second-pass thread, after the call
+                # After the score of the live text is saved at call end, never before it.
+                live_score_saved.wait(60.0)
+                cid = getattr(recorder, "call_id", None)
+                if store is not None and isinstance(cid, str):
+                    store.save_score(cid, score)
+
+            attach(sinks, lambda: GuidanceEngine(library, settings=ps, call_id=call_id), save_rescored)
         self.session = CallSession(source=source, analyzer=self.engine, sinks=sinks, call_id=call_id)
         self._reset_views()
         self.bridge.attach(self.session.outbound)
@@ -826,6 +841,7 @@ class PanelController(QObject):
                 self.store.save_score(saved, score)
             except Exception:
                 log.exception("saving the score failed")
+        self._live_score_saved.set()  # the second pass may now store its re-score
         scenario = self.scenario if (self.demo_mode or self.practice_mode) else None
         analyses = list(getattr(self.engine, "analyses", []))
         flags = [(said_at(t, f, analyses), f) for t, f in self.window.alert.shown]

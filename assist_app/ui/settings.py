@@ -44,6 +44,7 @@ class AppSettings:
     font_size: int = 13
     always_on_top: bool = False
     compact: bool = False
+    second_pass: bool = False  # 精校转写: Whisper re-decodes finished utterances for the record (issue 14)
 
 
 class SettingsError(ValueError):

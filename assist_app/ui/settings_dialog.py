@@ -181,8 +181,13 @@ class SettingsDialog(QDialog):
         self.always_on_top.setChecked(current.always_on_top)
         self.compact = QCheckBox("精简模式")
         self.compact.setChecked(current.compact)
+        self.second_pass = QCheckBox("精校转写：通话中用 Whisper 在后台重新识别每句话，校正保存的文字记录和质检评分")
+        self.second_pass.setChecked(current.second_pass)
+        self.second_pass.setToolTip("实时提示仍按实时识别结果；"
+                                    "需要安装 Whisper（assist-app model install whisper-base）")
         f.addRow("隐私", self.store_transcripts)
         f.addRow("", self.mask_numbers)
+        f.addRow("识别", self.second_pass)
         f.addRow("字号", self.font_size)
         f.addRow("窗口", self.always_on_top)
         f.addRow("", self.compact)
@@ -223,6 +228,7 @@ class SettingsDialog(QDialog):
             font_size=self.font_size.value(),
             always_on_top=self.always_on_top.isChecked(),
             compact=self.compact.isChecked(),
+            second_pass=self.second_pass.isChecked(),
         )
 
     def save(self) -> None:

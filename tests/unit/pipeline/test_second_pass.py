@@ -152,3 +152,40 @@ def test_corrected_finals_replace_text_and_keep_times() -> None:
     out = corrected_finals(events)
     assert len(out) == 1 and isinstance(out[0], FinalText)
     assert out[0].text == "我要投诉" and out[0].start == 1.0 and out[0].end == 2.0
+
+
+def test_call_corrector_sends_corrections_to_the_record_and_rescores(shipped_library: Any) -> None:
+    """What the agent window wires up: statuses to the live session while the call runs,
+    corrections straight to the recorder, and a re-score on the corrected text at the end."""
+    from assist_app.demo.runner import build_engine
+    from assist_app.pipeline.second_pass import CallCorrector
+
+    session_events: list[Event] = []
+    record: list[Event] = []
+    rescored: list[Any] = []
+    decoder = ScriptedDecoder({1: "这不归我管", 2: "你找别人去"})
+    decoder.release.clear()
+    corrector = CallCorrector(decoder, [record.append], make_engine=lambda: build_engine(shipped_library),
+                              on_rescored=rescored.append)
+    corrector.start()
+    emit = corrector.wrap_emit(session_events.append)
+    for n, (heard, start) in enumerate((("这不贵我管", 0.0), ("你找别人去", 2.0)), start=1):
+        final = FinalText(t=start + 1.5, speaker=Speaker.AGENT, text=heard, start=start, end=start + 1.5,
+                          utterance_id=f"u{n}")
+        emit(final)
+        assert corrector.submit(_utt(n, heard))
+    corrector.call_ended()  # both still queued: the panel is told before the session closes
+    assert [e.code for e in session_events if isinstance(e, StatusEvent)] == ["second_pass_behind"]
+    decoder.release.set()
+    assert corrector.second.wait(10)
+    corrector.second.stop()
+    fixes = [e for e in record if isinstance(e, CorrectedText)]
+    assert [(f.utterance_id, f.text) for f in fixes] == [("u1", "这不归我管")]
+    assert any(isinstance(e, StatusEvent) and e.code == "second_pass_done" for e in record)
+    assert len(rescored) == 1 and rescored[0] is corrector.score
+    # The re-score saw the corrected text: the shirking phrase is now caught.
+    engine = build_engine(shipped_library)
+    from assist_app.pipeline.second_pass import rescore
+
+    assert rescore(engine, session_events + fixes).total == rescored[0].total
+    assert any(f.rule.startswith("shirk") for a in engine.analyses for f in a.flags)
