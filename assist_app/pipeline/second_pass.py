@@ -108,6 +108,7 @@ class SecondPass:
         self._closing = False  # the call has ended: finish the queue, then stop
         self._abort = False
         self._call_over = False
+        self._in_flight = 0  # being decoded right now (counts as still to do)
         self._last_t = 0.0
         self.stats = SecondPassStats()
         self._thread = threading.Thread(target=self._main, name="second-pass", daemon=True)
@@ -133,8 +134,9 @@ class SecondPass:
 
     @property
     def pending(self) -> int:
+        """Utterances not finished yet: queued plus the one being decoded."""
         with self._cond:
-            return len(self._queue)
+            return len(self._queue) + self._in_flight
 
     # -- end of call ------------------------------------------------------------------------
 
@@ -142,7 +144,7 @@ class SecondPass:
         """The call is over: say whether corrections are still coming; the thread finishes the
         queue and stops. Returns at once."""
         with self._cond:
-            pending = len(self._queue)
+            pending = len(self._queue) + self._in_flight
             self._call_over = True
             self._closing = True
             self._cond.notify()
@@ -184,8 +186,12 @@ class SecondPass:
                         break
                     utt = self._queue.popleft()
                     self._queued_s -= utt.seconds
-                    late = self._call_over
-                self._decode_one(utt, late)
+                    self._in_flight = 1
+                try:
+                    self._decode_one(utt)
+                finally:
+                    with self._cond:
+                        self._in_flight = 0
         finally:
             finished = not self._abort and self._call_over
             if finished and self.stats.after_call:
@@ -198,7 +204,7 @@ class SecondPass:
                     log.exception("second pass: on_finished failed")
             self._done.set()
 
-    def _decode_one(self, utt: UtteranceAudio, late: bool) -> None:
+    def _decode_one(self, utt: UtteranceAudio) -> None:
         t0 = time.perf_counter()
         try:
             result = self._decoder.decode(utt.samples)
@@ -208,7 +214,7 @@ class SecondPass:
             return
         self.stats.decode_seconds.append(time.perf_counter() - t0)
         self.stats.decoded += 1
-        self.stats.after_call += int(late)
+        self.stats.after_call += int(self._call_over)  # finished after the call had ended
         text = better_text(utt.text, result.text)
         if text is None:
             return
