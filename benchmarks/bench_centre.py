@@ -160,15 +160,21 @@ def main() -> int:
     watcher.start()
     t_start = time.time()
     shots = args.screenshots
-    if shots is not None:
+    env = dict(os.environ, PGPASSWORD=sup_pw, QT_QPA_PLATFORM="offscreen")
+
+    def screenshot(tab: str, name: str) -> None:
+        assert shots is not None
+        subprocess.run([sys.executable, "-m", "assist_app", "supervisor", "--host", "127.0.0.1", "--port",
+                        str(cluster.port), "--user", "bench_sup", "--screenshot", str(shots / name), "--tab", tab,
+                        "--wait", "5"], env=env, check=False, timeout=120)
+
+    if shots is not None:  # the wall mid-run, with every seat on a call
         time.sleep(min(40.0, args.duration * 0.5))
-        env = dict(os.environ, PGPASSWORD=sup_pw, QT_QPA_PLATFORM="offscreen")
-        for tab, name in (("wall", "supervisor-wall.png"), ("trends", "supervisor-trends.png")):
-            subprocess.run([sys.executable, "-m", "assist_app", "supervisor", "--host", "127.0.0.1", "--port",
-                            str(cluster.port), "--user", "bench_sup", "--screenshot", str(shots / name), "--tab", tab,
-                            "--wait", "5"], env=env, check=False, timeout=120)
+        screenshot("wall", "supervisor-wall.png")
     while time.time() - t_start < args.duration:
         time.sleep(1.0)
+    if shots is not None:  # the trends once calls have ended and been scored
+        screenshot("trends", "supervisor-trends.png")
     stop.set()
     elapsed = time.time() - t_start
     cpu1, pss = server_usage(pid)
