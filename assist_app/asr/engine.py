@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -82,22 +85,83 @@ def parse_partial(raw: str) -> str:
     return str(data.get("partial", "")).strip()
 
 
-class VoskEngine:
-    """Loads one Vosk model and makes recognizers for it (thread-safe to share the model)."""
+# Decoder settings for live use, chosen by measurement (BENCHMARKS.md, "Warm recognizers"):
+# ``frames-per-chunk``: Vosk's looped nnet3 decodable advances the best path once per chunk; the
+# Kaldi default (20, rounded up to 21 by the frame subsampling of 3) holds every word back by up
+# to 210 ms. The endpoint rules' trailing silences decide how soon a final comes after speech
+# stops (rule2: after a confident hypothesis, rule3: after any); the model's own are 0.5 / 1.0 s.
+LIVE_DECODER: Mapping[str, str] = {
+    "frames-per-chunk": "9",
+    "endpoint.rule2.min-trailing-silence": "0.3",
+    "endpoint.rule3.min-trailing-silence": "0.8",
+}
 
-    def __init__(self, model_dir: Path) -> None:
+
+def model_conf_with(text: str, overrides: Mapping[str, str]) -> str:
+    """``model.conf`` text with ``--key=value`` lines replaced or appended for ``overrides``."""
+    lines = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        key = line.strip().split("=", 1)[0].removeprefix("--")
+        if key in overrides:
+            lines.append(f"--{key}={overrides[key]}")
+            seen.add(key)
+        else:
+            lines.append(line)
+    lines += [f"--{k}={v}" for k, v in overrides.items() if k not in seen]
+    return "\n".join(lines) + "\n"
+
+
+def _model_view(model_dir: Path, overrides: Mapping[str, str]) -> Path | None:
+    """A temporary folder that is ``model_dir`` (entries symlinked) but with ``conf/model.conf``
+    rewritten for ``overrides``; None when symlinks are not possible (Windows without the right)
+    or the model has no ``conf/model.conf`` (then the model's own settings apply)."""
+    conf = model_dir / "conf" / "model.conf"
+    if not overrides or not conf.is_file():
+        return None
+    view = Path(tempfile.mkdtemp(prefix="assist-model-"))
+    try:
+        for entry in model_dir.iterdir():
+            if entry.name != "conf":
+                os.symlink(entry.resolve(), view / entry.name, target_is_directory=entry.is_dir())
+        (view / "conf").mkdir()
+        for entry in (model_dir / "conf").iterdir():
+            if entry.name != "model.conf":
+                os.symlink(entry.resolve(), view / "conf" / entry.name)
+        text = conf.read_text(encoding="utf-8", errors="replace")
+        (view / "conf" / "model.conf").write_text(model_conf_with(text, overrides), encoding="utf-8")
+    except OSError as exc:
+        log.warning("cannot apply decoder settings to %s (%s); using the model's own", model_dir, exc)
+        shutil.rmtree(view, ignore_errors=True)
+        return None
+    return view
+
+
+class VoskEngine:
+    """Loads one Vosk model and makes recognizers for it (thread-safe to share the model).
+
+    ``decoder``: ``model.conf`` options to override (e.g. ``LIVE_DECODER``); the model folder is
+    never written to, Vosk reads a temporary view of it that is deleted once the model is loaded.
+    """
+
+    def __init__(self, model_dir: Path, *, decoder: Mapping[str, str] | None = None) -> None:
         import vosk
 
         vosk.SetLogLevel(-1)  # Kaldi logs to stderr otherwise; our logging says what matters
         self.model_dir = model_dir
+        self.decoder = dict(decoder or {})
         t0 = time.perf_counter()
+        view = _model_view(model_dir, self.decoder)
         try:
-            self._model = vosk.Model(str(model_dir))
+            self._model = vosk.Model(str(view or model_dir))
         except Exception as exc:
             raise ModelLoadError(
                 f"Vosk could not load the model in {model_dir}: {exc}",
                 f"无法加载语音识别模型（文件夹不是可用的 Vosk 模型或已损坏）：{model_dir}",
             ) from exc
+        finally:
+            if view is not None:
+                shutil.rmtree(view, ignore_errors=True)
         self.load_seconds = time.perf_counter() - t0
         self._lock = threading.Lock()
         log.info("loaded Vosk model %s in %.2fs", model_dir, self.load_seconds)

@@ -3,7 +3,8 @@
 Times: the recognizer reports word times from its own stream start; the worker knows the call
 time of the first sample it fed (``offset``) and shifts them. A gap in the incoming audio (a
 device that was away) ends the current utterance and starts a fresh recognizer at the new
-offset, so word times stay true call times.
+offset, so word times stay true call times. A recognizer lent by a ``WarmRecognizerPool`` reports
+times from its lease and goes back to the pool when the worker is done with it.
 
 With the second pass on (``on_utterance``), the worker also keeps the audio it fed since the last
 final (bounded to ``KEEP_S``) and hands each final utterance's samples, cut at its word times,
@@ -65,6 +66,16 @@ class _AudioKeeper:
         self.t0 += j / TARGET_RATE
         self._parts, self._n = ([rest] if len(rest) else []), len(rest)
         return clip
+
+
+def _release(rec: StreamingRecognizer) -> None:
+    """Hand a pooled recognizer back (``ClockedRecognizer.release``); plain ones are just dropped."""
+    release = getattr(rec, "release", None)
+    if callable(release):
+        try:
+            release()
+        except Exception:
+            log.exception("returning a recognizer to its pool failed")
 
 
 class AsrWorker:
@@ -163,6 +174,7 @@ class AsrWorker:
                 if rec is None or block.t > expected + _GAP_S:
                     if rec is not None:
                         self._final(rec.FinalResult(), offset, expected)
+                        _release(rec)
                     rec = self._factory()
                     offset = block.t
                     last_partial = ""
@@ -185,6 +197,9 @@ class AsrWorker:
         except BaseException as exc:  # report, never hang the session
             log.exception("ASR worker %s failed", self.speaker.value)
             self.error = exc
+        finally:
+            if rec is not None:
+                _release(rec)
 
     def _final(self, raw: str, offset: float, t: float) -> None:
         res = parse_final(raw)

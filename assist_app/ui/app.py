@@ -109,13 +109,16 @@ def safe_scenarios() -> tuple[list[Scenario], list[str]]:
 
 
 class LazyLiveSource:
-    """A live ``CallSource`` that loads the model and opens the devices on the session's own
-    thread, so pressing 开始通话 never blocks the window while Vosk loads."""
+    """A live ``CallSource`` that opens the devices on the session's own thread and lends the
+    app's warm recognizers (``SpeechService``): the model is loaded once, at start-up, not per
+    call, so capture runs as soon as 开始通话 is pressed (issue 15). If the model is still loading
+    (or another one was chosen in 设置) this waits for it here, never on the window's thread."""
 
     name = "live"
 
-    def __init__(self, settings: AppSettings) -> None:
+    def __init__(self, settings: AppSettings, speech: Any = None) -> None:
         self.settings = settings
+        self.speech = speech
         self._record_sinks: list[Callable[[Any], None]] = []
         self._make_engine: Callable[[], Any] | None = None
         self._on_rescored: Callable[[Any], None] | None = None
@@ -150,7 +153,6 @@ class LazyLiveSource:
         return corrector
 
     def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
-        from assist_app.asr.engine import VoskEngine
         from assist_app.asr.models import find_model
         from assist_app.audio.capture import CaptureConfig, DeviceCapture
         from assist_app.audio.devices import SoundDeviceBackend
@@ -162,22 +164,31 @@ class LazyLiveSource:
             if not (s.agent_device and s.customer_device):
                 raise RuntimeError("请先在“设置 → 设备”中选择坐席麦克风和客户线路")
             model = find_model(Path(s.model_dir) if s.model_dir else None)
-            engine = VoskEngine(model)
             capture = DeviceCapture(CaptureConfig.two_devices(s.agent_device, s.customer_device),
                                     SoundDeviceBackend())
             capture.resolve()
+            factory = _speech(self.speech).pool_for(model).acquire
         except Exception as exc:
             emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
             return
         corrector = self._corrector(emit)
         if corrector is None:
-            LiveSource(capture, engine.new_recognizer).run(emit, stop)
+            LiveSource(capture, factory).run(emit, stop)
             return
         try:
-            LiveSource(capture, engine.new_recognizer, on_utterance=corrector.submit).run(
+            LiveSource(capture, factory, on_utterance=corrector.submit).run(
                 corrector.wrap_emit(emit), stop)
         finally:
             corrector.call_ended()  # finishes in the background if behind, and says so
+
+
+def _speech(speech: Any) -> Any:
+    """The given ``SpeechService`` or, for a caller without one (tests, scripts), a private one."""
+    if speech is not None:
+        return speech
+    from assist_app.asr.service import SpeechService
+
+    return SpeechService()
 
 
 def speech_model(settings: AppSettings) -> Path | None:
@@ -204,23 +215,25 @@ def _asr_importable() -> bool:
     return True
 
 
-def live_source_factory() -> Callable[[AppSettings], Any] | None:
+def live_source_factory(speech: Any = None) -> Callable[[AppSettings], Any] | None:
     """A factory for live sources when the audio/ASR packages are present (the model is checked
     when a call starts, see ``speech_model``), else None."""
-    return LazyLiveSource if _asr_importable() else None
+    if not _asr_importable():
+        return None
+    return lambda settings: LazyLiveSource(settings, speech)
 
 
 class MicVoice:
     """The trainee's side of a practice call: the agent microphone through the recogniser. The
-    model loads and the device opens on the practice's voice thread, never the window's."""
+    device opens (and, if not loaded yet, the model loads) on the practice's voice thread."""
 
     name = "practice-mic"
 
-    def __init__(self, settings: AppSettings) -> None:
+    def __init__(self, settings: AppSettings, speech: Any = None) -> None:
         self.settings = settings
+        self.speech = speech
 
     def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
-        from assist_app.asr.engine import VoskEngine
         from assist_app.asr.models import find_model
         from assist_app.audio.capture import CaptureConfig, DeviceCapture, InputSpec
         from assist_app.audio.devices import SoundDeviceBackend
@@ -229,36 +242,42 @@ class MicVoice:
 
         s = self.settings
         try:
-            engine = VoskEngine(find_model(Path(s.model_dir) if s.model_dir else None))
+            model = find_model(Path(s.model_dir) if s.model_dir else None)
             config = CaptureConfig(inputs=(InputSpec(s.agent_device, {Speaker.AGENT: 0}),))
             capture = DeviceCapture(config, SoundDeviceBackend())
             capture.resolve()
+            factory = _speech(self.speech).pool_for(model).acquire
         except Exception as exc:
             emit(StatusEvent(t=0.0, code="cannot_start",
                              message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
             return
-        LiveSource(capture, engine.new_recognizer).run(emit, stop)
+        LiveSource(capture, factory).run(emit, stop)
 
 
-def practice_voice_factory() -> Callable[[AppSettings], Any] | None:
+def practice_voice_factory(speech: Any = None) -> Callable[[AppSettings], Any] | None:
     """Spoken practice needs a speech model (checked when the practice starts); None when the
     recogniser's packages are missing: the trainee types."""
-    return MicVoice if _asr_importable() else None
-
-
-def demo_asr_loader(settings: AppSettings) -> Callable[[], Any] | None:
-    """When the settings' speech model is installed: a loader (run on the demo's own thread) of a
-    recognizer factory, so demo scenarios with audio are recognised like a live call. None without."""
-    model = speech_model(settings)
-    if model is None:
+    if not _asr_importable():
         return None
+    return lambda settings: MicVoice(settings, speech)
 
-    def load() -> Any:
-        from assist_app.asr.engine import VoskEngine
 
-        return VoskEngine(model).new_recognizer
+def demo_asr_loader(speech: Any = None) -> Callable[[AppSettings], Callable[[], Any] | None]:
+    """Settings → (when their speech model is installed) a loader, run on the demo's own thread,
+    of a recognizer factory: the app's warm pool, so demo scenarios with audio are recognised
+    like a live call. The loader is None without a model."""
 
-    return load
+    def for_settings(settings: AppSettings) -> Callable[[], Any] | None:
+        model = speech_model(settings)
+        if model is None:
+            return None
+
+        def load() -> Any:
+            return _speech(speech).pool_for(model).acquire
+
+        return load
+
+    return for_settings
 
 
 def output_player() -> Any:
@@ -277,9 +296,16 @@ def build_panel(
     settings_path: Path | None = None,
     with_live: bool = True,
     window: MainWindow | None = None,
+    speech: Any = None,
 ) -> tuple[MainWindow, PanelController]:
-    """The window (``window``, or a new one) and its controller, wired; nothing is shown here."""
+    """The window (``window``, or a new one) and its controller, wired; nothing is shown here.
+
+    ``speech``: the app's ``SpeechService`` (one model for every call); made here when live."""
     s = settings or AppSettings()
+    if with_live and speech is None and _asr_importable():
+        from assist_app.asr.service import SpeechService
+
+        speech = SpeechService()
     window = window if window is not None else MainWindow()
     scen = scenarios if scenarios is not None else safe_scenarios()[0]
     controller = PanelController(
@@ -289,10 +315,10 @@ def build_panel(
         scenarios=scen,
         store=store,
         library_loader=None if library is not None else _library_loader(),
-        live_source_factory=live_source_factory() if with_live else None,
+        live_source_factory=live_source_factory(speech) if with_live else None,
         player_factory=output_player if with_live else None,
-        demo_asr=demo_asr_loader if with_live else None,
-        practice_voice=practice_voice_factory() if with_live else None,
+        demo_asr=demo_asr_loader(speech) if with_live else None,
+        practice_voice=practice_voice_factory(speech) if with_live else None,
         speech_model=speech_model if with_live else None,
     )
     from assist_app.ui.settings_dialog import attach_settings
@@ -354,6 +380,11 @@ class PanelStartup(QObject):
         self.controller: PanelController | None = None
         self.store: Any = None
         self._with_live = with_live
+        self.speech: Any = None
+        if with_live and _asr_importable():
+            from assist_app.asr.service import SpeechService
+
+            self.speech = SpeechService()
         self.watcher = StoreStatusWatcher(self.window.store_banner, self.window)
         if store_opener is open_store:  # the store's state changes reach the panel's banner (issue 13)
             def open_db() -> Any:
@@ -384,6 +415,8 @@ class PanelStartup(QObject):
                 except Exception:
                     log.exception("start-up: loading %s failed", key)
                     self._loaded[key] = None
+            if self.speech is not None:  # the speech model, once, behind the window (issue 15)
+                self.speech.preload(speech_model(self.settings))
 
         self._thread = threading.Thread(target=work, name="startup-load", daemon=True)
         self._thread.start()
@@ -404,7 +437,8 @@ class PanelStartup(QObject):
         scenarios, scenario_problems = self._loaded.get("scenarios") or ([], [])
         library = self._loaded.get("library")
         _window, controller = build_panel(self.settings, store=self.store, scenarios=scenarios,
-                                          library=library, with_live=self._with_live, window=self.window)
+                                          library=library, with_live=self._with_live, window=self.window,
+                                          speech=self.speech)
         controller.settings_saver = settings_io.save
         watch_store(self.window, self.watcher, self.store)
         if scenario_problems:
@@ -419,6 +453,8 @@ class PanelStartup(QObject):
             self.store = self._loaded.get("store")
         if self.controller is not None:
             self.controller.shutdown()
+        if self.speech is not None:
+            self.speech.close()
         if self.store is not None:
             self.store.close()
 
