@@ -11,9 +11,11 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 
+import jieba
+
 from assist_app.analysis.banned import BannedPhraseDetector
 from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
-from assist_app.analysis.emotion import EmotionModel, EmotionReader, build_tokenizer, load_dutir
+from assist_app.analysis.emotion import EmotionModel, EmotionReader, SharedSegmenter, build_tokenizer, load_dutir
 from assist_app.analysis.learned.layer import LearnedLayer, PhaseContext
 from assist_app.analysis.learned.store import default_layer
 from assist_app.analysis.phase import FormulaTracker, PhaseClassifier, looks_like_identifier, refine_phase
@@ -54,15 +56,22 @@ class AnalysisKit:
     learned: LearnedLayer | None = None
 
     @classmethod
-    def build(cls, library: ScriptLibrary, learned: LearnedLayer | bool | None = True) -> AnalysisKit:
-        """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off."""
+    def build(
+        cls,
+        library: ScriptLibrary,
+        learned: LearnedLayer | bool | None = True,
+        *,
+        tokenizer: jieba.Tokenizer | None = None,
+    ) -> AnalysisKit:
+        """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off.
+        ``tokenizer``: a segmenter already keyed to ``library`` (else one of its own is built)."""
         layer = default_layer() if learned is True else (learned or None)
         return cls(
             library=library,
             banned=BannedPhraseDetector(library),
             phases=PhaseClassifier(library),
             situations=SituationDetector(library),
-            emotion=EmotionModel(library, load_dutir(), build_tokenizer(library)),
+            emotion=EmotionModel(library, load_dutir(), tokenizer or build_tokenizer(library)),
             conduct=ConductPatterns(library.conduct),
             learned=layer,
         )
@@ -75,21 +84,29 @@ class AnalysisKit:
         return id(self)
 
 
-_kits: dict[int, AnalysisKit] = {}
+_MAX_KITS = 2  # a library reloaded from the same folder replaces its kit; this bounds other folders
+_kits: dict[str, AnalysisKit] = {}  # library root → its latest kit
 _kits_lock = threading.Lock()
+_segmenter = SharedSegmenter()
 
 
 def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
-    """The kit for ``library``, built on first use and reused (one per loaded library)."""
+    """The kit for ``library``, built on first use and reused.
+
+    Kits are kept per library folder: loading a library again (校验并重新加载, or a new folder
+    chosen in 设置) replaces the kit instead of adding one, and every kit handed out here shares
+    one jieba tokenizer (issue 15: each kit used to keep its own ~70 MB dictionary, up to four).
+    """
     if isinstance(library, AnalysisKit):
         return library
     with _kits_lock:
-        kit = _kits.get(id(library))
-        if kit is None or kit.library is not library:
-            if len(_kits) >= 4:
+        kit = _kits.pop(library.root, None)
+        tok = _segmenter.for_library(library)  # (re-)keyed to the library being handed out
+        if kit is None or kit.library is not library:  # a replaced kit goes with the last call holding it
+            if len(_kits) >= _MAX_KITS:
                 _kits.pop(next(iter(_kits)))
-            kit = AnalysisKit.build(library)
-            _kits[id(library)] = kit
+            kit = AnalysisKit.build(library, tokenizer=tok)
+        _kits[library.root] = kit  # most recently used last
         return kit
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import pickle
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
@@ -52,15 +53,8 @@ def load_dutir() -> dict[str, frozenset[str]]:
     return out
 
 
-def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
-    """A jieba tokenizer that never splits the library's cue words and phrases.
-
-    Initialised eagerly (at start-up, not on the first utterance).
-    """
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
+def _library_words(library: ScriptLibrary) -> frozenset[str]:
+    """The library's cue words and phrase segments the segmenter must never split."""
     words: set[str] = set()
     patterns = [c.pattern for cues in library.emotion.cues.values() for c in cues]
     patterns += [p for s in library.situations for p in s.patterns]
@@ -68,9 +62,67 @@ def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
     for pat in patterns:
         for v in parse_pattern(pat):
             words.update(seg for seg in v.segments if 2 <= len(seg) <= 8)
-    for w in sorted(words):
+    return frozenset(words)
+
+
+def _base_tokenizer() -> jieba.Tokenizer:
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
+    """A jieba tokenizer of its own that never splits the library's cue words and phrases.
+
+    Initialised eagerly (at start-up, not on the first utterance).
+    """
+    tok = _base_tokenizer()
+    for w in sorted(_library_words(library)):
         tok.add_word(w, freq=2000)
     return tok
+
+
+class SharedSegmenter:
+    """One jieba tokenizer shared by every kit the app builds, re-keyed to a library's words.
+
+    The dictionary behind a tokenizer is ~70 MB of Python objects; a kit per library reload used
+    to keep its own (issue 15). ``for_library`` undoes the previous library's added words
+    (original frequencies and total restored; a word that was absent stays at frequency 0, which
+    jieba treats as absent) and adds the new library's, so segmentation is that of a fresh
+    ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on the
+    previous library's kit segments with the new library's words from then on.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tok: jieba.Tokenizer | None = None
+        self._base_total = 0
+        self._saved: dict[str, int] = {}  # words added for the current library → frequency before
+        self._words: frozenset[str] = frozenset()
+        self._library: ScriptLibrary | None = None
+
+    def for_library(self, library: ScriptLibrary) -> jieba.Tokenizer:
+        with self._lock:
+            if self._tok is not None and library is self._library:
+                return self._tok
+        words = _library_words(library)
+        with self._lock:
+            self._library = library
+            if self._tok is None:
+                self._tok = _base_tokenizer()
+                self._base_total = self._tok.total
+            tok = self._tok
+            if words != self._words:
+                for w, freq in self._saved.items():
+                    tok.FREQ[w] = freq
+                tok.total = self._base_total
+                self._saved = {w: tok.FREQ.get(w, 0) for w in words}
+                for w in sorted(words):
+                    tok.add_word(w, freq=2000)
+                self._words = words
+            return tok
 
 
 @dataclass(frozen=True, slots=True)

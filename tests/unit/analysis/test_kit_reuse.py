@@ -1,0 +1,52 @@
+"""Library reloads replace the analysis kit and share one segmenter (issue 15): the app used to
+keep up to four kits, each with its own ~70 MB jieba dictionary."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from assist_app.analysis import analyzer
+from assist_app.analysis.emotion import SharedSegmenter, build_tokenizer
+from assist_app.analysis.engine import GuidanceEngine
+from assist_app.library import load_library
+from assist_app.library.model import ScriptLibrary
+
+SENTENCES = [
+    "你们这是什么破服务我要投诉到工信部",
+    "宽带又断了我明天还要上网课怎么办",
+    "不归我管你问领导去吧有完没完",
+    "非常抱歉给您带来不便我马上为您查询",
+    "太谢谢你了问题解决了",
+]
+
+
+def test_reloading_a_library_replaces_its_kit_and_keeps_one_tokenizer(shipped_library: ScriptLibrary) -> None:
+    first = analyzer.kit_for(shipped_library)
+    gone = weakref.ref(first.banned)  # (the kit itself is a slots dataclass: no weak references)
+    tokenizer = first.emotion.tokenizer
+    del first
+    for _ in range(3):  # 校验并重新加载, three times
+        reloaded = load_library()
+        kit = analyzer.kit_for(reloaded)
+        assert kit.library is reloaded
+        assert analyzer.kit_for(reloaded) is kit  # reused while it is the current library
+        assert kit.emotion.tokenizer is tokenizer
+        engine = GuidanceEngine(reloaded, call_id="c")  # a call on the new library uses that kit
+        assert engine is not None
+    kits = [k for k in analyzer._kits.values() if k.library.root == shipped_library.root]
+    assert len(kits) == 1  # replaced, not accumulated
+    del kit, kits, engine
+    gc.collect()
+    assert gone() is None  # the first kit (and its compiled patterns) freed once nothing holds it
+
+
+def test_shared_segmenter_cuts_like_a_fresh_tokenizer(mini_library: ScriptLibrary,
+                                                     shipped_library: ScriptLibrary) -> None:
+    shared = SharedSegmenter()
+    for library in (shipped_library, mini_library, shipped_library, mini_library):
+        tok = shared.for_library(library)
+        fresh = build_tokenizer(library)
+        for text in SENTENCES:
+            assert list(tok.cut(text)) == list(fresh.cut(text)), (library.root, text)
+        assert tok.total == fresh.total
