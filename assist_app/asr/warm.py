@@ -47,6 +47,27 @@ def malloc_trim() -> bool:
     return bool(trim(0))
 
 
+def limit_malloc_arenas(count: int) -> bool:
+    """Cap glibc's malloc arenas (``mallopt(M_ARENA_MAX, count)``); False where unavailable.
+
+    Each thread that allocates under contention gets its own arena, and every call starts new ASR
+    threads; Kaldi's buffers freed in one arena are not reused by another, so a long day of calls
+    spreads the heap over many arenas. Call early, before the worker threads exist."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_ARENA_MAX, count))
+
+
+_M_ARENA_MAX = -8  # glibc malloc.h
+
+
 def warmup_clip_path() -> Path:
     from assist_app.resources import resources_dir
 
@@ -186,11 +207,17 @@ class WarmRecognizerPool:
             return len(self._idle)
 
     def give_back(self, rec: ClockedRecognizer) -> None:
+        call_over = False
         with self._lock:
             keep = not self._closed and rec.audio_s < self.recycle_after_s and len(self._idle) < self.size
             if keep:
                 self._idle.append(rec)
-                return
+                call_over = len(self._idle) == self.size
+        if keep:
+            if call_over:  # every recognizer is back: the call's buffers are free, hand them back
+                self._trim()
+            return
+        with self._lock:
             recycle = not self._closed and rec.audio_s >= self.recycle_after_s
             if recycle:
                 self.recycled += 1

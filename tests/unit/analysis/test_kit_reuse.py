@@ -21,8 +21,8 @@ SENTENCES = [
 ]
 
 
-def test_reloading_a_library_replaces_its_kit_and_keeps_one_tokenizer(shipped_library: ScriptLibrary) -> None:
-    first = analyzer.kit_for(shipped_library)
+def test_reloading_a_library_replaces_its_kit_and_keeps_one_tokenizer() -> None:
+    first = analyzer.kit_for(load_library())  # a library object no other test holds
     gone = weakref.ref(first.banned)  # (the kit itself is a slots dataclass: no weak references)
     tokenizer = first.emotion.tokenizer
     del first
@@ -34,7 +34,7 @@ def test_reloading_a_library_replaces_its_kit_and_keeps_one_tokenizer(shipped_li
         assert kit.emotion.tokenizer is tokenizer
         engine = GuidanceEngine(reloaded, call_id="c")  # a call on the new library uses that kit
         assert engine is not None
-    kits = [k for k in analyzer._kits.values() if k.library.root == shipped_library.root]
+    kits = [k for k in analyzer._kits.values() if k.library.root == reloaded.root]
     assert len(kits) == 1  # replaced, not accumulated
     del kit, kits, engine
     gc.collect()

@@ -93,26 +93,28 @@ def test_warm_recognizers_serve_call_after_call_with_call_times(tmp_path: Path) 
         assert pool.idle == 2
     assert len(make.made) == 2  # no recognizer built for any call
     assert pool.cold_acquires == 0 and pool.recycled == 0
-    assert all(r.samples > 3 * 4 * RATE for r in make.made)  # both heard all three calls
+    # every channel of every call was heard by one of the two (which one depends on the threads)
+    assert sum(r.samples for r in make.made) == 2 * len(warmup) // 2 + 3 * 2 * 4 * RATE
 
 
 def test_recognizer_recreated_after_its_audio_budget(tmp_path: Path) -> None:
     make = Counting()
-    pool = WarmRecognizerPool(make, size=2, recycle_after_s=6.0, warmup_pcm=_pcm(_quiet(0.5)), trim=make.trim)
+    pool = WarmRecognizerPool(make, size=1, recycle_after_s=6.0, warmup_pcm=_pcm(_quiet(0.5)), trim=make.trim)
     pool.fill()
-    call = _stereo_call(tmp_path)  # 4 s per channel
+    call = tmp_path / "agent.wav"  # one channel: one recognizer per call
+    sf.write(call, np.concatenate([_quiet(1.0), _tone(0.5), _quiet(2.5)]), RATE)
 
-    _call(call, pool.acquire)  # each recognizer: 0.5 + 4 s, under the budget
-    assert pool.wait_idle(10) and len(make.made) == 2 and pool.recycled == 0
+    _call(call, pool.acquire)  # 0.5 + 4 s: under the budget, kept
+    assert pool.wait_idle(10) and len(make.made) == 1 and pool.recycled == 0
 
-    events = _call(call, pool.acquire)  # 8.5 s each: both are replaced after this call
+    events = _call(call, pool.acquire)  # 8.5 s: replaced after this call
     assert pool.wait_idle(10)
-    assert pool.recycled == 2 and len(make.made) == 4 and pool.idle == 2
-    assert make.trims >= 2  # the freed heap is handed back before the new ones grow
-    assert len([e for e in events if isinstance(e, FinalText)]) == 2  # the call itself was whole
+    assert pool.recycled == 1 and len(make.made) == 2 and pool.idle == 1
+    assert make.trims >= 2  # the freed heap is handed back before the new one grows
+    assert len([e for e in events if isinstance(e, FinalText)]) == 1  # the call itself was whole
 
     lent = pool.acquire()
-    assert isinstance(lent.raw, FakeRecognizer) and lent.raw in make.made[2:]
+    assert lent.raw is make.made[1]
     assert lent.audio_s == 0.5  # a fresh recognizer, warmed with the clip only
     lent.release()
 

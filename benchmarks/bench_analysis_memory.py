@@ -1,0 +1,71 @@
+"""Memory of the analysis side (issue 15): RSS added by the script library, its analysis kit
+(patterns, DUTIR lexicon, jieba tokenizer, learned layer) and pypinyin, in a fresh process each,
+with and without the app's single-character pinyin mode, and after library reloads.
+
+    .venv/bin/python benchmarks/bench_analysis_memory.py [--reloads 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import gc, json, sys
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+if {lean}:
+    import assist_app.lean_imports  # what the app's entry point does first
+else:
+    import assist_app
+base = rss()
+from assist_app.analysis.analyzer import kit_for
+from assist_app.analysis.engine import GuidanceEngine
+from assist_app.events import FinalText, Speaker
+from assist_app.library import load_library
+kit = kit_for(load_library())
+engine = GuidanceEngine(kit.library, call_id="m")
+engine.handle(FinalText(t=1.0, speaker=Speaker.CUSTOMER, text="宽带又断了你们到底管不管我要投诉"))
+after = rss()
+for _ in range({reloads}):
+    lib = load_library()
+    kit = kit_for(lib)
+    engine = GuidanceEngine(lib, call_id="m")
+    engine.handle(FinalText(t=1.0, speaker=Speaker.AGENT, text="这个不归我管"))
+gc.collect()
+print(json.dumps({{"base": base, "kit": after - base, "reloaded": rss() - base}}))
+"""
+
+
+def probe(lean: bool, reloads: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", PROBE.format(lean=lean, reloads=reloads)], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reloads", type=int, default=3)
+    args = ap.parse_args()
+    print(f"load avg {os.getloadavg()[0]:.2f}\n")
+    print(f"| pinyin mode | RSS added by library + kit + one call | after {args.reloads} library reloads |")
+    print("|---|---|---|")
+    for lean in (False, True):
+        r = probe(lean, args.reloads)
+        name = "single character (app entry point)" if lean else "with phrase dictionary"
+        print(f"| {name} | {r['kit']:.0f} MB | {r['reloaded']:.0f} MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
