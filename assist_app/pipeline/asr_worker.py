@@ -88,7 +88,7 @@ class AsrWorker:
         emit: Callable[[Event], None],
         tracker: AcousticTracker,
         *,
-        queue_blocks: int = 50,
+        queue_blocks: int = 100,  # 5 s of 50 ms capture blocks
         on_utterance: Callable[[UtteranceAudio], object] | None = None,
     ) -> None:
         self.speaker = speaker
