@@ -4,8 +4,10 @@ A private PulseAudio daemon with two null sinks (the integration tests' rig) sta
 headset and the customer line. In a child process with the rig's environment, the GUI's own
 ``LazyLiveSource`` runs calls with a ``SpeechService`` that was preloaded the way the window does
 at start-up; for each call we time ``run`` → first level event (both devices open and delivering
-blocks) and → first recognizer lent. For comparison, the old path (a ``VoskEngine`` loaded for the
-call before capture opened) is timed as model load + the same capture start.
+blocks) and → first recognizer lent, and → both input streams opened and started. (The rig's
+null-sink monitors deliver their first audio in bursts, 0.1–2 s after the stream starts, with or
+without a model; that part is the test rig's, not measured on a headset.) For comparison, the
+old path (a ``VoskEngine`` loaded for the call before capture opened) paid the model load first.
 
     .venv/bin/python benchmarks/bench_call_start.py [--calls 5]
 """
@@ -29,6 +31,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
 import assist_app.lean_imports
 from assist_app.asr.engine import VoskEngine
+from assist_app.audio import capture as capture_mod
+opened = []
+_open = capture_mod.DeviceCapture._open
+def _timed_open(self, inp):
+    _open(self, inp)
+    opened.append(time.perf_counter())
+capture_mod.DeviceCapture._open = _timed_open
 from assist_app.asr.service import SpeechService
 from assist_app.events import LevelEvent
 from assist_app.ui.app import LazyLiveSource
@@ -44,9 +53,9 @@ lent = []
 def timed_acquire():
     lent.append(time.perf_counter()); return acquire()
 pool.acquire = timed_acquire
-out = {"ready_s": ready, "level_s": [], "lent_s": [], "load": []}
+out = {"ready_s": ready, "level_s": [], "lent_s": [], "open_s": [], "load": []}
 for _ in range(calls):
-    first = threading.Event(); stop = threading.Event(); lent.clear()
+    first = threading.Event(); stop = threading.Event(); lent.clear(); opened.clear()
     def emit(e):
         if isinstance(e, LevelEvent) and not first.is_set():
             first.set()
@@ -56,6 +65,7 @@ for _ in range(calls):
     th = threading.Thread(target=src.run, args=(emit, stop)); th.start()
     assert first.wait(20), "no audio block"
     out["level_s"].append(time.perf_counter() - t)
+    out["open_s"].append(opened[1] - t if len(opened) > 1 else None)
     deadline = time.monotonic() + 5
     while not lent and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -95,6 +105,9 @@ def main() -> int:
     print(f"load avg during the calls: {min(r['load']):.2f}–{max(r['load']):.2f}")
     print(f"app start-up: model loaded and 2 recognizers warmed in the background in {r['ready_s']:.2f} s")
     print("| measure | per call (s) | max |\n|---|---|---|")
+    opened = [x for x in r["open_s"] if x is not None]
+    print(f"| 开始通话 → both input streams open and started | {', '.join(f'{x:.3f}' for x in opened)} "
+          f"| {max(opened):.3f} s |")
     print(f"| 开始通话 → both devices delivering audio (first level event) | "
           f"{', '.join(f'{x:.3f}' for x in r['level_s'])} | {max(r['level_s']):.3f} s |")
     lent = [x for x in r["lent_s"] if x is not None]
