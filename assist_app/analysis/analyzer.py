@@ -93,19 +93,23 @@ _segmenter = SharedSegmenter()
 def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
     """The kit for ``library``, built on first use and reused.
 
-    Kits are kept per library folder: loading a library again (校验并重新加载, or a new folder
-    chosen in 设置) replaces the kit instead of adding one, and every kit handed out here shares
-    one jieba tokenizer (issue 15: each kit used to keep its own ~70 MB dictionary, up to four).
+    Kits are kept per library folder: loading a changed library from the same folder
+    (校验并重新加载) replaces the kit instead of adding one, an unchanged one keeps it, at most
+    ``_MAX_KITS`` folders are kept, and every kit handed out here shares one jieba tokenizer
+    (issue 15: each kit used to keep its own ~70 MB dictionary, up to four of them).
     """
     if isinstance(library, AnalysisKit):
         return library
     with _kits_lock:
         kit = _kits.pop(library.root, None)
-        tok = _segmenter.for_library(library)  # (re-)keyed to the library being handed out
-        if kit is None or kit.library is not library:  # a replaced kit goes with the last call holding it
+        if kit is not None and kit.library is not library and kit.library != library:
+            kit = None  # changed on disk: replaced; the old kit goes with the last call holding it
+        if kit is None:
             if len(_kits) >= _MAX_KITS:
                 _kits.pop(next(iter(_kits)))
-            kit = AnalysisKit.build(library, tokenizer=tok)
+            kit = AnalysisKit.build(library, tokenizer=_segmenter.for_library(library))
+        else:  # a reload that changed nothing keeps its kit (re-keying the segmenter if needed)
+            _segmenter.for_library(kit.library)
         _kits[library.root] = kit  # most recently used last
         return kit
 

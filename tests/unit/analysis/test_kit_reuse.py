@@ -4,13 +4,24 @@ keep up to four kits, each with its own ~70 MB jieba dictionary."""
 from __future__ import annotations
 
 import gc
+import shutil
 import weakref
+from pathlib import Path
 
 from assist_app.analysis import analyzer
 from assist_app.analysis.emotion import SharedSegmenter, build_tokenizer
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.library import load_library
 from assist_app.library.model import ScriptLibrary
+from assist_app.resources import library_dir
+
+RULE = """
+  - id: test.reload{n}
+    category: vulgar
+    severity: low
+    patterns: ["重新加载测试{n}"]
+    replacement: 测试
+"""
 
 SENTENCES = [
     "你们这是什么破服务我要投诉到工信部",
@@ -21,19 +32,27 @@ SENTENCES = [
 ]
 
 
-def test_reloading_a_library_replaces_its_kit_and_keeps_one_tokenizer() -> None:
-    first = analyzer.kit_for(load_library())  # a library object no other test holds
+def test_reloading_a_library_replaces_its_kit_and_keeps_one_tokenizer(tmp_path: Path) -> None:
+    folder = tmp_path / "library"
+    shutil.copytree(library_dir(), folder)
+    first = analyzer.kit_for(load_library(folder))  # a library object no other test holds
     gone = weakref.ref(first.banned)  # (the kit itself is a slots dataclass: no weak references)
     tokenizer = first.emotion.tokenizer
-    del first
-    for _ in range(3):  # 校验并重新加载, three times
-        reloaded = load_library()
+
+    same = analyzer.kit_for(load_library(folder))  # 校验并重新加载 with nothing changed
+    assert same is first  # no rebuild
+    del same, first
+
+    banned = folder / "banned.yaml"
+    for n in range(3):  # the centre edits its library and reloads, three times
+        banned.write_text(banned.read_text(encoding="utf-8") + RULE.format(n=n), encoding="utf-8")
+        reloaded = load_library(folder)
         kit = analyzer.kit_for(reloaded)
-        assert kit.library is reloaded
+        assert kit.library is reloaded and any(r.id == f"test.reload{n}" for r in reloaded.banned.rules)
         assert analyzer.kit_for(reloaded) is kit  # reused while it is the current library
-        assert kit.emotion.tokenizer is tokenizer
+        assert kit.emotion.tokenizer is tokenizer  # one segmenter for all of them
         engine = GuidanceEngine(reloaded, call_id="c")  # a call on the new library uses that kit
-        assert engine is not None
+        assert engine.analyzer.kit is kit
     kits = [k for k in analyzer._kits.values() if k.library.root == reloaded.root]
     assert len(kits) == 1  # replaced, not accumulated
     del kit, kits, engine
