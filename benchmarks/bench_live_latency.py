@@ -26,6 +26,8 @@ Three modes, each one run of this script (so ratios inside a run share the same 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import json
 import os
@@ -50,12 +52,7 @@ sys.path.insert(0, str(ROOT))
 from assist_app import lean_imports  # noqa: E402,F401  (single-character pinyin, as the app)
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings  # noqa: E402
 from assist_app.asr.engine import LIVE_BLOCK_S, LIVE_DECODER, VoskEngine, parse_final, parse_partial  # noqa: E402
-from assist_app.asr.warm import (  # noqa: E402
-    WarmRecognizerPool,
-    limit_malloc_arenas,
-    load_warmup_clip,
-    malloc_trim,
-)
+from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip, malloc_trim  # noqa: E402
 from assist_app.audio.replay import FileReplay  # noqa: E402
 from assist_app.events import FinalText, FlagRaised, PartialText, Speaker  # noqa: E402
 from assist_app.library import load_library  # noqa: E402
@@ -96,6 +93,23 @@ CUSTOMER_LINES = [
 ]
 TURNS_PER_SIDE = 3
 OLD_BLOCK_S = 0.1
+
+
+def limit_malloc_arenas(count: int) -> bool:
+    """Cap glibc's malloc arenas (``mallopt(M_ARENA_MAX, count)``) for the soak's comparison;
+    False where unavailable. Threads allocating under contention get arenas of their own and
+    every call starts new ASR threads; the soak measured whether capping them matters (the app
+    does not cap them: 20–30 MB less, BENCHMARKS.md)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(-8, count))  # M_ARENA_MAX in glibc malloc.h
 
 
 # -- audio ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from assist_app.asr.engine import SAMPLE_RATE, StreamingRecognizer
 
 log = logging.getLogger(__name__)
 
-RECYCLE_AFTER_S = 20 * 60.0  # audio a recognizer hears before it is replaced between calls
+RECYCLE_AFTER_S = 10 * 60.0  # audio a recognizer hears before it is replaced between calls (soak: BENCHMARKS.md)
 _WARMUP_FEED_BYTES = 3200  # 100 ms blocks, like a live call
 
 
@@ -45,27 +45,6 @@ def malloc_trim() -> bool:
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
     return bool(trim(0))
-
-
-def limit_malloc_arenas(count: int) -> bool:
-    """Cap glibc's malloc arenas (``mallopt(M_ARENA_MAX, count)``); False where unavailable.
-
-    Each thread that allocates under contention gets its own arena, and every call starts new ASR
-    threads; Kaldi's buffers freed in one arena are not reused by another, so a long day of calls
-    spreads the heap over many arenas. Call early, before the worker threads exist."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_ARENA_MAX, count))
-
-
-_M_ARENA_MAX = -8  # glibc malloc.h
 
 
 def warmup_clip_path() -> Path:
