@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import Levenshtein
 
 from assist_app.audio.resample import StreamResampler
 from assist_app.textnorm import norm_str
@@ -22,16 +23,8 @@ TELEPHONE_RATE = 8_000
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (substitutions, insertions and deletions all cost 1)."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """Levenshtein distance (substitutions, insertions and deletions all cost 1), in C (rapidfuzz)."""
+    return int(Levenshtein.distance(a, b))
 
 
 def char_errors(reference: str, hypothesis: str) -> tuple[int, int]:
