@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -459,19 +459,7 @@ def how_to_install_zh() -> str:
 
 def find_model(cli_model: Path | None = None) -> Path:
     """The Vosk model for live recognition, in discovery order; raises ``ModelNotFoundError``."""
-    if cli_model is not None:
-        problems = structure_problems(cli_model, ModelKind.VOSK)
-        if problems:
-            raise ModelNotFoundError(
-                f"--model {cli_model} is not a usable Vosk model: {problems}",
-                f"指定的模型文件夹不可用：{cli_model}\n  " + "\n  ".join(problems),
-            )
-        return cli_model
-    for cand in list_candidates(None):
-        if cand.usable and cand.kind is ModelKind.VOSK:
-            log.info("using ASR model %s (from %s)", cand.path, cand.origin)
-            return cand.path
-    raise ModelNotFoundError("no usable ASR model found", how_to_install_zh())
+    return _find_kind(cli_model, ModelKind.VOSK, how_to_install_zh)
 
 
 def how_to_install_whisper_zh() -> str:
@@ -485,16 +473,29 @@ def how_to_install_whisper_zh() -> str:
 
 def find_whisper_model(cli_model: Path | None = None) -> Path:
     """The Whisper model for recordings and the second pass; raises ``ModelNotFoundError``."""
+    return _find_kind(cli_model, ModelKind.WHISPER, how_to_install_whisper_zh)
+
+
+# Per kind: the name in English messages, in the log, the Chinese message for an unusable --model.
+_FIND_WORDING = {
+    ModelKind.VOSK: ("Vosk", "ASR", "指定的模型文件夹不可用"),
+    ModelKind.WHISPER: ("Whisper", "Whisper", "指定的 Whisper 模型文件夹不可用"),
+}
+
+
+def _find_kind(cli_model: Path | None, kind: ModelKind, how_to: Callable[[], str]) -> Path:
+    """``cli_model`` if it is a usable model of ``kind``, else the first usable one discovered."""
+    name, log_name, unusable_zh = _FIND_WORDING[kind]
     if cli_model is not None:
-        problems = structure_problems(cli_model, ModelKind.WHISPER)
+        problems = structure_problems(cli_model, kind)
         if problems:
             raise ModelNotFoundError(
-                f"--model {cli_model} is not a usable Whisper model: {problems}",
-                f"指定的 Whisper 模型文件夹不可用：{cli_model}\n  " + "\n  ".join(problems),
+                f"--model {cli_model} is not a usable {name} model: {problems}",
+                f"{unusable_zh}：{cli_model}\n  " + "\n  ".join(problems),
             )
         return cli_model
     for cand in list_candidates(None):
-        if cand.usable and cand.kind is ModelKind.WHISPER:
-            log.info("using Whisper model %s (from %s)", cand.path, cand.origin)
+        if cand.usable and cand.kind is kind:
+            log.info("using %s model %s (from %s)", log_name, cand.path, cand.origin)
             return cand.path
-    raise ModelNotFoundError("no usable Whisper model found", how_to_install_whisper_zh())
+    raise ModelNotFoundError(f"no usable {log_name} model found", how_to())
