@@ -160,7 +160,7 @@ class CallAnalyzer:
         self.analyses: list[UtteranceAnalysis] = []
         self.last_emotion: EmotionReading | None = None
         self._soothed_since_upset = False
-        self.rule_views: list[RuleView] = []
+        self.last_rule_view: RuleView | None = None  # the rules' reading of the latest utterance
         self._prev: tuple[Speaker, str, Phase] | None = None  # speaker, normalised text, rule phase
 
     def fill(self, flag: Flag) -> Flag:
@@ -208,7 +208,7 @@ class CallAnalyzer:
             banned_share=_share(rule_flags, len(utt.text)),
             holds=holds,
         )
-        self.rule_views.append(RuleView(rule_phase, rule_emotion, bool(rule_flags), holds))
+        self.last_rule_view = RuleView(rule_phase, rule_emotion, bool(rule_flags), holds)
         if learned is not None:
             phase = self._learned_phase(utt, norm, rule_phase, emotion, _share(flags, len(utt.text)), holds)
         self._prev = (utt.speaker, norm.text, rule_phase)

@@ -82,11 +82,14 @@ class PartialTracker:
     def __init__(self, detector: BannedPhraseDetector) -> None:
         self._detector = detector
         self._reported: set[tuple[str, int]] = set()
+        self.last_flags: list[Flag] = []  # every rule flag in the latest partial, reported or not
 
-    def update(self, text: str) -> list[Flag]:
+    def update(self, text: str | NormText) -> list[Flag]:
         """New flags in this partial hypothesis (not reported before for this utterance)."""
         new = []
-        for hit in self._detector.detect(text):
+        hits = self._detector.detect(text)
+        self.last_flags = [h.flag for h in hits]
+        for hit in hits:
             if hit.key not in self._reported:
                 self._reported.add(hit.key)
                 new.append(hit.flag)

@@ -36,7 +36,7 @@ from assist_app.events import (
     UtteranceAnalysis,
 )
 from assist_app.library.model import ScriptLibrary
-from assist_app.textnorm import normalize
+from assist_app.textnorm import NormText, normalize
 
 __all__ = ["GuidanceEngine", "PhraseSettings"]
 
@@ -90,14 +90,15 @@ class GuidanceEngine:
         out: list[Event] = []
         if isinstance(event, PartialText) and event.speaker is Speaker.AGENT:
             tracker = self._partials[Speaker.AGENT]
-            flags = [self.analyzer.fill(f) for f in tracker.update(event.text)]
+            norm = normalize(event.text)
+            flags = [self.analyzer.fill(f) for f in tracker.update(norm)]
             if (
                 self.analyzer.kit.learned is not None
                 and not self._learned_raised
                 and len(event.text) >= max(LEARNED_MIN_CHARS, self._learned_seen_len + LEARNED_STEP_CHARS)
             ):
                 self._learned_seen_len = len(event.text)
-                flags += self._learned_on_partial(event.text)
+                flags += self._learned_on_partial(norm, tracker.last_flags)
             for flag in flags:
                 out.append(FlagRaised(t=event.t, speaker=Speaker.AGENT, flag=flag, text=event.text, final=False))
         elif isinstance(event, FinalText) and event.speaker is not None and event.text.strip():
@@ -167,9 +168,7 @@ class GuidanceEngine:
             out.append(SuggestionEvent(t=t, speaker=speaker, suggestions=result.suggestions))
         return out
 
-    def _learned_on_partial(self, text: str) -> list[Flag]:
-        norm = normalize(text)
-        rule_flags = [h.flag for h in self.analyzer.kit.banned.detect(norm)]
+    def _learned_on_partial(self, norm: NormText, rule_flags: list[Flag]) -> list[Flag]:
         found = self.analyzer.learned_flags(norm, rule_flags, partial=True)
         category = found[0].rule if found else ""
         stable = bool(category) and category == self._learned_pending

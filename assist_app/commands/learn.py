@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -155,7 +156,4 @@ def _installed(folder: Path) -> LearnedLayer | None:
 
 
 def _remove(folder: Path) -> None:
-    if folder.exists():
-        for p in folder.iterdir():
-            p.unlink()
-        folder.rmdir()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -113,11 +113,8 @@ def parse_turn(raw: str, where: str, categories: Iterable[str] | None = None) ->
         raise CorpusError(f"{where}: empty text")
     if speaker is Speaker.CUSTOMER and emotion is None:
         raise CorpusError(f"{where}: customer line needs an emotion")
-    if speaker is Speaker.AGENT:
-        if spans and category is None:
-            category = None  # banned, category unknown (evaluation notation)
-        elif not spans:
-            category = OK
+    if speaker is Speaker.AGENT and not spans:
+        category = OK  # a clean agent line; with spans and no #tag the category stays unknown
     return Turn(speaker, text, phase, emotion, spans, category)
 
 

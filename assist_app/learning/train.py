@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer, RuleView
-from assist_app.analysis.learned.features import analysis_units, clause_units
+from assist_app.analysis.learned.features import clause_units
 from assist_app.analysis.learned.layer import (
     MANIFEST,
     MANIFEST_VERSION,
@@ -34,7 +35,7 @@ from assist_app.analysis.learned.layer import (
 )
 from assist_app.analysis.learned.linear import LinearModel, SparseRows, predict_rows, train_softmax
 from assist_app.analysis.phase import looks_like_identifier
-from assist_app.events import EmotionLabel, Phase, Speaker, Utterance
+from assist_app.events import EmotionLabel, FlagKind, Phase, Speaker, Utterance
 from assist_app.learning.corpus import Dialogue, Turn
 from assist_app.textnorm import NormText, normalize
 
@@ -93,11 +94,12 @@ def rule_pass(kit: AnalysisKit, dialogues: Sequence[Dialogue]) -> list[SeenTurn]
         prev: tuple[Speaker, str, Phase] | None = None
         for i, turn in enumerate(d.turns):
             result = analyzer.analyze(Utterance(turn.speaker, turn.text))
-            view = analyzer.rule_views[-1]
+            view = analyzer.last_rule_view
+            assert view is not None
             norm = normalize(turn.text)
             # What the live analyser will know about banned words: the rules' flags and, standing in
             # for the learned layer's (trained below), the labelled spans.
-            covered = {i for f in result.flags if f.kind.value == "banned_phrase" for i in range(*f.span)}
+            covered = {i for f in result.flags if f.kind is FlagKind.BANNED_PHRASE for i in range(*f.span)}
             covered |= {i for s, e in turn.banned for i in range(s, e)}
             share = len(covered) / max(len(turn.text), 1)
             ctx = PhaseContext(
@@ -218,19 +220,13 @@ def fit(task: str, ds: Dataset, hyper: Hyper, meta: dict[str, Any] | None = None
 def banned_scores(layer_model: LinearModel, seen: Sequence[SeenTurn]) -> list[tuple[float, bool, bool]]:
     """Per agent turn with a known answer: (learned banned probability, rule hit, gold banned)."""
     layer = LearnedLayer(Path("."), {}, banned=layer_model)
-    ok = layer_model.labels.index(OK)
     out = []
     for st in seen:
         t = st.turn
         if t.speaker is not Speaker.AGENT or (t.category is None and not t.banned):
             continue
-        best = 0.0
-        text = st.norm.text
-        for s, e in analysis_units(st.norm):
-            idx, val = layer_model.encode(banned_features(text[s:e]))
-            best = max(best, 1.0 - float(layer_model.proba(idx, val)[ok]))
-        out.append((best, st.view.banned, bool(t.banned)))
-    del layer
+        best = layer.banned_unit(st.norm)
+        out.append((best[0] if best else 0.0, st.view.banned, bool(t.banned)))
     return out
 
 
@@ -380,10 +376,8 @@ def write_folder(result: BuildResult, folder: Path, extra: dict[str, Any] | None
     """Write the models and their manifest into ``folder`` (replaced atomically as a whole)."""
     folder = folder.resolve()
     staging = folder.with_name(folder.name + ".new")
-    if staging.exists():
-        for p in staging.iterdir():
-            p.unlink()
-    staging.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     entries = {}
     for task, model in result.models.items():
         digest = model.save(staging / f"{task}.npz")
@@ -393,17 +387,11 @@ def write_folder(result: BuildResult, folder: Path, extra: dict[str, Any] | None
                                     encoding="utf-8")
     LearnedLayer.load(staging)  # verify before it replaces anything
     old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
-        if old.exists():
-            for p in old.iterdir():
-                p.unlink()
-            old.rmdir()
         folder.rename(old)
     staging.rename(folder)
-    if old.exists():
-        for p in old.iterdir():
-            p.unlink()
-        old.rmdir()
+    shutil.rmtree(old, ignore_errors=True)
     return folder
 
 

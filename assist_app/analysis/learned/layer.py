@@ -188,15 +188,12 @@ class LearnedLayer:
 
     # -- banned phrases -------------------------------------------------------------------------
 
-    def banned_guess(self, norm: NormText, *, partial: bool = False) -> BannedGuess | None:
-        """The most confident banned unit of the utterance, if it reaches the threshold."""
+    def banned_unit(self, norm: NormText) -> tuple[float, int, int, int] | None:
+        """The most banned-looking unit of the utterance: (probability, label index, start, end)."""
         model = self.banned
         if model is None or len(norm.text) < 2:
             return None
         text = norm.text[:MAX_CHARS]
-        threshold = self._banned_threshold
-        if partial:
-            threshold += (1.0 - threshold) * PARTIAL_SHARE
         best: tuple[float, int, int, int] | None = None
         for start, end in analysis_units(norm):
             if start >= len(text):
@@ -205,13 +202,24 @@ class LearnedLayer:
             idx, val = model.encode(banned_features(text[start:end]))
             p = model.proba(idx, val)
             p_banned = 1.0 - float(p[self._ok])
-            if p_banned >= threshold and (best is None or p_banned > best[0]):
+            if best is None or p_banned > best[0]:
                 label = int(np.argmax(np.where(np.arange(len(p)) == self._ok, -1.0, p)))
                 best = (p_banned, label, start, end)
-        if best is None:
+        return best
+
+    def banned_guess(self, norm: NormText, *, partial: bool = False) -> BannedGuess | None:
+        """The most confident banned unit of the utterance, if it reaches the threshold."""
+        model = self.banned
+        best = self.banned_unit(norm)
+        if model is None or best is None:
             return None
+        threshold = self._banned_threshold
+        if partial:
+            threshold += (1.0 - threshold) * PARTIAL_SHARE
         p_banned, label, start, end = best
-        span = self._driving_span(text[start:end], label)
+        if p_banned < threshold:
+            return None
+        span = self._driving_span(norm.text[start:end], label)
         s, e = (start + span[0], start + span[1]) if span else (start, end)
         return BannedGuess(model.labels[label], round(p_banned, 3), (s, e))
 
