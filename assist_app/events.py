@@ -399,3 +399,32 @@ class StatusEvent(Event):
 
     def payload(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldChanged(Event):
+    """The customer was put on hold (``since`` = call time the wait began) or taken off it (None).
+
+    Published from the analysis thread whenever the engine's hold state changes, so the panel's
+    hold timer is driven by events instead of the GUI thread reading engine state (issue 11).
+    """
+
+    since: float | None
+    type_name = "hold"
+
+    def payload(self) -> dict[str, Any]:
+        return {"since": None if self.since is None else round(self.since, 3)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestionUsed(Event):
+    """A command from the panel: the agent copied or clicked suggestion ``phrase_id``.
+
+    Sent into the session (``CallSession.send``) and applied on the analysis thread, so the
+    suggester is never changed from the GUI thread (issue 11)."""
+
+    phrase_id: str
+    type_name = "suggestion_used"
+
+    def payload(self) -> dict[str, Any]:
+        return {"phrase_id": self.phrase_id}

@@ -40,7 +40,7 @@ def _timed_open(self, inp):
 capture_mod.DeviceCapture._open = _timed_open
 from assist_app.asr.service import SpeechService
 from assist_app.events import LevelEvent
-from assist_app.ui.app import LazyLiveSource
+from assist_app.ui.speech_sources import LazyLiveSource
 from assist_app.ui.settings import AppSettings
 
 model = Path(sys.argv[1]); calls = int(sys.argv[2])

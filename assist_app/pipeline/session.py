@@ -115,6 +115,21 @@ class CallSession:
                 if th.is_alive():
                     log.error("thread %s did not stop within %.1fs", th.name, timeout)
 
+    def send(self, command: Event) -> bool:
+        """Queue a command from the panel (e.g. ``SuggestionUsed``) for the analysis thread, in
+        order with the source's events; False when the call is not running or the queue is full.
+
+        The GUI thread never calls the analyzer itself: state the analysis thread owns is only
+        changed there (issue 11)."""
+        if not self.running or self._stop.is_set():
+            return False
+        try:
+            self._inbound.put_nowait(command)
+        except queue.Full:
+            self.dropped_inbound += 1
+            return False
+        return True
+
     @property
     def source_finished(self) -> bool:
         """The source came to its end by itself (a scenario played through), not by ``stop``."""

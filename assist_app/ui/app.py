@@ -29,9 +29,17 @@ from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
 from assist_app.events import StatusEvent
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
-from assist_app.ui.errors import user_message
+from assist_app.ui.launcher import LibraryWarmer
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.settings import AppSettings
+from assist_app.ui.speech_sources import (
+    asr_importable,
+    demo_asr_loader,
+    live_source_factory,
+    output_player,
+    practice_voice_factory,
+    speech_model,
+)
 from assist_app.ui.store_status import StoreStatusWatcher, confirm_close_with_unsaved
 from assist_app.ui.theme import apply_theme
 from assist_app.ui.wheel_guard import install_wheel_guard
@@ -108,185 +116,6 @@ def safe_scenarios() -> tuple[list[Scenario], list[str]]:
         return good, exc.problems
 
 
-class LazyLiveSource:
-    """A live ``CallSource`` that opens the devices on the session's own thread and lends the
-    app's warm recognizers (``SpeechService``): the model is loaded once, at start-up, not per
-    call, so capture runs as soon as 开始通话 is pressed (issue 15). If the model is still loading
-    (or another one was chosen in 设置) this waits for it here, never on the window's thread."""
-
-    name = "live"
-
-    def __init__(self, settings: AppSettings, speech: Any = None) -> None:
-        self.settings = settings
-        self.speech = speech
-        self._record_sinks: list[Callable[[Any], None]] = []
-        self._make_engine: Callable[[], Any] | None = None
-        self._on_rescored: Callable[[Any], None] | None = None
-
-    def attach_record(self, sinks: list[Callable[[Any], None]], make_engine: Callable[[], Any],
-                      on_rescored: Callable[[Any], None]) -> None:
-        """Where the second pass (精校转写) sends corrections, and how it re-scores the call."""
-        self._record_sinks, self._make_engine, self._on_rescored = list(sinks), make_engine, on_rescored
-
-    def _corrector(self, emit: Callable[[Any], None]) -> Any:
-        """The second pass for this call when 精校转写 is on and Whisper is installed, else None."""
-        from assist_app.events import StatusEvent
-
-        if not self.settings.second_pass:
-            return None
-        try:
-            from assist_app.asr.models import find_whisper_model
-            from assist_app.asr.whisper import WhisperEngine, whisper_runtime_available
-            from assist_app.pipeline.second_pass import CallCorrector
-
-            if not whisper_runtime_available():
-                raise RuntimeError("没有安装 Whisper 运行库（faster-whisper）")
-            # One CPU thread: the pass runs beside capture and analysis on the agent's PC.
-            decoder = WhisperEngine(find_whisper_model(None), cpu_threads=1)
-        except Exception as exc:
-            emit(StatusEvent(t=0.0, code="second_pass_off",
-                             message="精校转写未开启：" + str(getattr(exc, "message_zh", exc)).splitlines()[0]))
-            return None
-        corrector = CallCorrector(decoder, self._record_sinks, make_engine=self._make_engine,
-                                  on_rescored=self._on_rescored)
-        corrector.start()
-        return corrector
-
-    def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
-        from assist_app.asr.models import find_model
-        from assist_app.audio.capture import CaptureConfig, DeviceCapture
-        from assist_app.audio.devices import SoundDeviceBackend
-        from assist_app.events import StatusEvent
-        from assist_app.pipeline.live import LiveSource
-
-        s = self.settings
-        try:
-            if not (s.agent_device and s.customer_device):
-                raise RuntimeError("请先在“设置 → 设备”中选择坐席麦克风和客户线路")
-            model = find_model(Path(s.model_dir) if s.model_dir else None)
-            capture = DeviceCapture(CaptureConfig.two_devices(s.agent_device, s.customer_device),
-                                    SoundDeviceBackend())
-            capture.resolve()
-            factory = _speech(self.speech).pool_for(model).acquire
-        except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
-            return
-        corrector = self._corrector(emit)
-        if corrector is None:
-            LiveSource(capture, factory).run(emit, stop)
-            return
-        try:
-            LiveSource(capture, factory, on_utterance=corrector.submit).run(
-                corrector.wrap_emit(emit), stop)
-        finally:
-            corrector.call_ended()  # finishes in the background if behind, and says so
-
-
-def _speech(speech: Any) -> Any:
-    """The given ``SpeechService`` or, for a caller without one (tests, scripts), a private one."""
-    if speech is not None:
-        return speech
-    from assist_app.asr.service import SpeechService
-
-    return SpeechService()
-
-
-def speech_model(settings: AppSettings) -> Path | None:
-    """The speech model the settings point to (设置 → 模型; empty: the usual places), or None.
-
-    Asked each time a call starts, not once at start-up: a model chosen or installed in 设置 is
-    used by the next call without a restart (issue 12.2). Only checks files, so it is quick.
-    """
-    try:
-        from assist_app.asr.models import find_model
-    except ImportError:
-        return None
-    try:
-        return find_model(Path(settings.model_dir).expanduser() if settings.model_dir else None)
-    except Exception:
-        return None
-
-
-def _asr_importable() -> bool:
-    try:
-        import assist_app.asr.models  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def live_source_factory(speech: Any = None) -> Callable[[AppSettings], Any] | None:
-    """A factory for live sources when the audio/ASR packages are present (the model is checked
-    when a call starts, see ``speech_model``), else None."""
-    if not _asr_importable():
-        return None
-    return lambda settings: LazyLiveSource(settings, speech)
-
-
-class MicVoice:
-    """The trainee's side of a practice call: the agent microphone through the recogniser. The
-    device opens (and, if not loaded yet, the model loads) on the practice's voice thread."""
-
-    name = "practice-mic"
-
-    def __init__(self, settings: AppSettings, speech: Any = None) -> None:
-        self.settings = settings
-        self.speech = speech
-
-    def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
-        from assist_app.asr.models import find_model
-        from assist_app.audio.capture import CaptureConfig, DeviceCapture, InputSpec
-        from assist_app.audio.devices import SoundDeviceBackend
-        from assist_app.events import Speaker, StatusEvent
-        from assist_app.pipeline.live import LiveSource
-
-        s = self.settings
-        try:
-            model = find_model(Path(s.model_dir) if s.model_dir else None)
-            config = CaptureConfig(inputs=(InputSpec(s.agent_device, {Speaker.AGENT: 0}),))
-            capture = DeviceCapture(config, SoundDeviceBackend())
-            capture.resolve()
-            factory = _speech(self.speech).pool_for(model).acquire
-        except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start",
-                             message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
-            return
-        LiveSource(capture, factory).run(emit, stop)
-
-
-def practice_voice_factory(speech: Any = None) -> Callable[[AppSettings], Any] | None:
-    """Spoken practice needs a speech model (checked when the practice starts); None when the
-    recogniser's packages are missing: the trainee types."""
-    if not _asr_importable():
-        return None
-    return lambda settings: MicVoice(settings, speech)
-
-
-def demo_asr_loader(speech: Any = None) -> Callable[[AppSettings], Callable[[], Any] | None]:
-    """Settings → (when their speech model is installed) a loader, run on the demo's own thread,
-    of a recognizer factory: the app's warm pool, so demo scenarios with audio are recognised
-    like a live call. The loader is None without a model."""
-
-    def for_settings(settings: AppSettings) -> Callable[[], Any] | None:
-        model = speech_model(settings)
-        if model is None:
-            return None
-
-        def load() -> Any:
-            return _speech(speech).pool_for(model).acquire
-
-        return load
-
-    return for_settings
-
-
-def output_player() -> Any:
-    """The speakers/headset for scenario audio, or None when the PC has no output device."""
-    from assist_app.audio.playback import default_player
-
-    return default_player()
-
-
 def build_panel(
     settings: AppSettings | None = None,
     *,
@@ -297,12 +126,13 @@ def build_panel(
     with_live: bool = True,
     window: MainWindow | None = None,
     speech: Any = None,
+    warmer: LibraryWarmer | None = None,
 ) -> tuple[MainWindow, PanelController]:
     """The window (``window``, or a new one) and its controller, wired; nothing is shown here.
 
     ``speech``: the app's ``SpeechService`` (one model for every call); made here when live."""
     s = settings or AppSettings()
-    if with_live and speech is None and _asr_importable():
+    if with_live and speech is None and asr_importable():
         from assist_app.asr.service import SpeechService
 
         speech = SpeechService()
@@ -320,6 +150,7 @@ def build_panel(
         demo_asr=demo_asr_loader(speech) if with_live else None,
         practice_voice=practice_voice_factory(speech) if with_live else None,
         speech_model=speech_model if with_live else None,
+        warmer=warmer,
     )
     from assist_app.ui.settings_dialog import attach_settings
 
@@ -381,7 +212,7 @@ class PanelStartup(QObject):
         self.store: Any = None
         self._with_live = with_live
         self.speech: Any = None
-        if with_live and _asr_importable():
+        if with_live and asr_importable():
             from assist_app.asr.service import SpeechService
 
             self.speech = SpeechService()
@@ -392,7 +223,9 @@ class PanelStartup(QObject):
         else:
             def open_db() -> Any:
                 return store_opener(db, settings)
-        self._jobs = (load_library or _load_library_or_problems, load_scenarios, open_db)
+        self.warmer = LibraryWarmer()  # shared with the controller: the library is warmed once
+        warmer = self.warmer
+        self._jobs = (load_library or (lambda: _load_library_or_problems(warmer)), load_scenarios, open_db)
         self._loaded: dict[str, Any] = {}
         self._thread: threading.Thread | None = None
         self._poll = QTimer(self)
@@ -438,7 +271,7 @@ class PanelStartup(QObject):
         library = self._loaded.get("library")
         _window, controller = build_panel(self.settings, store=self.store, scenarios=scenarios,
                                           library=library, with_live=self._with_live, window=self.window,
-                                          speech=self.speech)
+                                          speech=self.speech, warmer=self.warmer)
         controller.settings_saver = settings_io.save
         watch_store(self.window, self.watcher, self.store)
         if scenario_problems:
@@ -459,17 +292,16 @@ class PanelStartup(QObject):
             self.store.close()
 
 
-def _load_library_or_problems() -> Any:
+def _load_library_or_problems(warmer: LibraryWarmer) -> Any:
     """The shipped script library, or None when it has problems (the controller then loads it
     again on the GUI thread and shows them)."""
     from assist_app.library import load_library
-    from assist_app.ui.controller import warm_up
 
     try:
         library = load_library()
     except Exception:
         return None
-    warm_up(library)  # the pattern sets and segmenter, here rather than after the controller is up
+    warmer.warm(library)  # the pattern sets and segmenter, here rather than after the controller is up
     return library
 
 

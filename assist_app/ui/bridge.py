@@ -21,6 +21,7 @@ from assist_app.events import (
     Event,
     FinalText,
     FlagRaised,
+    HoldChanged,
     LevelEvent,
     PartialText,
     PhaseEvent,
@@ -47,6 +48,7 @@ class SessionBridge(QObject):
     status_changed = Signal(object)  # StatusEvent
     call_started = Signal(object)  # CallStarted
     call_ended = Signal(object)  # CallEnded
+    hold_changed = Signal(object)  # HoldChanged
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +68,7 @@ class SessionBridge(QObject):
             StatusEvent: self.status_changed,
             CallStarted: self.call_started,
             CallEnded: self.call_ended,
+            HoldChanged: self.hold_changed,
         }
 
     def attach(self, outbound: queue.Queue[Event]) -> None:

@@ -88,6 +88,11 @@ class CallBar(QFrame):
         text = f"保持中 {mmss(seconds)}" + (f"（还剩 {int(left)} 秒）" if left > 0 else "（已超时）")
         self.hold_label.setText(text)
 
+    def set_can_call(self, enabled: bool, tooltip: str) -> None:
+        """Whether 开始/结束通话 can be pressed now, and what its tooltip says about it."""
+        self.call_button.setEnabled(enabled)
+        self.call_button.setToolTip(tooltip)
+
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)
 

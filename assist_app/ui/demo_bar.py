@@ -101,6 +101,14 @@ class DemoBar(QFrame):
     def set_progress(self, done: int, total: int) -> None:
         self.progress.setText(f"第 {done}/{total} 句")
 
+    def select_index(self, index: int) -> None:
+        """Show scenario ``index`` as picked (without a ``scenario_changed`` loop when it already is)."""
+        if self.picker.currentIndex() != index:
+            self.picker.setCurrentIndex(index)
+
+    def clear_progress(self) -> None:
+        self.progress.setText("")
+
     def set_note(self, text: str) -> None:
         self.note.setText(f"培训提示：{text}" if text else "")
         self.note.setVisible(bool(text))

@@ -243,6 +243,18 @@ class SuggestionPanel(QFrame):
         self.show_suggestions(())
         self.history.clear()
 
+    def shown_suggestion(self, index: int) -> Suggestion | None:
+        """The suggestion card ``index`` (0-based) shows now, or None."""
+        if not 0 <= index < len(self.cards):
+            return None
+        card = self.cards[index]
+        return None if card.isHidden() else card.suggestion
+
+    def mark_used(self, index: int) -> None:
+        """Card ``index`` was copied: it says so."""
+        if 0 <= index < len(self.cards):
+            self.cards[index].mark_used()
+
     def visible_texts(self) -> list[str]:
         return [c.suggestion.text for c in self.cards if c.suggestion is not None and not c.isHidden()]
 
@@ -282,21 +294,16 @@ class AlertPanel(QFrame):
         lay.addWidget(self.history_list)
         self.banner.hide()
         self.history_list.hide()
-        self.shown: list[tuple[float, Flag]] = []  # every alert shown this call, for the review
-        self._keys: set[tuple[str, str]] = set()
         self.current: Flag | None = None
 
     def reset(self) -> None:
         self.banner.hide()
         self.history_list.clear()
         self.history_list.hide()
-        self.shown.clear()
-        self._keys.clear()
         self.current = None
 
-    def show_flag(self, flag: Flag, t: float, text: str = "", category: str = "") -> None:
-        """Show at once; a partial-text flag later confirmed on the final text is shown only once."""
-        key = (flag.rule, text[: flag.span[1]] if text else flag.matched)
+    def show_flag(self, flag: Flag, t: float, category: str = "", *, new: bool = True) -> None:
+        """Show at once; ``new`` False (a repeat, see ``AlertLog``) leaves the history list as it is."""
         self.current = flag
         kind = "服务忌语" if flag.kind.value == "banned_phrase" else "服务规范"
         label = flag.message or category or flag.rule
@@ -308,11 +315,8 @@ class AlertPanel(QFrame):
         self.banner.setObjectName(SEVERITY_OBJECT.get(flag.severity, "alertMedium"))
         _repolish(self.banner)
         self.banner.show()
-        if key in self._keys or any(f.rule == flag.rule and f.matched == flag.matched
-                                    for _, f in self.shown[-2:]):
+        if not new:
             return
-        self._keys.add(key)
-        self.shown.append((t, flag))
         self.history_list.insertItem(0, f"{mmss(t)}  {label}：{flag.matched}")
         while self.history_list.count() > self.HISTORY:
             self.history_list.takeItem(self.history_list.count() - 1)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import functools
 import html
 import logging
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -61,6 +59,7 @@ from assist_app.store.display import (
     transcript_entries,
 )
 from assist_app.store.models import CallRecord, CallSummary, SearchHit, WorkOrder
+from assist_app.ui.background import BackgroundJobs
 from assist_app.ui.errors import user_message
 from assist_app.ui.review import ReviewView, ScoreLine, WorkOrderDraft, score_colour
 from assist_app.ui.theme import EMOTION_COLOURS, FLAG_HIGHLIGHT, SPEAKER_COLOURS, mmss
@@ -71,65 +70,6 @@ NO_STORE_ZH = "未连接通话记录库，无法查看历史通话。请在“�
 COLUMNS = ("开始时间", "时长", "坐席", "评分", "最高情绪", "提示", "状态", "类型")
 SPEAKER_ZH = {"agent": "坐席", "customer": "客户"}
 FOUND_HIGHLIGHT = "#fff1b8"
-
-
-class BackgroundReads(QObject):
-    """Runs blocking store calls on worker threads; results come back on the GUI thread.
-
-    Each call gets its own short-lived thread (reads are rare and user-driven); ``shutdown``
-    joins them with a bound, so a closed dialog leaves no thread behind.
-    """
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._results: queue.SimpleQueue[tuple[Callable[[Any], None], Any]] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._timer = QTimer(self)
-        self._timer.setInterval(20)
-        self._timer.timeout.connect(self._drain)
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._threads)
-
-    def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-               on_error: Callable[[BaseException], None]) -> None:
-        def run() -> None:
-            try:
-                result = fn()
-            except Exception as exc:  # reported to the GUI thread, which shows it
-                self._results.put((on_error, exc))
-            else:
-                self._results.put((on_done, result))
-
-        thread = threading.Thread(target=run, name="history-read", daemon=True)
-        self._threads.append(thread)
-        thread.start()
-        self._timer.start()
-
-    def _drain(self) -> None:
-        # Prune finished threads first: a finished thread has already queued its result.
-        self._threads = [t for t in self._threads if t.is_alive()]
-        while True:
-            try:
-                callback, value = self._results.get_nowait()
-            except queue.Empty:
-                break
-            callback(value)
-        if not self._threads:
-            self._timer.stop()
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Wait (bounded) for running reads and drop their results; ``submit`` works again after."""
-        self._timer.stop()
-        for t in self._threads:
-            t.join(timeout)
-        self._threads = []
-        while True:
-            try:
-                self._results.get_nowait()
-            except queue.Empty:
-                break
 
 
 def _marked_html(text: str, flagged: tuple[tuple[int, int], ...], found: tuple[tuple[int, int], ...]) -> str:
@@ -444,7 +384,7 @@ class HistoryController(QObject):
         self.dialog = dialog
         self.store = store
         self.record: CallRecord | None = None
-        self._reads = BackgroundReads(self)
+        self._reads = BackgroundJobs(self, name="history-read")
         self._list_gen = 0
         self._open_gen = 0
         self._focus: str | None = None

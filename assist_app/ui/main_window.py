@@ -156,6 +156,18 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.review)
         self.compact_box.toggled.connect(self.set_compact)
 
+    def set_mode_buttons(self, *, demo: bool, practice: bool) -> None:
+        """The 演示/练习 toggles show the panel's mode (their ``toggled`` only fires on a change)."""
+        if self.demo_button.isChecked() != demo:
+            self.demo_button.setChecked(demo)
+        if self.practice_button.isChecked() != practice:
+            self.practice_button.setChecked(practice)
+
+    def fit_charts(self) -> None:
+        """Refit the emotion charts' axes to the current font size."""
+        self.emotion.timeline.fit_axes()
+        self.review.timeline.fit_axes()
+
     def show_live(self) -> None:
         self.stack.setCurrentWidget(self.live_page)
         if self._compact:

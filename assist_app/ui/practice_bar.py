@@ -96,6 +96,20 @@ class PracticeBar(QFrame):
         if message and self.reply_box.isVisible():
             self.reply.setFocus()
 
+    def reply_enabled(self) -> bool:
+        """It is the trainee's turn: a typed reply is taken now."""
+        return self.reply.isEnabled()
+
+    def clear_reply(self) -> None:
+        self.reply.clear()
+
+    def trainee_name(self) -> str:
+        return self.trainee.text().strip()
+
+    def selected_index(self) -> int:
+        """The scenario picked for the next practice (-1: none)."""
+        return self.picker.currentIndex()
+
     def _submit(self) -> None:
         text = self.reply.text().strip()
         if text and self.reply.isEnabled():

@@ -382,7 +382,7 @@ class SettingsDialog(QDialog):
 
 def model_found(settings: AppSettings) -> str:
     """The speech model folder these settings resolve to, or "" when there is none."""
-    from assist_app.ui.app import speech_model
+    from assist_app.ui.speech_sources import speech_model
 
     found = speech_model(settings)
     return str(found) if found is not None else ""

@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
 from assist_app.centre import reader
 from assist_app.centre.reader import CentreCalls, LiveWallFeed, SeatTile
 from assist_app.store.report import emotion_zh
-from assist_app.ui.history import BackgroundReads, HistoryController, HistoryDialog
+from assist_app.ui.background import BackgroundJobs
+from assist_app.ui.history import HistoryController, HistoryDialog
 from assist_app.ui.theme import mmss
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,7 @@ class SupervisorWindow(QMainWindow):
         export.triggered.connect(self.export_dialog)
         for a in (self.wallboard_action, refresh, export):
             bar.addAction(a)
-        self._reads = BackgroundReads(self)
+        self._reads = BackgroundJobs(self, name="supervisor-read")
         self.feed = LiveWallFeed(conninfo)
         self._drain = QTimer(self)
         self._drain.timeout.connect(self.drain)

@@ -48,7 +48,7 @@ def test_scenario_plays_to_the_end_and_the_panel_shows_what_is_expected(panel: A
     assert window.transcript.provisional() == {}
 
     # alerts: every expected flag was shown to the agent
-    shown = [f for _, f in window.alert.shown]
+    shown = [f for _, f in controller.live.alerts.shown]
     for turn in scenario.turns:
         for wanted in turn.expect.flags:
             assert any(flag_matches(f, wanted) for f in shown), f"{wanted} never shown: {shown}"

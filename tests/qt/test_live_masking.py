@@ -11,7 +11,7 @@ from assist_app.events import FinalText, PartialText, Speaker
 
 def test_live_transcript_masks_numbers_across_utterances(panel: Any) -> None:
     window, controller = panel
-    controller._reset_views()
+    controller.reset_views()
     dispatch = controller.bridge.dispatch
     dispatch(PartialText(t=1.0, speaker=Speaker.CUSTOMER, text="我的手机是13812345678"))
     assert "13812345678" not in window.transcript.toPlainText()
@@ -35,7 +35,7 @@ def test_live_transcript_masks_numbers_across_utterances(panel: Any) -> None:
 def test_masking_off_shows_numbers_as_said(panel: Any) -> None:
     window, controller = panel
     controller.apply_settings(replace(controller.settings, mask_numbers=False))
-    controller._reset_views()
+    controller.reset_views()
     controller.bridge.dispatch(FinalText(t=2.0, speaker=Speaker.CUSTOMER, text="电话13812345678", start=1.0, end=2.0))
     assert window.transcript.finals()[-1] == ("customer", "电话13812345678")
 
@@ -44,7 +44,7 @@ def test_a_flag_on_an_utterance_with_a_number_highlights_the_masked_text(panel: 
     from assist_app.events import Flag, FlagKind, FlagRaised, Severity
 
     window, controller = panel
-    controller._reset_views()
+    controller.reset_views()
     text = "13812345678这不归我管"
     controller.bridge.dispatch(FinalText(t=2.0, speaker=Speaker.AGENT, text=text, start=1.0, end=2.0))
     flag = Flag(rule="shirk.x", kind=FlagKind.BANNED_PHRASE, severity=Severity.HIGH, span=(11, 16),

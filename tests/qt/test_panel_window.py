@@ -120,7 +120,8 @@ def test_a_demo_ended_early_is_stored_as_such_without_a_score(qtbot, shipped_lib
 
 
 def _is_clean(window) -> bool:  # type: ignore[no-untyped-def]
-    return (window.transcript.finals() == [] and window.alert.shown == [] and not window.alert.banner.isVisible()
+    return (window.transcript.finals() == [] and window.alert.history_list.count() == 0
+            and not window.alert.banner.isVisible()
             and window.suggestions.visible_texts() == [] and window.emotion.timeline.points == []
             and window.call_bar.timer_label.text() == "00:00")
 

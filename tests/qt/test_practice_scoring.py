@@ -44,6 +44,7 @@ def test_one_reply_then_end_is_unfinished_everywhere(practice_panel: Any, qtbot:
     assert {"hold", "order", "rate"} <= set(score.not_applicable)
     assert grid_texts(window).count("未涉及") == len(score.not_applicable)
 
+    qtbot.waitUntil(lambda: not controller.saves.busy, timeout=10_000)  # saved off the GUI thread
     store.flush()
     [session] = store.list_trainee_sessions("小周")
     from assist_app.__main__ import main

@@ -32,7 +32,7 @@ def test_typing_time_is_not_a_wait_and_the_call_opens_with_a_greeting(practice_p
             qtbot.waitUntil(lambda: bar.reply.isEnabled(), timeout=20_000)
             qtbot.wait(1500)  # the trainee types slowly: 30 s of call time on the practice clock
             controller.submit_reply(text)
-    waits = [f.message for _, f in window.alert.shown
+    waits = [f.message for _, f in controller.live.alerts.shown
              if f.rule in ("conduct.hold_without_ask", "conduct.silence", "conduct.hold_too_long")]
     assert waits == []
     assert controller.outcome is not None
