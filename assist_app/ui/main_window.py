@@ -63,13 +63,26 @@ class MainWindow(QMainWindow):
         self.resize(*fitting_size())
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
+        self.live_page = self._live_page()
+        self._compact = False
+        self._full_height = 0  # the window's height before 精简, restored after it
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_compact)
+        watched: tuple[QWidget, ...] = (
+            self.alert, self.body, self.store_banner, self.call_bar, self.demo_bar, self.practice_bar
+        )
+        for watched_widget in watched:
+            watched_widget.installEventFilter(self)  # content grew or shrank: 精简 fits the window to it again
+        self.stack.addWidget(self.live_page)
 
-        live = QWidget()
-        live.setObjectName("root")
-        lay = QVBoxLayout(live)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
+        self.review = ReviewView()
+        self.stack.addWidget(self.review)
+        self.compact_box.toggled.connect(self.set_compact)
 
+    def _header(self) -> QHBoxLayout:
+        """The title and the tool buttons: 演示 练习 记录 设置 置顶 精简."""
         tools = QHBoxLayout()
         tools.setSpacing(2)
         self.title = QLabel("坐席助手")
@@ -96,7 +109,17 @@ class MainWindow(QMainWindow):
             tool.setFocusPolicy(Qt.FocusPolicy.NoFocus if mode_toggle else Qt.FocusPolicy.TabFocus)
             tool.setObjectName("tool")  # narrower padding: the header fits the 340 px minimum width
             tools.addWidget(tool)
-        lay.addLayout(tools)
+        return tools
+
+    def _live_page(self) -> QWidget:
+        """Call bar, demo/practice bars and alert in view; suggestions, stepper, emotion, conduct
+        and transcript in a scroll area below them."""
+        live = QWidget()
+        live.setObjectName("root")
+        lay = QVBoxLayout(live)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        lay.addLayout(self._header())
 
         self.store_banner = StoreBanner()
         lay.addWidget(self.store_banner)
@@ -138,23 +161,7 @@ class MainWindow(QMainWindow):
         lay.addStretch(0)  # the same for the page: spare height stays below the cards in 精简
         # The alert is as tall as its text, never more (it grew to ~360 px in 精简).
         self.alert.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.live_page = live
-        self._compact = False
-        self._full_height = 0  # the window's height before 精简, restored after it
-        self._refit = QTimer(self)
-        self._refit.setSingleShot(True)
-        self._refit.setInterval(0)
-        self._refit.timeout.connect(self._fit_compact)
-        watched: tuple[QWidget, ...] = (
-            self.alert, body, self.store_banner, self.call_bar, self.demo_bar, self.practice_bar
-        )
-        for watched_widget in watched:
-            watched_widget.installEventFilter(self)  # content grew or shrank: 精简 fits the window to it again
-        self.stack.addWidget(live)
-
-        self.review = ReviewView()
-        self.stack.addWidget(self.review)
-        self.compact_box.toggled.connect(self.set_compact)
+        return live
 
     def set_mode_buttons(self, *, demo: bool, practice: bool) -> None:
         """The 演示/练习 toggles show the panel's mode (their ``toggled`` only fires on a change)."""

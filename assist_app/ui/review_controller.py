@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from assist_app.store.models import WorkOrder
 from assist_app.training.scorecard import PracticeScore
 from assist_app.ui.errors import user_message
 from assist_app.ui.history import open_history
 from assist_app.ui.outcome import CallOutcome, practice_moment_text
 from assist_app.ui.review import ScoreLine, WorkOrderDraft
+from assist_app.ui.work_order_form import draft_of, order_of
 
 if TYPE_CHECKING:
     from assist_app.ui.controller import PanelController
@@ -24,19 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_STORE_ZH = "未连接通话记录库，工单不会保存"
-
-
-def draft_of(order: WorkOrder) -> WorkOrderDraft:
-    """The review's editable fields of a work order."""
-    return WorkOrderDraft(order.date, order.time, order.caller_name, order.caller_title, order.gender, order.phone,
-                          order.summary, order.handling, order.follow_up, order.is_complaint)
-
-
-def order_of(draft: WorkOrderDraft, base: WorkOrder) -> WorkOrder:
-    """``base`` with the review's edits."""
-    return replace(base, date=draft.date, time=draft.time, caller_name=draft.caller_name,
-                   caller_title=draft.caller_title, gender=draft.gender, phone=draft.phone, summary=draft.summary,
-                   handling=draft.handling, follow_up=draft.follow_up, is_complaint=draft.is_complaint)
 
 
 def practice_lines(practice: PracticeScore) -> list[ScoreLine]:

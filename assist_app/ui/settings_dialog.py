@@ -8,7 +8,7 @@ import logging
 import threading
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
@@ -33,49 +33,21 @@ from PySide6.QtWidgets import (
 
 from assist_app.ui import settings as settings_io
 from assist_app.ui.call_bar import LevelMeter
+from assist_app.ui.device_probe import LevelProbe, list_devices
 from assist_app.ui.errors import user_message
 from assist_app.ui.settings import FONT_MAX, FONT_MIN, AppSettings
 
+if TYPE_CHECKING:
+    from assist_app.ui.controller import PanelController
+    from assist_app.ui.main_window import MainWindow
+
 log = logging.getLogger(__name__)
-
-
-def _list_devices() -> list[str]:
-    try:
-        from assist_app.audio.devices import SoundDeviceBackend
-
-        return [d.name for d in SoundDeviceBackend().list_inputs()]
-    except Exception:  # no PortAudio, no devices: the dialog still opens
-        return []
-
-
-class _LevelProbe:
-    """Opens one input and keeps its latest dBFS; the PortAudio callback only stores a float."""
-
-    def __init__(self, device_name: str) -> None:
-        import numpy as np
-
-        from assist_app.audio.devices import SoundDeviceBackend, resolve_device
-
-        backend = SoundDeviceBackend()
-        dev = resolve_device(device_name, backend.list_inputs()) if device_name else next(
-            d for d in backend.list_inputs() if d.is_default)
-        self.dbfs = -90.0
-
-        def cb(frames: Any, _overflow: bool) -> None:
-            rms = float(np.sqrt(np.mean(np.square(frames)))) if len(frames) else 0.0
-            self.dbfs = 20.0 * float(np.log10(max(rms, 1e-5)))
-
-        self._stream = backend.open_input(dev.index, 1, 16000, 1600, cb)
-        self._stream.start()
-
-    def close(self) -> None:
-        self._stream.close()
 
 
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; ``result_settings`` holds what was saved."""
 
-    def __init__(self, current: AppSettings, controller: Any, path: Path | None,
+    def __init__(self, current: AppSettings, controller: PanelController, path: Path | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("设置")
@@ -84,14 +56,39 @@ class SettingsDialog(QDialog):
         self.path = path
         self.result_settings: AppSettings | None = None
         self._base = current
-        self._probe: _LevelProbe | None = None
+        self._probe: LevelProbe | None = None
         self._install_thread: threading.Thread | None = None
         self._install_result: tuple[bool, str] | None = None
         lay = QVBoxLayout(self)
         self.tabs = QTabWidget()
         lay.addWidget(self.tabs)
+        self.tabs.addTab(self._agent_tab(current), "坐席")
+        self.tabs.addTab(self._device_tab(current), "设备")
+        self.model_tab = self.tabs.addTab(self._model_tab(current), "模型")
+        self.tabs.addTab(self._library_tab(current), "话术库")
+        self.tabs.addTab(self._display_tab(current), "隐私与显示")
+        self.errors = QLabel("")
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color:#c2453b;")
+        lay.addWidget(self.errors)
+        std = QDialogButtonBox.StandardButton
+        buttons = QDialogButtonBox(std.Save | std.Cancel)
+        buttons.button(std.Save).setText("保存")
+        buttons.button(std.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._on_poll)
+        self.show_model_state()
+        if not model_found(current):
+            self.tabs.setCurrentIndex(self.model_tab)  # first start: what is missing comes first
 
-        # 坐席
+    # -- tabs --------------------------------------------------------------------------------
+
+    def _agent_tab(self, current: AppSettings) -> QWidget:
+        """坐席: name, id and company (they fill the phrases' placeholders)."""
         agent = QWidget()
         f = QFormLayout(agent)
         self.agent_name = QLineEdit(current.agent_name)
@@ -101,12 +98,13 @@ class SettingsDialog(QDialog):
         f.addRow("姓名", self.agent_name)
         f.addRow("工号", self.agent_id)
         f.addRow("公司名称", self.company)
-        self.tabs.addTab(agent, "坐席")
+        return agent
 
-        # 设备
+    def _device_tab(self, current: AppSettings) -> QWidget:
+        """设备: the two inputs and a live level test of the agent's."""
         dev = QWidget()
         f = QFormLayout(dev)
-        names = _list_devices()
+        names = list_devices()
         self.agent_device = QComboBox()
         self.customer_device = QComboBox()
         for combo, value in ((self.agent_device, current.agent_device),
@@ -129,9 +127,10 @@ class SettingsDialog(QDialog):
         self.device_note.setObjectName("muted")
         self.device_note.setWordWrap(True)
         f.addRow(self.device_note)
-        self.tabs.addTab(dev, "设备")
+        return dev
 
-        # 模型
+    def _model_tab(self, current: AppSettings) -> QWidget:
+        """模型: whether a speech model is installed, its folder, installing one from a zip."""
         model = QWidget()
         v = QVBoxLayout(model)
         self.model_state = QLabel("")
@@ -151,9 +150,10 @@ class SettingsDialog(QDialog):
         self.install_status.setWordWrap(True)
         v.addWidget(self.install_status)
         v.addStretch(1)
-        self.model_tab = self.tabs.addTab(model, "模型")
+        return model
 
-        # 话术库
+    def _library_tab(self, current: AppSettings) -> QWidget:
+        """话术库: its folder, and 校验并重新加载 with the report."""
         lib = QWidget()
         v = QVBoxLayout(lib)
         self.library_dir = self._folder_row(v, "话术库文件夹", current.library_dir, "留空：使用内置话术库")
@@ -164,9 +164,10 @@ class SettingsDialog(QDialog):
         self.library_report.setReadOnly(True)
         self.library_report.setPlaceholderText("校验结果显示在这里")
         v.addWidget(self.library_report, 1)
-        self.tabs.addTab(lib, "话术库")
+        return lib
 
-        # 隐私与显示
+    def _display_tab(self, current: AppSettings) -> QWidget:
+        """隐私与显示: what is stored, 精校转写, font size and window."""
         other = QWidget()
         f = QFormLayout(other)
         self.store_transcripts = QCheckBox("保存通话文字记录")
@@ -191,25 +192,7 @@ class SettingsDialog(QDialog):
         f.addRow("字号", self.font_size)
         f.addRow("窗口", self.always_on_top)
         f.addRow("", self.compact)
-        self.tabs.addTab(other, "隐私与显示")
-
-        self.errors = QLabel("")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color:#c2453b;")
-        lay.addWidget(self.errors)
-        std = QDialogButtonBox.StandardButton
-        buttons = QDialogButtonBox(std.Save | std.Cancel)
-        buttons.button(std.Save).setText("保存")
-        buttons.button(std.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
-        self._poll = QTimer(self)
-        self._poll.setInterval(50)
-        self._poll.timeout.connect(self._on_poll)
-        self.show_model_state()
-        if not model_found(current):
-            self.tabs.setCurrentIndex(self.model_tab)  # first start: what is missing comes first
+        return other
 
     # -- values ------------------------------------------------------------------------------
 
@@ -295,7 +278,7 @@ class SettingsDialog(QDialog):
     def _toggle_level_test(self, on: bool) -> None:
         if on:
             try:
-                self._probe = _LevelProbe(self.agent_device.currentText().strip())
+                self._probe = LevelProbe(self.agent_device.currentText().strip())
             except Exception as exc:
                 self.device_note.setText(f"无法打开设备：{user_message(exc, '录音设备')}")
                 self.test_button.setChecked(False)
@@ -388,7 +371,7 @@ def model_found(settings: AppSettings) -> str:
     return str(found) if found is not None else ""
 
 
-def attach_settings(window: Any, controller: Any, path: Path | None) -> None:
+def attach_settings(window: MainWindow, controller: PanelController, path: Path | None) -> None:
     """Open the dialog from the window's 设置 button and apply what was saved."""
 
     def open_dialog() -> None:

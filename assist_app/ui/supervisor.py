@@ -38,7 +38,8 @@ from assist_app.centre import reader
 from assist_app.centre.reader import CentreCalls, LiveWallFeed, SeatTile
 from assist_app.store.report import emotion_zh
 from assist_app.ui.background import BackgroundJobs
-from assist_app.ui.history import HistoryController, HistoryDialog
+from assist_app.ui.history import HistoryController
+from assist_app.ui.history_view import HistoryDialog
 from assist_app.ui.theme import mmss
 
 log = logging.getLogger(__name__)
