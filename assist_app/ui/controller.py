@@ -17,14 +17,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication
 
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.demo.audio import ScenarioAudioSource
@@ -37,11 +35,11 @@ from assist_app.ui.bridge import SessionBridge
 from assist_app.ui.call_mode import CallMode
 from assist_app.ui.demo_controller import DemoController
 from assist_app.ui.errors import user_message
-from assist_app.ui.guidance import StepInfo
 from assist_app.ui.launcher import CallLauncher, LaunchedCall, LazyEngine, LibraryWarmer
 from assist_app.ui.live_presenter import LivePresenter
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.outcome import CallOutcome, build_outcome
+from assist_app.ui.panel_config import PanelConfig
 from assist_app.ui.practice_controller import PracticeController
 from assist_app.ui.review import WorkOrderDraft
 from assist_app.ui.review_controller import ReviewController
@@ -82,7 +80,6 @@ class PanelController(QObject):
         self.library_problems: list[str] = []
         self.scenarios = scenarios or []
         self.store = store
-        self._library_loader = library_loader
         self.player_factory = player_factory  # sound output for scenario audio (None: silent)
         self.launcher = CallLauncher(store=store, live_source=live_source_factory, speech_model=speech_model,
                                      demo_asr=demo_asr, practice_voice=practice_voice)
@@ -102,15 +99,16 @@ class PanelController(QObject):
         self.demo = DemoController(self)
         self.practice = PracticeController(self)
         self.review = ReviewController(self)
+        self.config = PanelConfig(self, library_loader)
         self._connect()
-        if self.library is None and self._library_loader is not None:
+        if self.library is None and library_loader is not None:
             self.reload_library()
-        self._apply_library()
+        self.config.apply_library()
         self.window.demo_bar.set_scenarios(self.scenarios)
         self.window.practice_bar.set_scenarios(self.scenarios)
         if self.scenarios:
             self.select_scenario(0)
-        self._set_idle_status()
+        self.refresh_status()
 
     def _connect(self) -> None:
         w = self.window
@@ -121,8 +119,6 @@ class PanelController(QObject):
         w.stepper.phrase_copy_requested.connect(self._copy_text)
         w.demo_button.toggled.connect(self.set_demo_mode)
         w.practice_button.toggled.connect(self.set_practice_mode)
-        w.pin_box.toggled.connect(self._on_pin_toggled)
-        w.compact_box.toggled.connect(self._on_compact_toggled)
         w.closing.connect(self.shutdown)
         for i in range(3):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), w).activated.connect(lambda i=i: self.copy_suggestion(i))
@@ -154,87 +150,17 @@ class PanelController(QObject):
     def call_running(self) -> bool:
         return self.call is not None and self.call.session.running
 
-    # -- library and settings ------------------------------------------------------------------
+    # -- library and settings (``PanelConfig``) -----------------------------------------------
 
     def reload_library(self, folder: Path | None = None) -> list[str]:
         """Validate and load the script library; on errors keep the last good one."""
-        loader = self._library_loader
-        if loader is None:
-            from assist_app.library import load_library
-
-            loader = load_library
-        if folder is None and self.settings.library_dir:
-            folder = Path(self.settings.library_dir)
-        try:
-            lib = loader(folder)
-        except Exception as exc:  # LibraryError lists every problem; anything else is one problem
-            problems = [str(p) for p in getattr(exc, "problems", [])] or str(exc).splitlines() or [repr(exc)]
-            self.library_problems = problems
-            self.library_reloaded.emit(problems)
-            self._set_idle_status()
-            return problems
-        self.library = lib
-        self.library_problems = []
-        self._apply_library()
-        self.library_reloaded.emit([])
-        self._set_idle_status()
-        return []
-
-    def _apply_library(self) -> None:
-        lib = self.library
-        if lib is None:
-            return
-        # After the window is up (the event loop runs this once it starts): shows the panel about
-        # a second sooner than warming up first (bundle start-up, BENCHMARKS.md).
-        QTimer.singleShot(0, lambda: self.warmer.warm(lib))
-        fill = self.live.phrase_filler()
-        steps = [StepInfo(s.id, s.name, s.description, tuple(fill(p.text) for p in s.phrases))
-                 for s in lib.formula.steps]
-        self.window.stepper.set_steps(steps)
+        return self.config.reload_library(folder)
 
     def apply_settings(self, settings: AppSettings) -> None:
-        old = self.settings
-        self.settings = settings
-        if settings.font_size != old.font_size:
-            self.apply_font_size(settings.font_size)
-        if settings.library_dir != old.library_dir:
-            self.reload_library()
-        else:
-            self._apply_library()
-        self.window.set_compact(settings.compact)
-        self.window.set_always_on_top(settings.always_on_top)
-        if self.practice_mode:
-            self.practice.mode_changed()
-        self._set_idle_status()
+        self.config.apply_settings(settings)
 
     def apply_font_size(self, size: int) -> None:
-        """字号 takes effect at once, no restart (issue 12.13)."""
-        from assist_app.ui.theme import apply_theme
-
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, size)
-        self.window.fit_charts()
-
-    def _on_pin_toggled(self, on: bool) -> None:
-        self.window.set_always_on_top(on)
-        self._save_view_setting(always_on_top=on)
-
-    def _on_compact_toggled(self, on: bool) -> None:
-        self._save_view_setting(compact=on)
-
-    def _save_view_setting(self, **changes: Any) -> None:
-        """The header's 置顶/精简 are the same settings as in 设置, so they are saved the same way."""
-        new = replace(self.settings, **changes)
-        if new == self.settings:
-            return
-        self.settings = new
-        if self.settings_saver is None:
-            return
-        try:
-            self.settings_saver(new)
-        except Exception:
-            log.exception("saving the view settings failed")
+        self.config.apply_font_size(size)
 
     def model_ready(self) -> bool:
         """Whether the speech model in the current settings is there (looked up now, not at start-up)."""
@@ -246,7 +172,8 @@ class PanelController(QObject):
     def practice_input_mode(self) -> tuple[str, bool]:
         return self.practice.input_mode()
 
-    def _set_idle_status(self) -> None:
+    def refresh_status(self) -> None:
+        """Between calls: what the call bar says about the mode, the devices and the library."""
         if self.call_running():
             return
         parts = [{CallMode.DEMO: "演示模式：无需麦克风和语音模型",
@@ -281,7 +208,7 @@ class PanelController(QObject):
         self.practice.mode_changed()
         self.window.set_mode_buttons(demo=mode is CallMode.DEMO, practice=mode is CallMode.PRACTICE)
         self.window.show_live()
-        self._set_idle_status()
+        self.refresh_status()
 
     def set_demo_mode(self, on: bool) -> None:
         if on or self.demo_mode:
@@ -439,7 +366,7 @@ class PanelController(QObject):
         if self.practice_mode:
             self.practice.finish(self.outcome)
         self.review.show(self.outcome, self.practice.score if self.practice_mode else None)
-        self._set_idle_status()
+        self.refresh_status()
         self.call_finished.emit(self.outcome)
 
     # -- suggestions ---------------------------------------------------------------------------

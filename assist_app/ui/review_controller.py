@@ -101,15 +101,11 @@ class ReviewController(QObject):
         self.window.show_review()
 
     def show_last(self) -> None:
-        o = self.panel.outcome
-        if o is not None:
-            self.show(o, self.panel.practice.score if o.scenario is not None and self._was_practice(o) else None)
+        p = self.panel
+        if p.outcome is not None:
+            self.show(p.outcome, p.practice.score if p.practice_mode else None)
         else:
             self.window.call_bar.set_status("还没有已结束的通话")
-
-    @staticmethod
-    def _was_practice(o: CallOutcome) -> bool:
-        return o.call_id.startswith("practice-")
 
     def show_history(self) -> None:
         """记录: stored calls newest first, the call just finished selected (``ui.history``)."""

@@ -94,3 +94,38 @@ def test_a_demo_asks_for_the_model_of_the_current_settings(qtbot: Any, shipped_l
     assert asked == [str(tmp_path)]
     controller.shutdown()
     window.close()
+
+
+def test_the_call_gets_the_model_folder_found_when_it_starts(qtbot: Any, shipped_library: Any, tmp_path: Path,
+                                                            monkeypatch: Any) -> None:
+    """设置 → 模型 may name the folder as typed (``~/…``); the call's source gets the folder the
+    readiness check found at the moment the call started, not the text and not a start-up value."""
+    from assist_app.ui.app import ensure_app
+    from assist_app.ui.controller import PanelController
+    from assist_app.ui.main_window import MainWindow
+
+    ensure_app(13)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    folder = tmp_path / "cn-model"
+
+    def speech_model(s: AppSettings) -> Path | None:  # like speech_sources.speech_model: files only
+        found = Path(s.model_dir).expanduser() if s.model_dir else None
+        return found if found is not None and found.is_dir() else None
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    controller = PanelController(window, library=shipped_library, live_source_factory=OneLineSource,
+                                 speech_model=speech_model)
+    window.show()
+    controller.apply_settings(replace(controller.settings, model_dir="~/cn-model"))
+    assert not window.call_bar.call_button.isEnabled()  # nothing there yet
+    folder.mkdir()  # installed while the panel is open
+    controller.apply_settings(replace(controller.settings, font_size=controller.settings.font_size))
+    assert window.call_bar.call_button.isEnabled()
+    with qtbot.waitSignal(controller.call_finished, timeout=10_000):
+        window.call_bar.call_button.click()
+    assert isinstance(controller.source, OneLineSource)
+    assert controller.source.settings.model_dir == str(folder)
+    assert controller.settings.model_dir == "~/cn-model"  # the settings themselves are kept as typed
+    controller.shutdown()
+    window.close()

@@ -69,3 +69,23 @@ def test_layer_contracts() -> None:
                 if parts[0] == "assist_app" and len(parts) > 1 and parts[1] in banned:
                     broken.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
     assert broken == []
+
+
+# The panel's logic that needs no display (issue 11): starting a call and resolving its speech
+# model, the outcome (score, work-order draft), the alert log, the call mode, the speech sources.
+QT_FREE_UI = ("call_mode", "launcher", "outcome", "alert_log", "speech_sources", "device_probe", "settings",
+              "errors")
+
+
+def test_panel_logic_imports_without_qt() -> None:
+    import subprocess
+    import sys
+
+    modules = ", ".join(f"assist_app.ui.{m}" for m in QT_FREE_UI) + ", assist_app.demo.turns"
+    code = (
+        f"import sys; import {modules};"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph','shiboken6')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
