@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from assist_app.analysis.engine import GuidanceEngine
-from assist_app.events import Event, FinalText, HoldChanged, Speaker, SuggestionUsed
+from assist_app.events import FinalText, HoldChanged, Speaker, SuggestionUsed
 from assist_app.library.model import ScriptLibrary
 from assist_app.pipeline.session import CallSession
 from assist_app.ui.launcher import CallLauncher, LazyEngine
@@ -25,7 +25,8 @@ def test_hold_state_is_published_as_events(shipped_library: ScriptLibrary) -> No
     holds = [e for ev in calls for e in engine.handle(ev) if isinstance(e, HoldChanged)]
     assert [h.since for h in holds] == [8.0]  # on hold from the end of the request, said once
     assert not [e for e in engine.tick(20.0) if isinstance(e, HoldChanged)]  # still on hold: nothing new
-    back = engine.handle(FinalText(t=25.0, speaker=Speaker.AGENT, text="感谢您的耐心等待，查到了", start=23.0, end=25.0))
+    thanks = FinalText(t=25.0, speaker=Speaker.AGENT, text="感谢您的耐心等待，查到了", start=23.0, end=25.0)
+    back = engine.handle(thanks)
     assert [h.since for h in back if isinstance(h, HoldChanged)] == [None]
 
 
