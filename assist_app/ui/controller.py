@@ -25,17 +25,27 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 
 from assist_app.analysis.engine import GuidanceEngine
+from assist_app.audio.playback import ClipPlayer
 from assist_app.demo.audio import ScenarioAudioSource
 from assist_app.demo.scenario import Scenario
 from assist_app.events import CallEnded, CallStarted, Event, SuggestionUsed
 from assist_app.library.model import ScriptLibrary
+from assist_app.pipeline.session import CallSession, CallSource
+from assist_app.store.callstore import CallStore
 from assist_app.training.scorecard import PracticeScore
 from assist_app.ui.background import BackgroundJobs
 from assist_app.ui.bridge import SessionBridge
 from assist_app.ui.call_mode import CallMode
 from assist_app.ui.demo_controller import DemoController
 from assist_app.ui.errors import user_message
-from assist_app.ui.launcher import CallLauncher, LaunchedCall, LazyEngine, LibraryWarmer
+from assist_app.ui.launcher import (
+    CallLauncher,
+    LaunchedCall,
+    LazyEngine,
+    LibraryWarmer,
+    RecognizerLoader,
+    SourceFactory,
+)
 from assist_app.ui.live_presenter import LivePresenter
 from assist_app.ui.main_window import MainWindow
 from assist_app.ui.outcome import CallOutcome, build_outcome
@@ -64,12 +74,12 @@ class PanelController(QObject):
         settings: AppSettings | None = None,
         library: ScriptLibrary | None = None,
         scenarios: list[Scenario] | None = None,
-        store: Any = None,
+        store: CallStore | None = None,
         library_loader: Callable[[Path | None], ScriptLibrary] | None = None,
-        live_source_factory: Callable[[AppSettings], Any] | None = None,
-        player_factory: Callable[[], Any] | None = None,
-        demo_asr: Callable[[AppSettings], Callable[[], Any] | None] | None = None,
-        practice_voice: Callable[[AppSettings], Any] | None = None,
+        live_source_factory: SourceFactory | None = None,
+        player_factory: Callable[[], ClipPlayer | None] | None = None,
+        demo_asr: Callable[[AppSettings], RecognizerLoader | None] | None = None,
+        practice_voice: SourceFactory | None = None,
         speech_model: Callable[[AppSettings], Path | None] | None = None,
         warmer: LibraryWarmer | None = None,
     ) -> None:
@@ -128,11 +138,11 @@ class PanelController(QObject):
     # -- state other pieces read ---------------------------------------------------------------
 
     @property
-    def session(self) -> Any:
+    def session(self) -> CallSession | None:
         return self.call.session if self.call is not None else None
 
     @property
-    def source(self) -> Any:
+    def source(self) -> CallSource | None:
         return self.call.source if self.call is not None else None
 
     @property
@@ -244,7 +254,7 @@ class PanelController(QObject):
     def set_speed(self, speed: float) -> None:
         self.demo.set_speed(speed)
 
-    def player(self) -> Any:
+    def player(self) -> ClipPlayer | None:
         return self.demo.player()
 
     def start_practice(self, *, pace: float | None = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -287,7 +297,7 @@ class PanelController(QObject):
             return
         self.start_session(source)
 
-    def start_session(self, source: Any) -> None:
+    def start_session(self, source: CallSource) -> None:
         """Run ``source`` as a call in the current mode."""
         if self.library is None:
             self.window.call_bar.set_status("话术库不可用，无法分析通话")

@@ -9,16 +9,18 @@ the recogniser, and the recognised text is not the script's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
+from assist_app.audio.playback import ClipPlayer
 from assist_app.demo.audio import ScenarioAudioSource
 from assist_app.demo.scenario import Scenario, shown_note
 from assist_app.demo.source import ScriptedTranscriptSource
 from assist_app.demo.turns import TurnLocator
 from assist_app.events import FinalText
+from assist_app.pipeline.session import CallSource
 from assist_app.ui.call_mode import CallMode
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ class DemoController(QObject):
         self.window = panel.window
         self._locator: TurnLocator | None = None
         self._progress = 0  # turns reached so far (第 n/N)
-        self._player: Any = None
+        self._player: ClipPlayer | None = None
         w = self.window
         w.demo_bar.scenario_changed.connect(self.select_scenario)
         w.demo_bar.play_pause.connect(self.play_pause)
@@ -81,7 +83,7 @@ class DemoController(QObject):
                 return True
         return False
 
-    def player(self) -> Any:
+    def player(self) -> ClipPlayer | None:
         """The sound output for scenario audio, made on first use (None without a device)."""
         p = self.panel
         if self._player is None and p.player_factory is not None:
@@ -104,7 +106,7 @@ class DemoController(QObject):
         spd = None if flat_out else (speed if speed is not None else self.window.demo_bar.speed_value())
         player = None if flat_out else self.player()
         asr = p.launcher.demo_asr(p.settings) if scenario.has_audio and not flat_out else None
-        source: Any
+        source: CallSource
         if asr is not None:
             # With a speech model the demo is heard, not read: the audio goes through the recognizer.
             source = ScenarioAudioSource(scenario, asr, player=player)

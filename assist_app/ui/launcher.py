@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
+from assist_app.asr.engine import RecognizerFactory
 from assist_app.events import Event, FormulaPosition, HoldChanged, Speaker, SuggestionUsed, Utterance, UtteranceAnalysis
 from assist_app.library.model import ScriptLibrary
 from assist_app.pipeline.session import CallSession, CallSource, Sink
+from assist_app.store.callstore import CallStore
 from assist_app.store.models import CallMeta
 from assist_app.ui.call_mode import CallMode
 from assist_app.ui.settings import AppSettings
@@ -27,7 +29,8 @@ from assist_app.ui.settings import AppSettings
 log = logging.getLogger(__name__)
 
 SpeechModelLookup = Callable[[AppSettings], Path | None]
-SourceFactory = Callable[[AppSettings], Any]
+SourceFactory = Callable[[AppSettings], CallSource]
+RecognizerLoader = Callable[[], RecognizerFactory]
 
 
 def phrase_settings(settings: AppSettings) -> PhraseSettings:
@@ -123,7 +126,7 @@ class LaunchedCall:
     session: CallSession
     engine: LazyEngine
     source: CallSource
-    recorder: Any  # the store's sink for this call (``CallRecorder``), or None
+    recorder: Sink | None  # the store's sink for this call (``CallRecorder``)
     # Set once the live text's score is stored: the second pass (精校转写) stores its re-score after it.
     live_score_saved: threading.Event = field(default_factory=threading.Event)
 
@@ -145,10 +148,10 @@ class CallLauncher:
     def __init__(
         self,
         *,
-        store: Any = None,
+        store: CallStore | None = None,
         live_source: SourceFactory | None = None,
         speech_model: SpeechModelLookup | None = None,
-        demo_asr: Callable[[AppSettings], Callable[[], Any] | None] | None = None,
+        demo_asr: Callable[[AppSettings], RecognizerLoader | None] | None = None,
         practice_voice: SourceFactory | None = None,
     ) -> None:
         self.store = store
@@ -180,21 +183,21 @@ class CallLauncher:
 
     # -- sources -------------------------------------------------------------------------------
 
-    def live_source(self, settings: AppSettings) -> Any:
+    def live_source(self, settings: AppSettings) -> CallSource:
         """The live source for a call starting now; raises ``LookupError`` without a model."""
         pinned = self.settings_for_call(settings)
         if self._live_source is None or pinned is None:
             raise LookupError("no speech model")
         return self._live_source(pinned)
 
-    def practice_voice(self, settings: AppSettings) -> Any:
+    def practice_voice(self, settings: AppSettings) -> CallSource | None:
         """The trainee's microphone + recogniser for a practice starting now, or None (typing)."""
         pinned = self.settings_for_call(settings)
         if self._practice_voice is None or pinned is None:
             return None
         return self._practice_voice(pinned)
 
-    def demo_asr(self, settings: AppSettings) -> Callable[[], Any] | None:
+    def demo_asr(self, settings: AppSettings) -> RecognizerLoader | None:
         return self._demo_asr(settings) if self._demo_asr is not None else None
 
     # -- the session ---------------------------------------------------------------------------
@@ -219,7 +222,7 @@ class CallLauncher:
         call.session.start()
         return call
 
-    def _recorder(self, mode: CallMode, settings: AppSettings, scenario_id: str) -> Any:
+    def _recorder(self, mode: CallMode, settings: AppSettings, scenario_id: str) -> Sink | None:
         if self.store is None or not settings.store_transcripts:
             return None
         try:
