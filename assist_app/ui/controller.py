@@ -90,7 +90,6 @@ class PanelController(QObject):
         self.library_problems: list[str] = []
         self.scenarios = scenarios or []
         self.store = store
-        self.player_factory = player_factory  # sound output for scenario audio (None: silent)
         self.launcher = CallLauncher(store=store, live_source=live_source_factory, speech_model=speech_model,
                                      demo_asr=demo_asr, practice_voice=practice_voice)
         self.warmer = warmer or LibraryWarmer()
@@ -106,7 +105,7 @@ class PanelController(QObject):
         self.saves = BackgroundJobs(self, name="panel-save")  # store writes that block, off the GUI thread
         self.live = LivePresenter(window, settings=lambda: self.settings, library=lambda: self.library)
         self.live.connect(self.bridge)
-        self.demo = DemoController(self)
+        self.demo = DemoController(self, player_factory)
         self.practice = PracticeController(self)
         self.review = ReviewController(self)
         self.config = PanelConfig(self, library_loader)

@@ -9,6 +9,7 @@ the recogniser, and the recognised text is not the script's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -30,13 +31,14 @@ if TYPE_CHECKING:
 class DemoController(QObject):
     """The demo bar's controls and what the demo adds to the live page."""
 
-    def __init__(self, panel: PanelController) -> None:
+    def __init__(self, panel: PanelController, player_factory: Callable[[], ClipPlayer | None] | None = None) -> None:
         super().__init__(panel)
         self.panel = panel
         self.window = panel.window
         self._locator: TurnLocator | None = None
         self._progress = 0  # turns reached so far (第 n/N)
         self._player: ClipPlayer | None = None
+        self._player_factory = player_factory  # sound output for scenario audio (None: silent)
         w = self.window
         w.demo_bar.scenario_changed.connect(self.select_scenario)
         w.demo_bar.play_pause.connect(self.play_pause)
@@ -85,10 +87,9 @@ class DemoController(QObject):
 
     def player(self) -> ClipPlayer | None:
         """The sound output for scenario audio, made on first use (None without a device)."""
-        p = self.panel
-        if self._player is None and p.player_factory is not None:
-            self._player = p.player_factory()
-            p.player_factory = None  # asked once: no device now means no device this session
+        if self._player is None and self._player_factory is not None:
+            self._player = self._player_factory()
+            self._player_factory = None  # asked once: no device now means no device this session
         return self._player
 
     # -- playing -------------------------------------------------------------------------------
