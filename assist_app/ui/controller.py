@@ -50,6 +50,7 @@ from assist_app.events import (
     Utterance,
 )
 from assist_app.pipeline.session import CallSession
+from assist_app.store.corrections import review_feed
 from assist_app.store.models import CallMeta, WorkOrder
 from assist_app.store.privacy import LiveMasker, mask_numbers
 from assist_app.store.workorder import draft_from_analyses
@@ -84,6 +85,7 @@ class CallOutcome:
     engine: Any
     saved_call_id: str | None = None
     ended_early: bool = False  # a demo/practice stopped before its scenario ran out
+    feed: Any = None  # store.corrections.ReviewFeed: the transcript, with 精校转写's corrections
 
 
 _warm: set[int] = set()
@@ -847,7 +849,8 @@ class PanelController(QObject):
         flags = [(said_at(t, f, analyses), f) for t, f in self.window.alert.shown]
         return CallOutcome(call_id, self._started, scenario, score,
                            flags, list(self._emotions), draft, self.engine,
-                           saved if isinstance(saved, str) else None, ended_early)
+                           saved if isinstance(saved, str) else None, ended_early,
+                           feed=review_feed(getattr(self.source, "corrector", None), analyses))
 
     def _draft(self, call_id: str) -> WorkOrderDraft:
         analyses = list(getattr(self.engine, "analyses", []))
@@ -918,7 +921,7 @@ class PanelController(QObject):
             if o.ended_early:
                 r.total_note.setText("提前结束：只评了已进行的部分（未涉及的项不计分），仅供参考，不存入记录。")
             r.show_practice(None, 0, [])
-        r.show_flags(o.flags)
+        r.follow(o.feed, o.flags)
         r.show_emotions(o.emotions)
         r.show_draft(o.draft)
         r.set_save_status("投诉工单：请在 24 小时内回访。" if o.draft.is_complaint else

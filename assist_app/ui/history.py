@@ -55,7 +55,7 @@ from assist_app.store.display import (
     preset_range,
     real_call_stats,
     review_emotions,
-    review_flags,
+    review_flags_marked,
     review_title,
     stored_work_order,
     transcript_entries,
@@ -177,7 +177,10 @@ class StoredTranscript(QTextBrowser):
                 f"<p align='{align}' style='margin:0 0 6px 0'><a name='u{i}'></a>"
                 f"<span style='color:{colour};font-weight:bold'>{SPEAKER_ZH.get(e.speaker, '')}</span>"
                 f" <span style='color:#9aa5b1'>{mmss(e.t)}{'（精校）' if e.corrected else ''}</span>"
-                f"<br>{_marked_html(e.text, e.flagged, e.found)}</p>"
+                f"<br>{_marked_html(e.text, e.flagged, e.found)}"
+                + (f"<br><span style='color:#9aa5b1;font-size:small'>实时识别：{html.escape(e.first_pass)}</span>"
+                   if e.corrected and e.first_pass else "")
+                + "</p>"
             )
         self.setHtml("".join(parts))
         if first_found >= 0:
@@ -564,7 +567,7 @@ class HistoryController(QObject):
         else:
             r.show_score(None, [])
             r.total_note.setText("这通通话没有评分记录。")
-        r.show_flags(review_flags(rec))
+        r.show_flags(review_flags_marked(rec))
         r.show_emotions(review_emotions(rec))
         order, saved = stored_work_order(rec)
         r.show_draft(_draft_of(order))
