@@ -412,3 +412,24 @@ class CallCorrector:
         self.score = rescore(self._make_engine(), events)
         if self._on_rescored is not None:
             self._on_rescored(self.score)
+
+
+class CorrectedSource:
+    """A live source with the second pass wired in: its finals are logged for the corrector (the
+    source's ``on_utterance`` must be ``corrector.submit``) and, when its audio ends, the corrector
+    is told the call is over (it finishes in the background). ``listen --second-pass`` uses it."""
+
+    def __init__(self, inner: Any, corrector: CallCorrector) -> None:
+        self.inner = inner
+        self.corrector = corrector
+        self.name = inner.name
+
+    @property
+    def error(self) -> Any:
+        return getattr(self.inner, "error", None)
+
+    def run(self, emit: PublishFn, stop: threading.Event) -> None:
+        try:
+            self.inner.run(self.corrector.wrap_emit(emit), stop)
+        finally:
+            self.corrector.call_ended()

@@ -11,7 +11,7 @@ from assist_app.store import CallStore
 from assist_app.store.corrections import ADDED, UNSUPPORTED, ReviewLine, mark_live_flags, review_feed
 from assist_app.store.display import review_flags_marked, transcript_entries
 from assist_app.store.models import CallFilter
-from assist_app.store.report import render_call_report, flag_csv_rows
+from assist_app.store.report import flag_csv_rows, render_call_report
 
 SHIRK = "这不归我管，你找别人去"
 POLITE = "这个我马上帮您查一下"
