@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,6 +38,7 @@ CHILD = r"""
 import json, os, resource, statistics, subprocess, sys, threading, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
+from typing import Any
 import assist_app.lean_imports
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.asr.service import SpeechService
@@ -54,6 +56,7 @@ speech = SpeechService(); speech.preload(model); speech.pool_for(model)
 library = load_library()
 store = CallStore(tmp / "calls.db")
 out = []
+expected = int(sys.argv[6])
 for n in range(calls):
     recorder = store.recorder()
     events = []
@@ -118,6 +121,9 @@ for n in range(calls):
         "score_saved": rec.score.total if rec.score else None,
         "rescore": corr.score.total if corr.score is not None else None,
         "overflow_statuses": overflow, "status_codes": [e.code for e in statuses],
+        "banned_flags": {p or "live": sum(1 for f in rec.flags if f.kind == "banned_phrase" and f.second_pass == p)
+                         for p in ("", "unsupported", "added")},
+        "expected_banned": expected,
         "cpu_s": (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime),
         "peak_rss_mb": ru1.ru_maxrss / 1024, "load_before": load0, "load_hangup": load_hangup,
         "load_after": os.getloadavg()[0],
@@ -125,6 +131,17 @@ for n in range(calls):
 store.close(); speech.close()
 print(json.dumps(out))
 """
+
+
+def _script_banned(scenario: Any) -> int:
+    """Banned-phrase flags the scenario's script text raises (what a perfect recognizer would give)."""
+    from assist_app.demo.runner import build_engine, run_demo
+    from assist_app.events import FlagKind
+    from assist_app.library import load_library
+
+    engine = build_engine(load_library())
+    run_demo(scenario, engine=engine)
+    return sum(1 for e in engine.flag_events if e.flag.kind is FlagKind.BANNED_PHRASE)
 
 
 def main() -> int:
@@ -161,7 +178,8 @@ def main() -> int:
         rig = start_pulse(tmp / "pulse")
         try:
             env = {**rig.env, "PYTHONPATH": str(ROOT), "ASSIST_MODEL_DIR": str(tmp / "models")}
-            res = subprocess.run([sys.executable, "-c", CHILD, str(args.model), str(tmp), *wavs, str(args.calls)],
+            argv = [str(args.model), str(tmp), *wavs, str(args.calls), str(_script_banned(scenario))]
+            res = subprocess.run([sys.executable, "-c", CHILD, *argv],
                                  env=env, cwd=ROOT, capture_output=True, text=True, timeout=3600, check=False)
         finally:
             rig.stop()
@@ -188,6 +206,10 @@ def main() -> int:
         print(f"call {i}: stored {r['stored_lines']} lines, {r['stored_corrected']} corrected; "
               f"score saved {r['score_saved']} (re-score {r['rescore']}); after-call decodes {r['after_call']}; "
               f"statuses {r['status_codes']}; overflow messages {r['overflow_statuses']}")
+        if "banned_flags" in r:
+            b = r["banned_flags"]
+            print(f"call {i}: banned-phrase flags stored: {b['live']} live and kept, {b['unsupported']} marked "
+                  f"精校后未见此说法, {b['added']} added as 精校发现 (the script text raises {r['expected_banned']})")
     return 0
 
 
