@@ -14,14 +14,15 @@ complaint about the same words): Whisper's wording of the same 推诿 often matc
 
 The stored record keeps the verdict in ``flags.second_pass`` (see ``recorder``); the agent window's
 review, which lists the flags the alert showed, marks them with ``mark_live_flags`` and follows a
-``ReviewFeed`` (the call's ``CallCorrector``) while corrections are still coming after hang-up.
+``ReviewFeed`` (the call's ``CallCorrector``) while corrections are still coming after hang-up,
+and shows the call's score again once it has been re-scored on the corrected text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from assist_app.events import CorrectedText, Flag, FlagKind, Speaker
 
@@ -126,6 +127,8 @@ class ReviewFeed(Protocol):
     def version(self) -> int: ...
     @property
     def finished(self) -> bool: ...
+    @property
+    def score(self) -> Any: ...  # the QA score on the corrected text once re-scored, else None
     def lines(self) -> list[ReviewLine]: ...
     def corrections(self) -> list[CorrectedText]: ...
 
@@ -135,6 +138,7 @@ class StaticReviewFeed:
 
     version = 0
     finished = True
+    score = None
 
     def __init__(self, lines: Sequence[ReviewLine]) -> None:
         self._lines = list(lines)

@@ -328,9 +328,8 @@ class ReviewView(QWidget):
             verdict = entry if isinstance(entry, ReviewFlag) else None
             t, f = (entry.t, entry.flag) if isinstance(entry, ReviewFlag) else entry
             said = f"“{f.matched}”" if f.matched else ""
-            text = f"{mmss(t)}  {f.message or f.rule} {said}"
-            if verdict is not None and verdict.label:
-                text = f"{mmss(t)}  【{verdict.label}】{f.message or f.rule} {said}"
+            label = f"【{verdict.label}】" if verdict is not None and verdict.label else ""
+            text = f"{mmss(t)}  {label}{f.message or f.rule} {said}"
             if f.replacement:
                 text += f"\n　建议：{f.replacement}"
             item = QListWidgetItem(text)
@@ -390,6 +389,11 @@ class ReviewView(QWidget):
         self.show_flags(mark_live_flags(self._live_flags, corrections) if corrections else self._live_flags)
         if finished:
             self._feed_timer.stop()
+            score = feed.score
+            if score is not None and self.score_total is not None:  # re-scored on the corrected text
+                self.show_score(score.total, [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes))
+                                              for i in score.items])
+                self.total_note.setText(self.total_note.text() + "按精校转写后的文字重新评分。")
         status = self._second_pass_text(feed, len(corrections), finished)
         self.second_pass_status.setText(status)
         self.second_pass_status.setVisible(bool(status))

@@ -65,6 +65,7 @@ def test_review_follows_corrections_arriving_after_hang_up(qtbot: Any, shipped_l
         assert corrector.submit(UtteranceAudio(f"u{n}", Speaker.AGENT, n * 4.0, n * 4.0 + 2, text, samples))
     corrector.call_ended()
     try:
+        view.show_score(50.0, [])  # the live score, shown at hang-up
         view.follow(corrector, shown)  # the review opens at hang-up, before any correction
         view.show()
         assert view.transcript_frame.isVisible()
@@ -80,6 +81,9 @@ def test_review_follows_corrections_arriving_after_hang_up(qtbot: Any, shipped_l
         assert any(t.startswith("00:06  【精校后未见此说法】") for t in flags), flags
         assert any(t.startswith("00:08  【精校发现】") for t in flags), flags
         assert "更正 2 句" in view.second_pass_status.text()
+        # The score card now shows the re-score on the corrected text (the banned phrase 精校 found).
+        assert corrector.score is not None
+        assert view.total.text() == f"{corrector.score.total:.0f}" and "重新评分" in view.total_note.text()
     finally:
         corrector.second.stop()
 
