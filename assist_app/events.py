@@ -318,11 +318,18 @@ class CorrectedText(Event):
     original: str
     start: float | None = None
     end: float | None = None
+    # The banned phrases the corrected text shows (rules and learned layer, as on a final), or None
+    # when it was not checked: the record marks live flags it no longer supports and adds the
+    # ones only it shows (``store.corrections``).
+    banned: tuple[Flag, ...] | None = None
     type_name = "corrected"
 
     def payload(self) -> dict[str, Any]:
-        return {"utterance_id": self.utterance_id, "text": self.text, "original": self.original,
-                "start": self.start, "end": self.end}
+        out: dict[str, Any] = {"utterance_id": self.utterance_id, "text": self.text, "original": self.original,
+                               "start": self.start, "end": self.end}
+        if self.banned is not None:
+            out["banned"] = [f.to_json() for f in self.banned]
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -237,6 +237,16 @@ class CallAnalyzer:
         self.analyses.append(result)
         return result
 
+    def banned_on(self, text: str) -> list[Flag]:
+        """The banned-phrase flags a final agent utterance with this text would raise (rules, then
+        the learned layer), without touching the call's state: the second pass checks its
+        corrected text with it (issue 14)."""
+        norm = normalize(text)
+        flags = [self.fill(h.flag) for h in self.kit.banned.detect(norm)]
+        if self.kit.learned is not None:
+            flags.extend(self.learned_flags(norm, flags))
+        return flags
+
     # -- the learned layer (issue 10): adds what the rules miss, rule hits stay -------------------
 
     def learned_flags(self, norm: NormText, rule_flags: list[Flag], *, partial: bool = False) -> list[Flag]:

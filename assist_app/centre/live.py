@@ -61,12 +61,13 @@ def read_live_state(conn: sqlite3.Connection) -> LiveState:
         "SELECT label, intensity, wall FROM emotions WHERE call_id = ? ORDER BY id DESC LIMIT 3", (call_id,)
     ).fetchall()
     flag = conn.execute(
-        "SELECT rule, matched, severity, wall FROM flags WHERE call_id = ? ORDER BY id DESC LIMIT 1", (call_id,)
+        "SELECT rule, matched, severity, wall FROM flags WHERE call_id = ? AND second_pass != 'unsupported' "
+        "ORDER BY id DESC LIMIT 1", (call_id,)
     ).fetchone()
     counts = conn.execute(
         "SELECT count(*), (SELECT max(n) FROM (SELECT count(DISTINCT coalesce(utterance_idx, -id)) AS n "
-        "FROM flags WHERE call_id = :c AND kind = 'banned_phrase' GROUP BY rule)) "
-        "FROM flags WHERE call_id = :c",
+        "FROM flags WHERE call_id = :c AND kind = 'banned_phrase' AND second_pass != 'unsupported' GROUP BY rule)) "
+        "FROM flags WHERE call_id = :c AND second_pass != 'unsupported'",  # 精校: not what was said
         {"c": call_id},
     ).fetchone()
     return LiveState(

@@ -196,8 +196,15 @@ def _v1_access() -> str:
     return "\n".join(parts)
 
 
+# v2 (issue 14): the second pass (精校转写) — an utterance's live text kept beside the corrected
+# one, and what the corrected text made of each flag ('' | unsupported | added).
+_V2 = """
+ALTER TABLE assist.utterances ADD COLUMN asr_text text, ADD COLUMN corrected integer NOT NULL DEFAULT 0;
+ALTER TABLE assist.flags ADD COLUMN second_pass text NOT NULL DEFAULT '';
+"""
+
 # MIGRATIONS[i] upgrades the central schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1_TABLES + "\n" + _v1_access(),)
+MIGRATIONS: tuple[str, ...] = (_V1_TABLES + "\n" + _v1_access(), _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_KEY = 0x61737369  # "assi": one advisory lock for migrations
 

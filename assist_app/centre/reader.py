@@ -146,7 +146,8 @@ def banned_per_agent_week(conn: Any, weeks: int = 8) -> list[tuple[str, datetime
         "SELECT coalesce(nullif(c.agent_name, ''), c.agent_id, c.seat_id), "
         "date_trunc('week', to_timestamp(f.wall)) AS wk, count(*) "
         "FROM assist.flags f JOIN assist.calls c ON c.seat_id = f.seat_id AND c.id = f.call_id "
-        "WHERE f.kind = 'banned_phrase' AND f.wall >= extract(epoch FROM now()) - %s * 7 * 86400 "
+        "WHERE f.kind = 'banned_phrase' AND f.second_pass != 'unsupported' "
+        "AND f.wall >= extract(epoch FROM now()) - %s * 7 * 86400 "
         "GROUP BY 1, 2 ORDER BY 2, 1",
         (weeks,),
     ).fetchall()

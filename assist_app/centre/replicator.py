@@ -91,6 +91,7 @@ class Replicator:
         self._local_ino: int | None = None
         self._data_version: int | None = None
         self._marks: dict[str, _Mark] = {}
+        self._specs: tuple[TableSpec, ...] = TABLES  # fitted to the centre's columns on connect
         self._sent_recent: dict[tuple[str, int], float] = {}
         self._swept: dict[tuple[str, float], float] = {}
         self._last_live: LiveState | None = None
@@ -186,6 +187,7 @@ class Replicator:
             "SELECT tbl, hwm, hwm_key FROM assist.sync_state WHERE seat_id = %s", (self.seat_id,)
         ).fetchall()
         conn.commit()
+        self._specs = self._fit_specs(conn)
         self._marks = {spec.central: _Mark() for spec in TABLES}
         for tbl, hwm, key in rows:
             if tbl in self._marks:
@@ -193,6 +195,24 @@ class Replicator:
         self._sent_recent.clear()
         self._swept.clear()
         self._data_version = None
+
+    @staticmethod
+    def _fit_specs(conn: Any) -> tuple[TableSpec, ...]:
+        """The replicated tables with the columns the centre has (an older centre schema lacks the
+        second pass's columns until its administrator migrates it: those are left out, not fatal)."""
+        rows = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'assist'"
+        ).fetchall()
+        conn.commit()
+        have: dict[str, set[str]] = {}
+        for table, column in rows:
+            have.setdefault(str(table), set()).add(str(column))
+        specs = tuple(spec.fitted(have.get(spec.central, set())) for spec in TABLES)
+        for spec, full in zip(specs, TABLES, strict=True):
+            if spec is not full:
+                log.warning("centre schema lacks %s columns %s; they are not replicated until it is migrated",
+                            spec.central, sorted(set(full.columns) - set(spec.columns)))
+        return specs
 
     def _close_pg(self) -> None:
         conn, self._pg = self._pg, None
@@ -260,7 +280,7 @@ class Replicator:
         more = False
         local.execute("BEGIN")  # one snapshot for the whole round
         try:
-            for spec in TABLES:
+            for spec in self._specs:
                 rows, mark, full = self._select(local, spec, first)
                 if full:
                     more = True
@@ -268,7 +288,7 @@ class Replicator:
                     shipments.append((spec, [r[1:] for r in rows]))
                 if mark is not None:
                     new_marks[spec.central] = mark
-                if spec is CALLS and rows:
+                if spec.local == CALLS.local and rows:
                     shipments.extend(self._sweep(local, rows))
         finally:
             local.execute("COMMIT")
@@ -364,7 +384,7 @@ class Replicator:
             if memo in self._swept:
                 continue
             self._swept[memo] = now
-            for spec in SWEPT:
+            for spec in (s for s in self._specs if s.central in {w.central for w in SWEPT}):
                 rows = local.execute(
                     f"SELECT {spec.select_list} FROM {spec.local} WHERE call_id = ?", (r[1],)
                 ).fetchall()

@@ -15,12 +15,13 @@ the centre, committed in the same transaction as the rows):
 
 Rows the seat edits after inserting them (an utterance's phase and emotion, a flag's utterance
 index, a suggestion marked as used, the call's score) are shipped again once their call is closed:
-see ``Replicator._sweep``.
+see ``Replicator._sweep``. The second pass (精校转写, issue 14) edits a closed call's utterances,
+flags and score; the recorder and ``save_score`` move ``calls.updated``, so the call is swept again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,13 @@ class TableSpec:
     def select_list(self) -> str:
         return ", ".join(f'"{c}"' for c in self.columns)
 
+    def fitted(self, available: set[str]) -> TableSpec:
+        """This table with only the columns the centre has: a seat newer than the centre's schema
+        keeps replicating what the centre can hold (migrations only add columns)."""
+        if not available or all(c in available for c in self.columns):
+            return self
+        return replace(self, columns=tuple(c for c in self.columns if c in available))
+
 
 CALLS = TableSpec(
     "calls", "calls",
@@ -49,13 +57,13 @@ CALLS = TableSpec(
 UTTERANCES = TableSpec(
     "utterances", "utterances",
     ("id", "call_id", "idx", "speaker", "text", "start", "end", "t", "wall", "phase", "call_phase", "emotion",
-     "emotion_intensity"),
+     "emotion_intensity", "asr_text", "corrected"),
     ("call_id", "idx"), "rowid",
 )
 FLAGS = TableSpec(
     "flags", "flags",
     ("id", "call_id", "utterance_idx", "t", "wall", "speaker", "rule", "kind", "severity", "span_start", "span_end",
-     "matched", "message", "replacement", "text", "final"),
+     "matched", "message", "replacement", "text", "final", "second_pass"),
     ("call_id", "id"), "rowid",
 )
 EMOTIONS = TableSpec(

@@ -97,6 +97,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "-o", "--output", type=Path, default=None, metavar="EVENTS.jsonl", help="事件输出文件（默认标准输出）"
     )
+    p.add_argument("--second-pass", action="store_true",
+                   help="精校转写：用 Whisper 在后台重新识别每句话，输出更正后的文字（corrected 事件）；"
+                        "实时提示仍按实时识别结果")
+    p.add_argument("--whisper-model", type=Path, default=None, metavar="DIR",
+                   help="精校转写用的 Whisper 模型文件夹（默认自动查找）")
+    p.add_argument("--second-pass-wait", type=float, default=300.0, metavar="S",
+                   help="监听结束后最多等精校转写完成的秒数（默认 300）")
     p.set_defaults(handler=_listen)
 
     p = sub.add_parser("transcribe", help="把录音文件转写成 analyze 输入格式 JSONL")
@@ -460,7 +467,14 @@ def _listen(args: argparse.Namespace) -> int:
             statuses.append(event)
             _err(f"[{event.t:7.1f}s] {event.message}")
 
-    source = LiveSource(capture, factory)
+    corrector = _listen_corrector(args, [sink, show_status], call_id) if args.second_pass and factory else None
+    if args.second_pass and not args.levels_only and corrector is None:
+        return EXIT_CANNOT_START
+    source: Any = LiveSource(capture, factory, on_utterance=corrector.submit if corrector else None)
+    if corrector is not None:
+        from assist_app.pipeline.second_pass import CorrectedSource
+
+        source = CorrectedSource(source, corrector)
     session = CallSession(
         source=source, analyzer=analyzer or PassThroughAnalyzer(), sinks=[sink, show_status], call_id=call_id
     )
@@ -479,6 +493,8 @@ def _listen(args: argparse.Namespace) -> int:
             interrupted = True
         session.stop(reason="interrupted" if interrupted else "normal")
         session.wait(5.0)
+        if corrector is not None:
+            _finish_second_pass(corrector, args.second_pass_wait)
     finally:
         signal.signal(signal.SIGTERM, old)
         sink.close()
@@ -487,6 +503,52 @@ def _listen(args: argparse.Namespace) -> int:
     if source.error is not None:
         return EXIT_PROBLEMS
     return EXIT_PROBLEMS if any(s.code == "audio_error" for s in statuses) else EXIT_OK
+
+
+def _listen_corrector(args: argparse.Namespace, sinks: list[Any], call_id: str) -> Any:
+    """The second pass for ``listen --second-pass`` (corrections and its statuses go to ``sinks``),
+    or None after saying why it cannot run."""
+    from assist_app.asr.models import ModelNotFoundError, find_whisper_model
+    from assist_app.asr.whisper import WhisperEngine, whisper_runtime_available
+    from assist_app.pipeline.second_pass import CallCorrector
+
+    if not whisper_runtime_available():
+        _err("精校转写需要 Whisper 运行库（faster-whisper），请安装：pip install 'assist-app[whisper]'")
+        return None
+    try:
+        whisper_dir = find_whisper_model(args.whisper_model)
+    except ModelNotFoundError as exc:
+        _err(f"精校转写需要 Whisper 模型：{getattr(exc, 'message_zh', exc)}")
+        return None
+    try:
+        # One CPU thread, as in the agent window: the pass runs beside capture and analysis.
+        decoder = WhisperEngine(whisper_dir, cpu_threads=1)
+    except Exception as exc:
+        _err(f"Whisper 模型加载失败：{exc}")
+        return None
+    _err(f"精校转写已开启（Whisper：{whisper_dir}）")
+
+    def make_engine() -> Any:
+        return _make_analyzer(args.library, call_id)
+
+    def on_rescored(score: Any) -> None:
+        _err(f"精校转写后的质检评分：{score.total:.0f}")
+
+    corrector = CallCorrector(decoder, sinks, make_engine=make_engine, on_rescored=on_rescored)
+    corrector.start()
+    return corrector
+
+
+def _finish_second_pass(corrector: Any, wait_s: float) -> None:
+    """After the call: let the second pass finish (bounded), then stop it."""
+    pending = corrector.second.pending
+    if pending:
+        _err(f"正在完成精校转写（还有 {pending} 句）…")
+    if not corrector.second.wait(wait_s):
+        _err(f"精校转写未能在 {wait_s:g} 秒内完成，未校对的句子保持实时识别结果")
+    corrector.second.stop()
+    s = corrector.second.stats
+    _err(f"精校转写：校对 {s.decoded} 句，更正 {s.corrected} 句" + (f"，{s.dropped} 句来不及校对" if s.dropped else ""))
 
 
 def _install_sigterm() -> Any:

@@ -17,21 +17,25 @@ second-pass thread, so what it feeds (the recorder) must accept events from anot
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from assist_app.asr.engine import RecognitionResult
 from assist_app.audio.blocks import TARGET_RATE
-from assist_app.events import CorrectedText, Event, FinalText, Speaker, StatusEvent
+from assist_app.events import CorrectedText, Event, FinalText, Flag, Speaker, StatusEvent
 from assist_app.textnorm import norm_str
+
+if TYPE_CHECKING:
+    from assist_app.store.corrections import ReviewLine
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +159,11 @@ class SecondPass:
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the queue is done (after ``call_ended``); True if it is."""
         return self._done.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        """The thread has finished (the call's queue is done, or the pass was stopped)."""
+        return self._done.is_set()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Abandon what is queued (app closing) and join the thread."""
@@ -283,6 +292,12 @@ class CallCorrector:
     ``emit`` while the call runs (the panel shows them) and to ``sinks`` after. When the last
     utterance is done, the call is scored again on the corrected text (``make_engine`` builds a
     fresh guidance engine) and ``on_rescored(score)`` is called, from the second-pass thread.
+
+    With ``make_engine`` each correction of an agent utterance also carries the banned phrases its
+    corrected text shows (``CorrectedText.banned``), so the record and the review can mark live
+    flags it no longer supports and add the ones only it shows (``store.corrections``). It is
+    also the review's ``ReviewFeed``: ``lines``/``corrections``/``version``/``finished`` are safe
+    to read from the GUI thread while corrections still come in after hang-up.
     """
 
     def __init__(
@@ -302,6 +317,8 @@ class CallCorrector:
         self._emit: PublishFn | None = None
         self.second = SecondPass(decoder, self._publish, max_queued_s=max_queued_s, on_finished=self._finished)
         self.score: Any = None
+        self._checker: Any = None  # a CallAnalyzer for ``banned_on`` (built on first use)
+        self._version = 0
 
     def wrap_emit(self, emit: PublishFn) -> PublishFn:
         self._emit = emit
@@ -310,6 +327,7 @@ class CallCorrector:
             if isinstance(event, FinalText) or event.type_name == "level":
                 with self._log_lock:
                     self._log.append(event)
+                    self._version += int(isinstance(event, FinalText))
             emit(event)
 
         return wrapped
@@ -325,10 +343,58 @@ class CallCorrector:
         self.second.call_ended()
         self._emit = None  # from here on the session may be gone
 
+    # -- the review's feed (``store.corrections.ReviewFeed``) ----------------------------------
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def finished(self) -> bool:
+        return self.second.done
+
+    def corrections(self) -> list[CorrectedText]:
+        with self._log_lock:
+            return [e for e in self._log if isinstance(e, CorrectedText)]
+
+    def lines(self) -> list[ReviewLine]:
+        """The call's transcript so far, corrected lines replaced (first-pass text kept)."""
+        from assist_app.store.corrections import ReviewLine  # the store package is heavy for the live path
+
+        with self._log_lock:
+            events = list(self._log)
+        fixes = {e.utterance_id: e for e in events if isinstance(e, CorrectedText)}
+        out = []
+        for e in events:
+            if not isinstance(e, FinalText) or not e.text.strip() or e.speaker is None:
+                continue
+            fix = fixes.get(e.utterance_id or "")
+            t = e.start if e.start is not None else e.t
+            if fix is None:
+                out.append(ReviewLine(e.speaker.value, t, e.text))
+            else:
+                out.append(ReviewLine(e.speaker.value, t, fix.text, corrected=True, first_pass=e.text))
+        return out
+
+    def _banned_on(self, event: CorrectedText) -> tuple[Flag, ...] | None:
+        if self._make_engine is None:
+            return None
+        if event.speaker is not Speaker.AGENT:
+            return ()  # banned phrases are the agent's
+        try:
+            if self._checker is None:
+                self._checker = self._make_engine().analyzer
+            return tuple(self._checker.banned_on(event.text))
+        except Exception:
+            log.exception("second pass: checking the corrected text for banned phrases failed")
+            return None
+
     def _publish(self, event: Event) -> None:
         if isinstance(event, CorrectedText):
+            event = dataclasses.replace(event, banned=self._banned_on(event))
             with self._log_lock:
                 self._log.append(event)
+                self._version += 1
         emit = self._emit
         if isinstance(event, StatusEvent) and emit is not None:
             emit(event)  # the session publishes it to the panel and the sinks
@@ -337,6 +403,8 @@ class CallCorrector:
             sink(event)
 
     def _finished(self, stats: SecondPassStats) -> None:
+        with self._log_lock:
+            self._version += 1  # the review says the pass is complete
         if not stats.corrected or self._make_engine is None:
             return
         with self._log_lock:
@@ -344,3 +412,24 @@ class CallCorrector:
         self.score = rescore(self._make_engine(), events)
         if self._on_rescored is not None:
             self._on_rescored(self.score)
+
+
+class CorrectedSource:
+    """A live source with the second pass wired in: its finals are logged for the corrector (the
+    source's ``on_utterance`` must be ``corrector.submit``) and, when its audio ends, the corrector
+    is told the call is over (it finishes in the background). ``listen --second-pass`` uses it."""
+
+    def __init__(self, inner: Any, corrector: CallCorrector) -> None:
+        self.inner = inner
+        self.corrector = corrector
+        self.name = inner.name
+
+    @property
+    def error(self) -> Any:
+        return getattr(self.inner, "error", None)
+
+    def run(self, emit: PublishFn, stop: threading.Event) -> None:
+        try:
+            self.inner.run(self.corrector.wrap_emit(emit), stop)
+        finally:
+            self.corrector.call_ended()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from assist_app.events import EmotionLabel, EmotionReading, Flag, FlagKind, Severity
+from assist_app.store.corrections import UNSUPPORTED, ReviewFlag
 from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSummary, FlagRecord, WorkOrder
 from assist_app.store.report import emotion_zh
 from assist_app.store.workorder import FlaggedSpan, draft_work_order
@@ -169,6 +170,7 @@ class TranscriptEntry:
     flagged: tuple[tuple[int, int], ...] = ()
     found: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     corrected: bool = False  # the second pass (精校转写) replaced the live text
+    first_pass: str | None = None  # what the live recognizer heard, when corrected
 
 
 def _flag_spans(text: str, flags: list[FlagRecord], *, exact: bool = True) -> tuple[tuple[int, int], ...]:
@@ -197,7 +199,7 @@ def transcript_entries(rec: CallRecord, search: str = "") -> list[TranscriptEntr
     """The stored transcript, each line with its flagged spans and the spans of ``search`` terms."""
     by_idx: dict[int, list[FlagRecord]] = {}
     for f in rec.flags:
-        if f.utterance_idx is not None:
+        if f.utterance_idx is not None and f.second_pass != UNSUPPORTED:  # 精校: not in the corrected text
             by_idx.setdefault(f.utterance_idx, []).append(f)
     terms = [t.lower() for t in search.split() if t]
     return [
@@ -208,6 +210,7 @@ def transcript_entries(rec: CallRecord, search: str = "") -> list[TranscriptEntr
             flagged=_flag_spans(ln.text, by_idx.get(ln.idx, []), exact=not ln.corrected),
             found=_term_spans(ln.text, terms),
             corrected=ln.corrected,
+            first_pass=ln.asr_text if ln.corrected else None,
         )
         for ln in rec.transcript
     ]
@@ -223,20 +226,27 @@ def _severity(value: str) -> Severity:
 def review_flags(rec: CallRecord) -> list[tuple[float, Flag]]:
     """Flags and conduct findings by time, as the live review lists them (rate wobbles left out,
     as on the live panel)."""
-    out: list[tuple[float, Flag]] = []
+    return [(r.t, r.flag) for r in review_flags_marked(rec)]
+
+
+def review_flags_marked(rec: CallRecord) -> list[ReviewFlag]:
+    """``review_flags`` with what the second pass (精校转写) made of each: a live flag its
+    corrected text no longer supports is marked, one only it showed is labelled as found by 精校."""
+    out: list[ReviewFlag] = []
     for f in rec.flags:
         try:
             kind = FlagKind(f.kind)
         except ValueError:
             kind = FlagKind.BANNED_PHRASE
-        out.append((f.t, Flag(rule=f.rule, kind=kind, severity=_severity(f.severity), span=f.span or (0, 0),
-                              matched=f.matched, message=f.message, replacement=f.replacement)))
+        flag = Flag(rule=f.rule, kind=kind, severity=_severity(f.severity), span=f.span or (0, 0),
+                    matched=f.matched, message=f.message, replacement=f.replacement)
+        out.append(ReviewFlag(f.t, flag, f.second_pass))
     for c in rec.conduct:
         if c.rule.removeprefix("conduct.").startswith("rate_"):
             continue
-        out.append((c.t, Flag(rule=c.rule, kind=FlagKind.CONDUCT, severity=_severity(c.severity), span=(0, 0),
-                              matched="", message=c.message, replacement="")))
-    out.sort(key=lambda p: p[0])
+        out.append(ReviewFlag(c.t, Flag(rule=c.rule, kind=FlagKind.CONDUCT, severity=_severity(c.severity),
+                                        span=(0, 0), matched="", message=c.message, replacement="")))
+    out.sort(key=lambda p: p.t)
     return out
 
 

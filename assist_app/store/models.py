@@ -125,6 +125,7 @@ class FlagRecord:
     text: str
     final: bool
     utterance_idx: int | None
+    second_pass: str = ""  # "" | unsupported | added: what 精校转写 made of it (``store.corrections``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ _CALL_SELECT = (
     "CASE WHEN c.status = 'active' THEN (SELECT count(*) FROM utterances u WHERE u.call_id = c.id) "
     "ELSE c.utterance_count END, "
     "CASE WHEN c.status = 'active' "
-    "THEN (SELECT count(*) FROM flags f WHERE f.call_id = c.id ) "
+    "THEN (SELECT count(*) FROM flags f WHERE f.call_id = c.id AND f.second_pass != 'unsupported') "
     "ELSE c.flag_count END, c.high_flag_count, c.scenario_id FROM calls c"
 )
 
@@ -76,9 +76,9 @@ def _where(f: CallFilter) -> tuple[str, list[Any]]:
         clauses.append("(c.agent_id = ? OR c.agent_name = ?)")
         params += [f.agent, f.agent]
     if f.has_flags is True:
-        clauses.append("EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id)")
+        clauses.append("EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id AND x.second_pass != 'unsupported')")
     elif f.has_flags is False:
-        clauses.append("NOT EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id)")
+        clauses.append("NOT EXISTS (SELECT 1 FROM flags x WHERE x.call_id = c.id AND x.second_pass != 'unsupported')")
     if f.min_score is not None:
         clauses.append("c.score >= ?")
         params.append(f.min_score)
@@ -209,10 +209,11 @@ def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
             text=r[10],
             final=bool(r[11]),
             utterance_idx=r[12],
+            second_pass=r[13] or "",
         )
         for r in conn.execute(
             "SELECT t, speaker, rule, kind, severity, span_start, span_end, matched, message, replacement, "
-            "text, final, utterance_idx FROM flags WHERE call_id = ? ORDER BY t, id",
+            "text, final, utterance_idx, second_pass FROM flags WHERE call_id = ? ORDER BY t, id",
             (call_id,),
         )
     )
@@ -286,7 +287,9 @@ def save_score(conn: sqlite3.Connection, call_id: str, card: ScoreCard) -> None:
         "items = excluded.items",
         (call_id, card.total, card.max_total, items, time.time()),
     )
-    conn.execute("UPDATE calls SET score = ? WHERE id = ?", (card.total, call_id))
+    # ``updated`` moves so the centre ships the call again: the second pass re-scores a call after
+    # it closed (issue 14), and qa_scores rows keep their rowid when replaced.
+    conn.execute("UPDATE calls SET score = ?, updated = ? WHERE id = ?", (card.total, time.time(), call_id))
 
 
 def get_work_order(conn: sqlite3.Connection, call_id: str) -> WorkOrder | None:

@@ -13,7 +13,10 @@ utterance when the final arrives. Every flag is raised once, so every stored fla
 Second pass (issue 14): a ``CorrectedText`` replaces a stored utterance's text, keeping the live
 recognizer's in ``asr_text``. It comes from the second-pass thread, possibly after ``CallEnded``
 (even during the next call), so the recorder serialises events with a lock and finds the
-utterance by its ``utterance_id`` (a correction that outruns its final waits for it).
+utterance by its ``utterance_id`` (a correction that outruns its final waits for it). When the
+correction says which banned phrases the corrected text shows, the utterance's live flags it no
+longer supports are marked ``second_pass = 'unsupported'`` (kept, not counted) and the ones only it
+shows are added with ``second_pass = 'added'`` (``store.corrections``).
 
 A suggestion counts as *used* when a later agent utterance (within ``USE_WINDOW_S`` of call time)
 is close to its text (rapidfuzz ``partial_ratio`` ≥ ``USE_THRESHOLD``); QA reads that as "the agent
@@ -49,6 +52,7 @@ from assist_app.events import (
     StatusEvent,
     SuggestionEvent,
 )
+from assist_app.store.corrections import ADDED, SQL_CATEGORY, UNSUPPORTED, added_flags, flag_category
 from assist_app.store.models import CallMeta
 from assist_app.store.ops import FinishCall, Write
 from assist_app.store.privacy import CallMasker, Masker
@@ -132,11 +136,48 @@ class CallRecorder:
             return
         cid, idx = where
         self.corrections += 1
+        masked = self._mask(event.text)
         self._put(
             "UPDATE utterances SET asr_text = coalesce(asr_text, text), text = ?, corrected = 1 "
             "WHERE call_id = ? AND idx = ?",
-            (self._mask(event.text), cid, idx),
+            (masked, cid, idx),
         )
+        if event.banned is not None:
+            self._review_flags(cid, idx, event, masked)
+        # A call already closed: its flag counts may have changed, and ``updated`` moving makes the
+        # centre's replicator ship the call's rows again (``Replicator._sweep``).
+        self._put(
+            "UPDATE calls SET updated = ?, "
+            "flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND second_pass != 'unsupported'), "
+            "high_flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND severity = 'high' "
+            "AND second_pass != 'unsupported') WHERE id = ? AND status != 'active'",
+            (time.time(), cid),
+        )
+
+    def _review_flags(self, cid: str, idx: int, event: CorrectedText, masked: str) -> None:
+        """Mark the utterance's live banned-phrase flags the corrected text no longer supports, and
+        add the banned phrases only the corrected text shows (``store.corrections``)."""
+        banned = event.banned or ()
+        cats = sorted({flag_category(f.rule) for f in banned})
+        marks = ",".join("?" * len(cats))
+        self._put(
+            f"UPDATE flags SET second_pass = CASE WHEN {SQL_CATEGORY} IN ({marks}) THEN '' ELSE '{UNSUPPORTED}' END "
+            f"WHERE call_id = ? AND utterance_idx = ? AND kind = 'banned_phrase' AND second_pass != '{ADDED}'",
+            (*cats, cid, idx),
+        )
+        speaker = event.speaker.value if event.speaker else "agent"
+        t = event.start if event.start is not None else event.t
+        for f in added_flags((), banned):  # one per rule; the insert skips categories raised live
+            self._put(
+                "INSERT INTO flags(call_id, utterance_idx, t, wall, speaker, rule, kind, severity, span_start, "
+                "span_end, matched, message, replacement, text, final, second_pass) "
+                f"SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,'{ADDED}' WHERE NOT EXISTS (SELECT 1 FROM flags "
+                "WHERE call_id = ? AND utterance_idx = ? AND kind = 'banned_phrase' "
+                f"AND ((second_pass != '{ADDED}' AND {SQL_CATEGORY} = ?) OR (second_pass = '{ADDED}' AND rule = ?)))",
+                (cid, idx, t, event.wall, speaker, f.rule, f.kind.value, f.severity.value, f.span[0], f.span[1],
+                 self._mask(f.matched), f.message, f.replacement, masked,
+                 cid, idx, flag_category(f.rule), f.rule),
+            )
 
     # -- events -----------------------------------------------------------------------------------
 

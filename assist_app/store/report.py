@@ -11,6 +11,7 @@ import html
 from collections.abc import Iterable, Sequence
 
 from assist_app.events import EmotionLabel, Phase
+from assist_app.store.corrections import SECOND_PASS_ZH, UNSUPPORTED
 from assist_app.store.models import EMOTION_RANK, CallRecord, CallSummary, FlagRecord
 
 _EMOTION_COLOURS = {
@@ -105,11 +106,14 @@ def emotion_timeline_svg(rec: CallRecord, width: int = 720, height: int = 220) -
     return "".join(parts)
 
 
-def _highlight(text: str, flags: Sequence[FlagRecord]) -> str:
-    """Escape ``text`` and mark flagged spans (spans of final flags index into this text)."""
+def _highlight(text: str, flags: Sequence[FlagRecord], *, exact: bool = True) -> str:
+    """Escape ``text`` and mark flagged spans (spans of final flags index into this text; on a line
+    the second pass corrected, ``exact=False``, the flagged words are looked up instead)."""
+    flags = [f for f in flags if f.second_pass != UNSUPPORTED]
     spans = sorted(
-        {f.span for f in flags if f.span and f.final and 0 <= f.span[0] < f.span[1] <= len(text)}
-        | {(i, i + len(f.matched)) for f in flags if not f.final and f.matched and (i := text.find(f.matched)) >= 0}
+        {f.span for f in flags if exact and f.span and f.final and 0 <= f.span[0] < f.span[1] <= len(text)}
+        | {(i, i + len(f.matched)) for f in flags
+           if (not f.final or not exact) and f.matched and (i := text.find(f.matched)) >= 0}
     )
     out: list[str] = []
     pos = 0
@@ -180,7 +184,7 @@ def render_call_report(rec: CallRecord) -> str:
             h.append(
                 f"<tr><td>{_e(fmt_duration(f.t))}</td><td class='sev-{_e(f.severity)}'>"
                 f"{_e(_SEVERITY_ZH.get(f.severity, f.severity))}</td><td>{_e(f.matched)}</td>"
-                f"<td>{_e(f.message)}</td><td>{_e(f.replacement)}</td></tr>"
+                f"<td>{_e(f.message)}{_e(_second_pass_note(f))}</td><td>{_e(f.replacement)}</td></tr>"
             )
         for c in rec.conduct:
             h.append(
@@ -194,9 +198,12 @@ def render_call_report(rec: CallRecord) -> str:
     for ln in rec.transcript:
         flags = [f for f in rec.flags if f.utterance_idx == ln.idx]
         who = "坐席" if ln.speaker == "agent" else "客户"
+        heard = (f"<br><span class='muted'>（精校）实时识别：{_e(ln.asr_text)}</span>"
+                 if ln.corrected and ln.asr_text else "")
         h.append(
             f"<tr><td>{_e(fmt_duration(ln.start if ln.start is not None else ln.t))}</td>"
-            f"<td class='{_e(ln.speaker)}'>{who}</td><td>{_highlight(ln.text, flags)}</td>"
+            f"<td class='{_e(ln.speaker)}'>{who}</td><td>{_highlight(ln.text, flags, exact=not ln.corrected)}"
+            f"{heard}</td>"
             f"<td>{_e(phase_zh(ln.phase))}</td><td>{_e(emotion_zh(ln.emotion)) if ln.emotion else ''}</td></tr>"
         )
     h.append("</table>")
@@ -259,7 +266,13 @@ def call_csv_row(s: CallSummary) -> list[str]:
     ]
 
 
-FLAG_CSV_HEADER = ["通话编号", "日期", "坐席工号", "时间(秒)", "类别", "规则", "级别", "命中内容", "说明", "建议说法"]
+FLAG_CSV_HEADER = ["通话编号", "日期", "坐席工号", "时间(秒)", "类别", "规则", "级别", "命中内容", "说明", "建议说法",
+                   "精校"]
+
+
+def _second_pass_note(f: FlagRecord) -> str:
+    label = SECOND_PASS_ZH.get(f.second_pass, "")
+    return f"（{label}）" if label else ""
 
 
 def flag_csv_rows(rec: CallRecord) -> Iterable[list[str]]:
@@ -269,9 +282,10 @@ def flag_csv_rows(rec: CallRecord) -> Iterable[list[str]]:
             s.id, s.started.strftime("%Y-%m-%d"), s.agent_id, f"{f.t:.1f}",
             "服务忌语" if f.kind == "banned_phrase" else "行为", f.rule,
             _SEVERITY_ZH.get(f.severity, f.severity), f.matched, f.message, f.replacement,
+            SECOND_PASS_ZH.get(f.second_pass, ""),
         ]  # fmt: skip
     for c in rec.conduct:
         yield [
             s.id, s.started.strftime("%Y-%m-%d"), s.agent_id, f"{c.t:.1f}", "行为", c.rule,
-            _SEVERITY_ZH.get(c.severity, c.severity), "", c.message, "",
+            _SEVERITY_ZH.get(c.severity, c.severity), "", c.message, "", "",
         ]  # fmt: skip

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _V1 = """
 CREATE TABLE calls (
@@ -195,8 +195,15 @@ ALTER TABLE utterances ADD COLUMN asr_text TEXT;
 ALTER TABLE utterances ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0;
 """
 
+# v4 (issue 14): what the second pass made of a banned-phrase flag: '' as raised live,
+# 'unsupported' (the corrected text does not show it; kept, not counted) or 'added' (only the
+# corrected text shows it). See ``store.corrections``.
+_V4 = """
+ALTER TABLE flags ADD COLUMN second_pass TEXT NOT NULL DEFAULT '';
+"""
+
 # MIGRATIONS[i] upgrades a file at version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -600,8 +600,10 @@ def finish_call(
         """UPDATE calls SET status = ?, end_reason = ?, ended = ?, duration = ?, updated = ?,
                max_emotion = ?, max_emotion_intensity = ?,
                utterance_count = (SELECT count(*) FROM utterances WHERE call_id = calls.id),
-               flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id),
-               high_flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND severity = 'high')
+               flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id
+                             AND second_pass != 'unsupported'),
+               high_flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND severity = 'high'
+                                  AND second_pass != 'unsupported')
            WHERE id = ?""",
         (
             status,

@@ -369,7 +369,8 @@ class PanelController(QObject):
         self.outcome = build_outcome(
             engine, self.scenario if self.mode.scripted else None, self.settings.mask_numbers,
             call_id=ev.call_id, started=self._started, flags=self.live.alerts.shown, emotions=self.live.emotions,
-            saved_call_id=call.saved_call_id if call is not None else None, ended_early=ev.reason == "ended_early")
+            saved_call_id=call.saved_call_id if call is not None else None, ended_early=ev.reason == "ended_early",
+            corrector=getattr(self.source, "corrector", None))
         if call is not None:
             self.review.save_score(self.outcome, call.live_score_saved)
         if self.practice_mode:

@@ -24,7 +24,7 @@ from assist_app.store.display import (
     call_row,
     real_call_stats,
     review_emotions,
-    review_flags,
+    review_flags_marked,
     review_title,
     stored_work_order,
     transcript_entries,
@@ -191,7 +191,7 @@ class HistoryController(QObject):
         else:
             r.show_score(None, [])
             r.total_note.setText("这通通话没有评分记录。")
-        r.show_flags(review_flags(rec))
+        r.show_flags(review_flags_marked(rec))
         r.show_emotions(review_emotions(rec))
         order, saved = stored_work_order(rec)
         r.show_draft(draft_of(order))

@@ -94,7 +94,10 @@ class StoredTranscript(QTextBrowser):
                 f"<p align='{align}' style='margin:0 0 6px 0'><a name='u{i}'></a>"
                 f"<span style='color:{colour};font-weight:bold'>{SPEAKER_ZH.get(e.speaker, '')}</span>"
                 f" <span style='color:#9aa5b1'>{mmss(e.t)}{'（精校）' if e.corrected else ''}</span>"
-                f"<br>{_marked_html(e.text, e.flagged, e.found)}</p>"
+                f"<br>{_marked_html(e.text, e.flagged, e.found)}"
+                + (f"<br><span style='color:#9aa5b1;font-size:small'>实时识别：{html.escape(e.first_pass)}</span>"
+                   if e.corrected and e.first_pass else "")
+                + "</p>"
             )
         self.setHtml("".join(parts))
         if first_found >= 0:

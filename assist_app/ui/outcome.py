@@ -12,6 +12,7 @@ from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.scoring import QAScore, score_call
 from assist_app.demo.scenario import Scenario
 from assist_app.events import EmotionLabel, EmotionReading, Flag, UtteranceAnalysis
+from assist_app.store.corrections import ReviewFeed, review_feed
 from assist_app.store.models import WorkOrder
 from assist_app.store.privacy import mask_numbers
 from assist_app.store.workorder import draft_from_analyses
@@ -37,6 +38,7 @@ class CallOutcome:
     engine: GuidanceEngine | None
     saved_call_id: str | None = None
     ended_early: bool = False  # a demo/practice stopped before its scenario ran out
+    feed: ReviewFeed | None = None  # the transcript, with 精校转写's corrections as they arrive
 
 
 def build_outcome(
@@ -50,11 +52,13 @@ def build_outcome(
     emotions: Sequence[tuple[float, EmotionReading]] = (),
     saved_call_id: str | None = None,
     ended_early: bool = False,
+    corrector: object = None,
 ) -> CallOutcome:
     """Score the call and draft its work order (pure: nothing is saved or shown).
 
     ``scenario``: the demo/practice scenario (its caller fills the draft's blanks), None live;
-    ``mask``: 隐去号码 is on; ``flags``: the alerts shown during the call (when they fired)."""
+    ``mask``: 隐去号码 is on; ``flags``: the alerts shown during the call (when they fired);
+    ``corrector``: the call's second pass (精校转写), which the review's transcript follows."""
     score = None
     if engine is not None:
         try:
@@ -65,7 +69,7 @@ def build_outcome(
     draft = draft_order(saved_call_id or call_id, started, analyses, scenario, emotions, mask)
     shown = [(said_at(t, f, analyses), f) for t, f in flags]
     return CallOutcome(call_id, started, scenario, score, shown, list(emotions), draft, engine,
-                       saved_call_id, ended_early)
+                       saved_call_id, ended_early, feed=review_feed(corrector, analyses))
 
 
 def draft_order(call_id: str, started: datetime, analyses: Sequence[UtteranceAnalysis],

@@ -1,12 +1,20 @@
-"""Post-call review view (layout only): QA score card, flags with timestamps, the emotion timeline
-and an editable work-order draft with seed 004's fields."""
+"""Post-call review view (layout only): QA score card, flags with timestamps, the call's transcript,
+the emotion timeline and an editable work-order draft with seed 004's fields.
+
+With 精校转写 on, the review follows the call's second pass (``follow``, a ``ReviewFeed``): the
+transcript shows the corrected text, corrected lines marked 精校 with the live text in the tooltip,
+and the flags carry the second pass's verdicts (``store.corrections``). Corrections may still come
+after hang-up; a timer on the GUI thread polls the feed (no cross-thread signals) until it is done.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -17,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -27,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist_app.events import EmotionReading, Flag
+from assist_app.store.corrections import UNSUPPORTED, ReviewFeed, ReviewFlag, ReviewLine, mark_live_flags
 from assist_app.ui.meters import EmotionTimeline
 from assist_app.ui.theme import mmss
 
@@ -165,6 +175,19 @@ class ReviewView(QWidget):
         flags_lay.addWidget(self.flags_list)
         lay.addWidget(flags_frame)
 
+        self.transcript_frame, transcript_lay = _section("通话内容")
+        self.second_pass_status = QLabel("")
+        self.second_pass_status.setObjectName("muted")
+        self.second_pass_status.setWordWrap(True)
+        self.second_pass_status.hide()
+        transcript_lay.addWidget(self.second_pass_status)
+        self.transcript_list = QListWidget()
+        self.transcript_list.setWordWrap(True)
+        self.transcript_list.setMinimumHeight(140)
+        transcript_lay.addWidget(self.transcript_list)
+        self.transcript_frame.hide()  # shown when a call's transcript is given (``follow``)
+        lay.addWidget(self.transcript_frame)
+
         emo_frame, emo_lay = _section("客户情绪变化")
         self.timeline = EmotionTimeline()
         self.timeline.setFixedHeight(150)
@@ -224,6 +247,12 @@ class ReviewView(QWidget):
         self.scroll_area.setWidget(inner)
         self._is_complaint = False
         self.score_total: float | None = None
+        self._feed: ReviewFeed | None = None
+        self._live_flags: list[tuple[float, Flag]] = []
+        self._seen: tuple[int, bool] | None = None  # the feed's (version, finished) last shown
+        self._feed_timer = QTimer(self)
+        self._feed_timer.setInterval(300)
+        self._feed_timer.timeout.connect(self._refresh_feed)
 
     def verticalScrollBar(self) -> QScrollBar:
         return self.scroll_area.verticalScrollBar()
@@ -292,18 +321,90 @@ class ReviewView(QWidget):
         for text in moments or ["没有扣分的地方，做得很好。"]:
             self.moments_list.addItem(text)
 
-    def show_flags(self, flags: list[tuple[float, Flag]]) -> None:
+    def show_flags(self, flags: Sequence[tuple[float, Flag] | ReviewFlag]) -> None:
+        """Flags by time; a ``ReviewFlag`` carries the second pass's verdict, shown beside it."""
         self.flags_list.clear()
-        for t, f in flags:
+        for entry in flags:
+            verdict = entry if isinstance(entry, ReviewFlag) else None
+            t, f = (entry.t, entry.flag) if isinstance(entry, ReviewFlag) else entry
             said = f"“{f.matched}”" if f.matched else ""
-            text = f"{mmss(t)}  {f.message or f.rule} {said}"
+            label = f"【{verdict.label}】" if verdict is not None and verdict.label else ""
+            text = f"{mmss(t)}  {label}{f.message or f.rule} {said}"
             if f.replacement:
                 text += f"\n　建议：{f.replacement}"
-            self.flags_list.addItem(text)
+            item = QListWidgetItem(text)
+            if verdict is not None and verdict.second_pass == UNSUPPORTED:
+                item.setForeground(QBrush(QColor("#9aa5b1")))
+                item.setToolTip("精校转写的文字里没有这句忌语，可能是实时识别听错了；不计入提示条数")
+            elif verdict is not None and verdict.label:
+                item.setToolTip("实时识别没有听出、精校转写发现的忌语")
+            self.flags_list.addItem(item)
         if not flags:
             self.flags_list.addItem("本次通话没有提示。")
         rows = max(1, min(6, self.flags_list.count()))
         self.flags_list.setFixedHeight(12 + rows * (self.fontMetrics().height() * (2 if flags else 1) + 4))
+
+    def show_transcript(self, lines: Sequence[ReviewLine]) -> None:
+        """The call's utterances; a line the second pass corrected is marked 精校 and keeps the
+        live recognizer's text in its tooltip."""
+        self.transcript_frame.show()
+        self.transcript_list.clear()
+        for ln in lines:
+            who = "坐席" if ln.speaker == "agent" else "客户"
+            mark = "（精校）" if ln.corrected else ""
+            item = QListWidgetItem(f"{mmss(ln.t)} {who}{mark}：{ln.text}")
+            if ln.corrected:
+                item.setForeground(QBrush(QColor("#2f6fb0")))
+                item.setToolTip(f"实时识别：{ln.first_pass or ''}")
+            self.transcript_list.addItem(item)
+        if not lines:
+            self.transcript_list.addItem("本次通话没有识别到说话内容。")
+
+    def follow(self, feed: ReviewFeed | None, flags: Sequence[tuple[float, Flag]]) -> None:
+        """Show the call's live ``flags`` and, with a ``feed``, its transcript, updated with the
+        second pass's corrections and verdicts as they come (also after hang-up)."""
+        self._feed_timer.stop()
+        self._feed, self._live_flags, self._seen = feed, list(flags), None
+        if feed is None:
+            self.transcript_frame.hide()
+            self.second_pass_status.hide()
+            self.show_flags(self._live_flags)
+            return
+        self._refresh_feed()
+        if not feed.finished:
+            self._feed_timer.start()
+
+    def _refresh_feed(self) -> None:
+        feed = self._feed
+        if feed is None:
+            self._feed_timer.stop()
+            return
+        finished = feed.finished
+        seen = (feed.version, finished)
+        if seen == self._seen:
+            return
+        self._seen = seen
+        corrections = feed.corrections()
+        self.show_transcript(feed.lines())
+        self.show_flags(mark_live_flags(self._live_flags, corrections) if corrections else self._live_flags)
+        if finished:
+            self._feed_timer.stop()
+            score = feed.score
+            if score is not None and self.score_total is not None:  # re-scored on the corrected text
+                self.show_score(score.total, [ScoreLine(i.name_zh, i.points, i.max_points, tuple(i.notes))
+                                              for i in score.items])
+                self.total_note.setText(self.total_note.text() + "按精校转写后的文字重新评分。")
+        status = self._second_pass_text(feed, len(corrections), finished)
+        self.second_pass_status.setText(status)
+        self.second_pass_status.setVisible(bool(status))
+
+    @staticmethod
+    def _second_pass_text(feed: ReviewFeed, corrected: int, finished: bool) -> str:
+        if not finished:
+            return f"精校转写进行中：已更正 {corrected} 句，完成后这里会自动更新。"
+        if feed.version == 0 and not corrected:
+            return ""  # no second pass for this call
+        return f"精校转写完成：更正 {corrected} 句。" if corrected else "精校转写完成：没有需要更正的句子。"
 
     def show_emotions(self, points: list[tuple[float, EmotionReading]]) -> None:
         self.timeline.set_points(points)

@@ -93,7 +93,7 @@ class ReviewController(QObject):
                 # review.py is left as it is (its Whisper work goes on elsewhere): its label is set here.
                 r.total_note.setText("提前结束：只评了已进行的部分（未涉及的项不计分），仅供参考，不存入记录。")
             r.show_practice(None, 0, [])
-        r.show_flags(o.flags)
+        r.follow(o.feed, o.flags)
         r.show_emotions(o.emotions)
         r.show_draft(draft_of(o.draft))
         r.set_save_status("投诉工单：请在 24 小时内回访。" if o.draft.is_complaint else

@@ -35,6 +35,7 @@ class LazyLiveSource:
         self._record_sinks: list[Callable[[Any], None]] = []
         self._make_engine: Callable[[], Any] | None = None
         self._on_rescored: Callable[[Any], None] | None = None
+        self.corrector: Any = None  # this call's second pass (the review follows it), once running
 
     def attach_record(self, sinks: list[Callable[[Any], None]], make_engine: Callable[[], Any],
                       on_rescored: Callable[[Any], None]) -> None:
@@ -63,6 +64,7 @@ class LazyLiveSource:
         corrector = CallCorrector(decoder, self._record_sinks, make_engine=self._make_engine,
                                   on_rescored=self._on_rescored)
         corrector.start()
+        self.corrector = corrector
         return corrector
 
     def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices

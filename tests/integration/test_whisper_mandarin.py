@@ -208,3 +208,63 @@ def test_live_second_pass_corrects_the_stored_record_and_the_score(
             stored = "".join(ln.text for ln in record.transcript if ln.speaker == speaker.value)
             assert cer([(said, stored)]) <= 0.35, (speaker, said, stored)
         assert store.search("不归我管")
+
+
+def test_listen_with_second_pass_corrects_the_agents_lines_and_checks_their_flags(
+    pulse_rig: Any, ko_model_dir: Path, whisper_dir: Path, tmp_path: Path
+) -> None:
+    """``listen --second-pass`` on two real capture streams (PulseAudio null sinks): the Korean
+    Vosk model streams nonsense for Mandarin, Whisper's corrections come out as ``corrected``
+    events, agent ones with the banned phrases their corrected text shows (bad_agent's 推诿)."""
+    import subprocess
+    import sys
+    import time
+
+    import soundfile as sf
+
+    from assist_app.demo.audio import call_audio
+
+    scenario = _scenario("bad_agent")
+    stereo = call_audio(scenario)
+    wavs = {}
+    for i, side in enumerate(("agent", "customer")):
+        wavs[side] = tmp_path / f"{side}.wav"
+        sf.write(str(wavs[side]), stereo[:, i], 16_000, subtype="PCM_16")
+    seconds = len(stereo) / 16_000
+    out = tmp_path / "events.jsonl"
+    env = {k: v for k, v in pulse_rig.env.items() if k != "ASSIST_MODEL_DIR"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assist_app", "listen", "--agent", "agent_in", "--customer", "customer_in",
+         "--model", str(ko_model_dir), "--second-pass", "--whisper-model", str(whisper_dir),
+         "--duration", f"{seconds + 12:.0f}", "-o", str(out)],
+        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+    def events() -> list[dict[str, Any]]:
+        if not out.exists():
+            return []
+        return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if x.endswith("}")]
+
+    try:
+        deadline = time.monotonic() + 90
+        while {e["speaker"] for e in events() if e["type"] == "level"} != {"agent", "customer"}:
+            assert time.monotonic() < deadline and proc.poll() is None, "no audio from both devices"
+            time.sleep(0.1)
+        players = [pulse_rig.play(side, wavs[side]) for side in ("agent", "customer")]
+        assert all(p.wait(seconds + 30) == 0 for p in players)
+        _, stderr = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, stderr
+    evs = events()
+    finals = [e for e in evs if e["type"] == "final"]
+    fixes = [e for e in evs if e["type"] == "corrected"]
+    assert finals and len(fixes) >= len(finals) // 2, stderr
+    assert "精校转写：校对" in stderr
+    agent_fixes = [e for e in fixes if e["speaker"] == "agent"]
+    assert agent_fixes and all("banned" in e for e in agent_fixes)
+    shirk = [e for e in agent_fixes if any(f["rule"].startswith("shirk") for f in e["banned"])]
+    assert shirk, [e["text"] for e in agent_fixes]

@@ -189,3 +189,35 @@ def test_call_corrector_sends_corrections_to_the_record_and_rescores(shipped_lib
 
     assert rescore(engine, session_events + fixes).total == rescored[0].total
     assert any(f.rule.startswith("shirk") for a in engine.analyses for f in a.flags)
+
+
+def test_call_corrector_is_the_reviews_feed_with_banned_phrases_checked(shipped_library: Any) -> None:
+    """What the post-call review follows: the transcript with corrected lines (live text kept),
+    each agent correction checked for banned phrases, and a version that moves until it is done."""
+    from assist_app.demo.runner import build_engine
+    from assist_app.pipeline.second_pass import CallCorrector
+
+    decoder = ScriptedDecoder({1: "这不归我管", 2: "好的，我帮您查询一下"})
+    decoder.release.clear()
+    corrector = CallCorrector(decoder, [lambda e: None], make_engine=lambda: build_engine(shipped_library))
+    corrector.start()
+    emit = corrector.wrap_emit(lambda e: None)
+    heard = ("好的我记一下", "好的我帮您查一下")
+    for n, text in enumerate(heard, start=1):
+        emit(FinalText(t=n + 1.0, speaker=Speaker.AGENT, text=text, start=float(n), end=n + 1.0,
+                       utterance_id=f"u{n}"))
+        samples = np.full(RATE, n, dtype=np.int16)
+        assert corrector.submit(UtteranceAudio(f"u{n}", Speaker.AGENT, float(n), n + 1.0, text, samples))
+    v0 = corrector.version
+    assert not corrector.finished and [ln.text for ln in corrector.lines()] == list(heard)
+    corrector.call_ended()
+    decoder.release.set()
+    assert corrector.second.wait(10)
+    corrector.second.stop()
+    assert corrector.finished and corrector.version > v0
+    lines = corrector.lines()
+    assert [(ln.text, ln.corrected, ln.first_pass) for ln in lines] == [
+        ("这不归我管", True, "好的我记一下"), ("好的，我帮您查询一下", True, "好的我帮您查一下")]
+    fixes = corrector.corrections()
+    assert fixes[0].banned and all(f.rule.startswith("shirk") for f in fixes[0].banned)
+    assert fixes[1].banned == ()
