@@ -24,6 +24,7 @@ from assist_app.events import (
     FlagRaised,
     UtteranceAnalysis,
 )
+from assist_app.formatting import duration_zh
 from assist_app.outfiles import atomic_write
 from assist_app.pipeline.session import CallSession, Sink
 
@@ -121,7 +122,8 @@ def format_summary(result: DemoResult) -> str:
     finals = [e for e in result.events if e.type_name == "final"]
     ends = [e.t for e in result.events if e.type_name == "call_ended"]
     duration = ends[-1] if ends else s.duration
-    lines.append(f"通话时长：{int(duration // 60)}分{int(duration % 60):02d}秒，共 {len(finals)} 句")
+    # whole seconds, cut (the summary has always truncated)
+    lines.append(f"通话时长：{duration_zh(int(duration))}，共 {len(finals)} 句")
     if result.score is not None:
         lines.append(f"质检得分：{result.score.total:.0f} / 100")
         for item in result.score.items:

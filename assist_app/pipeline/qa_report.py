@@ -18,6 +18,7 @@ from assist_app.events import (
     Speaker,
     UtteranceAnalysis,
 )
+from assist_app.formatting import clock
 from assist_app.pipeline.offline import Transcript
 
 
@@ -41,12 +42,6 @@ _EMOTION_LEVEL = {
     EmotionLabel.ANGRY: 0.8,
     EmotionLabel.COMPLAINT_ESCALATION: 1.0,
 }
-
-
-def _fmt_t(t: float | None) -> str:
-    if t is None:
-        return "--:--"
-    return f"{int(t // 60):02d}:{int(t % 60):02d}"
 
 
 NO_SPEECH_ZH = "录音里没有检测到说话声，未评分。"
@@ -187,7 +182,7 @@ def _emotion_svg(emotions: list[dict[str, Any]], duration: float) -> str:
     pts = [xy(e) for e in emotions]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
     dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#c33"><title>{_fmt_t(e["t"])} '
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#c33"><title>{clock(e["t"])} '
         f"{html.escape(EmotionLabel(e['label']).label_zh)}</title></circle>"
         for (x, y), e in zip(pts, emotions, strict=True)
     )
@@ -201,7 +196,7 @@ def _emotion_svg(emotions: list[dict[str, Any]], duration: float) -> str:
         for v, lab in ((0.0, "满意"), (0.1, "平静"), (0.5, "不满"), (0.8, "愤怒"), (1.0, "投诉"))
     )
     axis = (
-        f'<text x="{w - pad}" y="{h - 8}" font-size="11" fill="#888" text-anchor="end">{_fmt_t(span)}</text>'
+        f'<text x="{w - pad}" y="{h - 8}" font-size="11" fill="#888" text-anchor="end">{clock(span)}</text>'
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" '
@@ -225,7 +220,7 @@ def render_html(qa: dict[str, Any]) -> str:
     )
     coverage = "".join(
         f'<tr><td>{e(c["name"])}</td><td class="{"ok" if c["done"] else "miss"}">'
-        f"{'✔ ' + _fmt_t(c['first_t']) if c['done'] else '✘ 缺失'}</td></tr>"
+        f"{'✔ ' + clock(c['first_t']) if c['done'] else '✘ 缺失'}</td></tr>"
         for c in qa["coverage"]
     )
     rows = []
@@ -240,13 +235,13 @@ def render_html(qa: dict[str, Any]) -> str:
         emo_txt = f"{EmotionLabel(emo['label']).label_zh} {emo['intensity']:.2f}" if emo else ""
         who = "坐席" if u["speaker"] == "agent" else "客户"
         rows.append(
-            f'<tr class="{e(u["speaker"])}"><td>{_fmt_t(u.get("start"))}</td><td>{who}</td>'
+            f'<tr class="{e(u["speaker"])}"><td>{clock(u.get("start"))}</td><td>{who}</td>'
             f"<td>{_highlight(u['text'], u['flags'])}{flags}</td>"
             f"<td>{e(Phase(u['phase']).label_zh)}</td><td>{e(emo_txt)}</td></tr>"
         )
     conduct = "".join(
         f'<li><span class="flag {e(c["severity"])}">{e(c["rule"])}</span> '
-        f"{_fmt_t(c['t'])} {e(c['message'])}</li>"
+        f"{clock(c['t'])} {e(c['message'])}</li>"
         for c in qa["conduct"]
     )
     problems = "".join(f"<li>{e(p)}</li>" for p in qa["problems"])
@@ -255,7 +250,7 @@ def render_html(qa: dict[str, Any]) -> str:
 <html lang="zh-CN"><head><meta charset="utf-8"><title>通话质检报告 {e(qa["call_id"])}</title>
 <style>{_CSS}</style></head><body>
 <h1>通话质检报告</h1>
-<p class="muted">通话 {e(qa["call_id"])}　录音 {e("、".join(qa["audio"]))}　时长 {_fmt_t(qa["duration_s"])}
+<p class="muted">通话 {e(qa["call_id"])}　录音 {e("、".join(qa["audio"]))}　时长 {clock(qa["duration_s"])}
 　坐席说话 {talk.get("agent", 0):.0f} 秒　客户说话 {talk.get("customer", 0):.0f} 秒</p>
 <h2>得分</h2>{score_html}<table><tr><th>项目</th><th>得分</th><th>说明</th></tr>{items}</table>
 <h2>话术公式完成情况</h2><table>{coverage}</table>

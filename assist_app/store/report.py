@@ -11,6 +11,7 @@ import html
 from collections.abc import Iterable, Sequence
 
 from assist_app.events import EmotionLabel, Phase
+from assist_app.formatting import duration_zh
 from assist_app.store.models import EMOTION_RANK, CallRecord, CallSummary, FlagRecord
 
 _EMOTION_COLOURS = {
@@ -40,13 +41,6 @@ def phase_zh(phase: str | None) -> str:
         return Phase(phase).label_zh
     except ValueError:
         return phase
-
-
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    s = round(seconds)
-    return f"{s // 60}分{s % 60:02d}秒"
 
 
 def _e(text: object) -> str:
@@ -83,7 +77,7 @@ def emotion_timeline_svg(rec: CallRecord, width: int = 720, height: int = 220) -
         t = duration * i / 4
         parts.append(
             f'<text x="{x(t):.1f}" y="{height - 8}" text-anchor="middle" font-size="11" fill="#616161">'
-            f"{_e(fmt_duration(t))}</text>"
+            f"{_e(duration_zh(t))}</text>"
         )
     points = [(x(p.t), y(p.label), p) for p in rec.emotions]
     if len(points) > 1:
@@ -94,7 +88,7 @@ def emotion_timeline_svg(rec: CallRecord, width: int = 720, height: int = 220) -
         colour = _EMOTION_COLOURS.get(p.label, "#000")
         parts.append(
             f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" fill="{colour}">'
-            f"<title>{_e(fmt_duration(p.t))} {_e(emotion_zh(p.label))}：{_e(p.text)}</title></circle>"
+            f"<title>{_e(duration_zh(p.t))} {_e(emotion_zh(p.label))}：{_e(p.text)}</title></circle>"
         )
     if not points:
         parts.append(
@@ -141,7 +135,7 @@ def render_call_report(rec: CallRecord) -> str:
     rows = [
         ("通话编号", s.id),
         ("开始时间", s.started.strftime("%Y-%m-%d %H:%M:%S")),
-        ("通话时长", fmt_duration(s.duration)),
+        ("通话时长", duration_zh(s.duration)),
         ("坐席", " ".join(x for x in (s.agent_id, s.agent_name) if x) or "—"),
         ("类型", {"live": "实时通话", "demo": "演示", "practice": "练习", "training": "练习"}.get(s.mode, s.mode)),
         ("状态", s.status_zh),
@@ -178,13 +172,13 @@ def render_call_report(rec: CallRecord) -> str:
         h.append("<table><tr><th>时间</th><th>级别</th><th>内容</th><th>说明</th><th>建议说法</th></tr>")
         for f in rec.flags:
             h.append(
-                f"<tr><td>{_e(fmt_duration(f.t))}</td><td class='sev-{_e(f.severity)}'>"
+                f"<tr><td>{_e(duration_zh(f.t))}</td><td class='sev-{_e(f.severity)}'>"
                 f"{_e(_SEVERITY_ZH.get(f.severity, f.severity))}</td><td>{_e(f.matched)}</td>"
                 f"<td>{_e(f.message)}</td><td>{_e(f.replacement)}</td></tr>"
             )
         for c in rec.conduct:
             h.append(
-                f"<tr><td>{_e(fmt_duration(c.t))}</td><td class='sev-{_e(c.severity)}'>"
+                f"<tr><td>{_e(duration_zh(c.t))}</td><td class='sev-{_e(c.severity)}'>"
                 f"{_e(_SEVERITY_ZH.get(c.severity, c.severity))}</td><td>行为</td>"
                 f"<td>{_e(c.message)}</td><td></td></tr>"
             )
@@ -195,7 +189,7 @@ def render_call_report(rec: CallRecord) -> str:
         flags = [f for f in rec.flags if f.utterance_idx == ln.idx]
         who = "坐席" if ln.speaker == "agent" else "客户"
         h.append(
-            f"<tr><td>{_e(fmt_duration(ln.start if ln.start is not None else ln.t))}</td>"
+            f"<tr><td>{_e(duration_zh(ln.start if ln.start is not None else ln.t))}</td>"
             f"<td class='{_e(ln.speaker)}'>{who}</td><td>{_highlight(ln.text, flags)}</td>"
             f"<td>{_e(phase_zh(ln.phase))}</td><td>{_e(emotion_zh(ln.emotion)) if ln.emotion else ''}</td></tr>"
         )
@@ -207,7 +201,7 @@ def render_call_report(rec: CallRecord) -> str:
         h.append("<table><tr><th>时间</th><th>环节</th><th>提示</th><th>是否采用</th></tr>")
         for sg in rec.suggestions:
             h.append(
-                f"<tr><td>{_e(fmt_duration(sg.t))}</td><td>{_e(phase_zh(sg.step))}</td><td>{_e(sg.text)}</td>"
+                f"<tr><td>{_e(duration_zh(sg.t))}</td><td>{_e(phase_zh(sg.step))}</td><td>{_e(sg.text)}</td>"
                 f"<td>{'是' if sg.used else '否'}</td></tr>"
             )
         h.append("</table>")

@@ -19,6 +19,7 @@ from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.scoring import QAScore, ScoreItem, score_call
 from assist_app.demo.scenario import Scenario
 from assist_app.events import FlagKind, Phase, Severity, Speaker
+from assist_app.formatting import clock
 
 BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}  # as analysis.scoring
 
@@ -106,10 +107,6 @@ def stored_verdict(items: Sequence[dict[str, Any]], score: float | None, pass_sc
     if score is None:
         return ""
     return verdict_zh(score >= pass_score, True)
-
-
-def _clock(t: float | None) -> str:
-    return "--:--" if t is None else f"{int(t // 60):02d}:{int(t % 60):02d}"
 
 
 def _first_phrase(engine: GuidanceEngine, step: Phase) -> str:
@@ -224,7 +221,7 @@ def format_score(score: PracticeScore, title: str = "") -> str:
     if score.moments:
         lines.append("扣分的地方：")
     for m in score.moments:
-        line = f"  {_clock(m.t)} {m.problem}"
+        line = f"  {clock(m.t)} {m.problem}"
         if m.said:
             line += f"：「{m.said}」"
         if m.better:
