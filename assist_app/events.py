@@ -123,6 +123,15 @@ class AcousticFeatures:
     overlap_s: float | None = None
 
 
+def chars_per_minute(chars: int, start: float | None, end: float | None) -> float | None:
+    """Speaking rate in 字/分 of ``chars`` said between ``start`` and ``end`` (seconds); ``None``
+    without a positive duration. The one formula behind ``AcousticFeatures.rate_cpm`` and the
+    conduct check's fallback; each caller keeps its own minimum length before trusting it."""
+    if start is None or end is None or end <= start:
+        return None
+    return chars / ((end - start) / 60.0)
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     """A banned phrase or a conduct problem in the agent's speech (DESIGN.md §5 ``flags`` item)."""

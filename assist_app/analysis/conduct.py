@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assist_app.analysis.matcher import Match, PatternSet
-from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance
+from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance, chars_per_minute
 from assist_app.library.model import ConductConfig
 from assist_app.textnorm import NormText
 
@@ -213,11 +213,9 @@ class ConductMonitor:
     def _rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> float | None:
         if acoustic is not None and acoustic.rate_cpm is not None:
             return acoustic.rate_cpm if len(norm.text) >= self.cfg.speaking_rate.min_chars else None
-        if utt.start is None or utt.end is None or utt.end <= utt.start:
-            return None
         if len(norm.text) < self.cfg.speaking_rate.min_chars:
             return None
-        return len(norm.text) / ((utt.end - utt.start) / 60.0)
+        return chars_per_minute(len(norm.text), utt.start, utt.end)
 
     def _interrupts(self, utt: Utterance, acoustic: AcousticFeatures | None) -> bool:
         min_overlap = self.cfg.interruption_min_overlap_s

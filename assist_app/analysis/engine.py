@@ -15,6 +15,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
 from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer
 from assist_app.analysis.banned import PartialTracker
 from assist_app.analysis.suggest import PhraseSettings
@@ -38,7 +42,7 @@ from assist_app.events import (
 from assist_app.library.model import ScriptLibrary
 from assist_app.textnorm import NormText, normalize
 
-__all__ = ["GuidanceEngine", "PhraseSettings"]
+__all__ = ["EngineFactory", "GuidanceEngine", "PhraseSettings"]
 
 LEARNED_STEP_CHARS = 2
 LEARNED_MIN_CHARS = 6
@@ -184,3 +188,19 @@ class GuidanceEngine:
                 self.flag_events.append(e)
             elif isinstance(e, ConductEvent):
                 self.conduct_events.append(e)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFactory:
+    """How a call's ``GuidanceEngine`` is built: the library (or a kit shared by many calls, as
+    ``analyze`` does) and the agent's phrase settings. ``factory("call-1")`` builds one engine;
+    ``factory.for_call(id)`` is the no-argument builder lazy holders and the second pass take."""
+
+    library: ScriptLibrary | AnalysisKit
+    settings: PhraseSettings = field(default_factory=PhraseSettings)
+
+    def __call__(self, call_id: str = "call") -> GuidanceEngine:
+        return GuidanceEngine(self.library, settings=self.settings, call_id=call_id)
+
+    def for_call(self, call_id: str) -> Callable[[], GuidanceEngine]:
+        return partial(self, call_id)

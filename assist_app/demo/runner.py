@@ -61,12 +61,12 @@ class DemoResult:
 def build_engine(library: ScriptLibrary | None = None, *, company: str = "", agent_id: str = "",
                  agent_name: str = "", call_id: str = "demo") -> GuidanceEngine:
     """The guidance engine over ``library`` (default: the shipped script library)."""
-    from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
+    from assist_app.analysis.engine import EngineFactory, PhraseSettings
     from assist_app.library import load_library
 
     lib = library if library is not None else load_library()
     settings = PhraseSettings(company=company, agent_id=agent_id, agent_name=agent_name)
-    return GuidanceEngine(lib, settings=settings, call_id=call_id)
+    return EngineFactory(lib, settings)(call_id)
 
 
 def run_demo(

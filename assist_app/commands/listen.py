@@ -1,0 +1,154 @@
+"""``assist-app listen``: live capture, recognition and guidance without the window, as JSONL events."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from assist_app.commands.common import (
+    EXIT_CANNOT_START,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    err,
+    find_model_or_explain,
+    load_engine,
+    make_analyzer,
+    outputs_ok,
+)
+from assist_app.commands.devices import ENV_AGENT, ENV_CUSTOMER, ENV_STEREO
+from assist_app.events import Event, Speaker, StatusEvent
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``listen``."""
+    p = sub.add_parser("listen", help="实时监听（无界面），输出事件流 JSONL")
+    p.add_argument(
+        "--agent", metavar="DEV", default=os.environ.get(ENV_AGENT), help="坐席耳麦设备（名称或编号）"
+    )
+    p.add_argument("--customer", metavar="DEV", default=os.environ.get(ENV_CUSTOMER), help="客户线路设备")
+    p.add_argument("--stereo", metavar="DEV", default=os.environ.get(ENV_STEREO), help="单个立体声设备")
+    p.add_argument("--agent-channel", type=int, default=0, help="立体声设备中坐席的声道（默认 0 = 左）")
+    p.add_argument("--customer-channel", type=int, default=1, help="立体声设备中客户的声道（默认 1 = 右）")
+    p.add_argument("--model", type=Path, default=None, help="语音识别模型文件夹")
+    p.add_argument("--duration", type=float, default=None, metavar="S", help="监听秒数（默认一直到 Ctrl+C）")
+    p.add_argument(
+        "--levels-only", action="store_true", help="只检测音量，不识别（检查声卡设置用，不需要模型）"
+    )
+    p.add_argument("--library", type=Path, default=None, help="话术库目录（默认内置）")
+    p.add_argument(
+        "-o", "--output", type=Path, default=None, metavar="EVENTS.jsonl", help="事件输出文件（默认标准输出）"
+    )
+    p.set_defaults(handler=_listen)
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from assist_app.audio.capture import CaptureConfig, DeviceCapture
+    from assist_app.audio.devices import SoundDeviceBackend
+    from assist_app.audio.errors import DeviceError
+    from assist_app.pipeline.live import LiveSource
+    from assist_app.pipeline.offline import PassThroughAnalyzer
+    from assist_app.pipeline.session import CallSession
+    from assist_app.pipeline.sinks import JsonlSink
+
+    try:
+        if args.stereo and not (args.agent or args.customer):
+            config = CaptureConfig.stereo(
+                args.stereo, agent_channel=args.agent_channel, customer_channel=args.customer_channel
+            )
+        elif args.agent and args.customer:
+            config = CaptureConfig.two_devices(args.agent, args.customer)
+        else:
+            err(
+                "请指定设备：--agent 坐席设备 --customer 客户设备，或 --stereo 立体声设备"
+                "（用 devices 命令查看设备）"
+            )
+            return EXIT_CANNOT_START
+    except DeviceError as exc:
+        err(exc.message_zh)
+        return EXIT_CANNOT_START
+
+    if not outputs_ok([(args.output, False)], []):
+        return EXIT_CANNOT_START
+    engine = None
+    model_dir: Path | None = None
+    if not args.levels_only:
+        model_dir = find_model_or_explain(args.model)
+        if model_dir is None:
+            err("（只检查声卡设置可加 --levels-only，不需要模型）")
+            return EXIT_CANNOT_START
+    try:
+        capture = DeviceCapture(config, SoundDeviceBackend())
+        resolved = capture.resolve()
+    except DeviceError as exc:
+        log.error("%s", exc)
+        err(exc.message_zh)
+        return EXIT_CANNOT_START
+    except Exception as exc:
+        err(f"无法访问录音设备：{exc}")
+        return EXIT_CANNOT_START
+    factory = None
+    if model_dir is not None:
+        engine = load_engine(model_dir, live=True)
+        if engine is None:
+            return EXIT_CANNOT_START
+        from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip
+
+        # Warm the recognizers before capture opens, so the call's first words are not the slowest.
+        pool = WarmRecognizerPool(engine.new_recognizer, warmup_pcm=load_warmup_clip())
+        pool.fill()
+        factory = pool.acquire
+
+    call_id = time.strftime("live-%Y%m%d-%H%M%S")
+    analyzer = None if args.levels_only else make_analyzer(args.library, call_id)
+    sink = JsonlSink(args.output if args.output else sys.stdout)
+    statuses: list[StatusEvent] = []
+
+    def show_status(event: Event) -> None:
+        # Device lost/restored, overflow...: IT watching the console must see it as it happens.
+        if isinstance(event, StatusEvent):
+            statuses.append(event)
+            err(f"[{event.t:7.1f}s] {event.message}")
+
+    source = LiveSource(capture, factory)
+    session = CallSession(
+        source=source, analyzer=analyzer or PassThroughAnalyzer(), sinks=[sink, show_status], call_id=call_id
+    )
+    for spec, dev in resolved:
+        roles = "、".join({Speaker.AGENT: "坐席", Speaker.CUSTOMER: "客户"}[s] for s in spec.channels)
+        err(f"{roles}：{dev.name}（{dev.max_input_channels} 声道，{dev.default_samplerate:.0f} Hz）")
+    err("开始监听" + (f" {args.duration:g} 秒" if args.duration else "，按 Ctrl+C 结束"))
+
+    interrupted = False
+    old = _install_sigterm()
+    try:
+        session.start()
+        try:
+            session.wait(args.duration)
+        except KeyboardInterrupt:
+            interrupted = True
+        session.stop(reason="interrupted" if interrupted else "normal")
+        session.wait(5.0)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        sink.close()
+    n = sink.count
+    err(f"监听结束，共 {n} 个事件" + (f"，写入 {args.output}" if args.output else ""))
+    if source.error is not None:
+        return EXIT_PROBLEMS
+    return EXIT_PROBLEMS if any(s.code == "audio_error" for s in statuses) else EXIT_OK
+
+
+def _install_sigterm() -> Any:
+    def _on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, _on_term)
