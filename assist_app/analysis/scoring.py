@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from assist_app.analysis.analyzer import UPSET
@@ -23,6 +22,9 @@ from assist_app.analysis.engine import GuidanceEngine
 from assist_app.events import FlagKind, Phase, Severity, Speaker, UtteranceAnalysis
 from assist_app.formatting import clock
 from assist_app.library.model import SpeakingRate
+from assist_app.scores import QAScore, ScoreItem
+
+__all__ = ["ITEMS", "SCORE_ITEM_KEYS", "QAScore", "ScoreItem", "ScoreItemKey", "score_call"]
 
 _BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}
 _HOLD_RULES = {
@@ -59,36 +61,6 @@ ITEMS: dict[ScoreItemKey, tuple[str, float]] = {
 }
 #: The item keys as plain strings, in card order.
 SCORE_ITEM_KEYS: tuple[str, ...] = tuple(k.value for k in ScoreItemKey)
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreItem:
-    key: str
-    name_zh: str
-    points: float
-    max_points: float
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class QAScore:
-    total: float
-    items: tuple[ScoreItem, ...]
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "total": round(self.total, 1),
-            "items": [
-                {
-                    "key": i.key,
-                    "name": i.name_zh,
-                    "points": round(i.points, 1),
-                    "max": i.max_points,
-                    "notes": list(i.notes),
-                }
-                for i in self.items
-            ],
-        }
 
 
 def _item(key: ScoreItemKey, points: float, notes: tuple[str, ...] = ()) -> ScoreItem:

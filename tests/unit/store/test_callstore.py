@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from assist_app.events import CallEnded, CallStarted, Event, FinalText, Speaker
+from assist_app.scores import QAScore, ScoreItem
 from assist_app.store import (
     CallFilter,
     CallMeta,
     CallStore,
-    ScoreCard,
-    ScoreItemRecord,
     StoreSettings,
     TraineeSession,
 )
@@ -86,8 +85,8 @@ def test_search_finds_short_and_long_terms_and_combines_them(store: CallStore, r
 def test_filters_select_calls(store: CallStore, record: Record) -> None:
     first = record(store, CallMeta(agent_id="1024"))
     second = record(store, CallMeta(agent_id="2048"))
-    store.save_score(first, ScoreCard(total=55.0, max_total=100.0, items=()))
-    store.save_score(second, ScoreCard(total=90.0, max_total=100.0, items=()))
+    store.save_score(first, QAScore(total=55.0, max_total=100.0, items=()))
+    store.save_score(second, QAScore(total=90.0, max_total=100.0, items=()))
     assert [c.id for c in store.list_calls(CallFilter(agent="2048"))] == [second]
     assert [c.id for c in store.list_calls(CallFilter(max_score=60))] == [first]
     assert len(store.list_calls(CallFilter(has_flags=True, emotion="complaint_escalation"))) == 2
@@ -99,12 +98,12 @@ def test_filters_select_calls(store: CallStore, record: Record) -> None:
 
 def test_score_card_is_kept(store: CallStore, record: Record) -> None:
     call_id = record(store)
-    card = ScoreCard(
+    card = QAScore(
         total=72.5,
         max_total=100.0,
         items=(
-            ScoreItemRecord("greeting", "问候", 10, 10),
-            ScoreItemRecord("banned", "服务忌语", 0, 20, ("不归我管",)),
+            ScoreItem("greeting", "问候", 10, 10),
+            ScoreItem("banned", "服务忌语", 0, 20, ("不归我管",)),
         ),
     )
     store.save_score(call_id, card)
