@@ -5,9 +5,13 @@ Three forms, each kept where it was already shown:
 - ``clock``: a moment in the call, ``MM:SS`` (``--:--`` when unknown) — panel, score notes, QA report.
 - ``duration_short``: a length in a table cell, ``M:SS`` (``—`` when unknown) — history list, CLI.
 - ``duration_zh``: a length in prose or the saved report, ``M分SS秒`` (``—`` when unknown).
+
+And the Chinese names of emotion labels and formula steps as reports and tables print them.
 """
 
 from __future__ import annotations
+
+from assist_app.events import EmotionLabel, Phase
 
 
 def clock(t: float | None) -> str:
@@ -33,3 +37,23 @@ def duration_zh(seconds: float | None) -> str:
         return "—"
     s = max(0, round(seconds))
     return f"{s // 60}分{s % 60:02d}秒"
+
+
+def emotion_zh(label: str | None) -> str:
+    """The Chinese name of an emotion label (``—`` when there is none; unknown labels as given)."""
+    if not label:
+        return "—"
+    try:
+        return EmotionLabel(label).label_zh
+    except ValueError:
+        return label
+
+
+def phase_zh(phase: str | None) -> str:
+    """The Chinese name of a formula step (empty when there is none; unknown steps as given)."""
+    if not phase:
+        return ""
+    try:
+        return Phase(phase).label_zh
+    except ValueError:
+        return phase

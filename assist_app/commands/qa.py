@@ -43,13 +43,12 @@ def _qa(args: argparse.Namespace) -> int:
         return EXIT_CANNOT_START
     qa = build_qa(transcript, analyzer, audio=[str(p) for p in args.audio])
     with open_out(args.json) as out:
-        out.write(json.dumps(qa, ensure_ascii=False, indent=1) + "\n")
+        out.write(json.dumps(qa.to_json(), ensure_ascii=False, indent=1) + "\n")
     if args.report:
         write_text(args.report, render_html(qa))
         err(f"质检报告：{args.report}")
-    total = qa["score"]["total"]
-    if total is None:
-        err(qa["score"].get("note", "未评分"))
+    if qa.score is None:
+        err(qa.note or "未评分")
     else:
-        err(f"质检得分：{total:.1f} / 100（{len(transcript.finals)} 句）")
+        err(f"质检得分：{round(qa.score.total, 1):.1f} / 100（{len(transcript.finals)} 句）")
     return code
