@@ -20,6 +20,73 @@ class Speaker(enum.StrEnum):
     CUSTOMER = "customer"
 
 
+class StatusCode(enum.StrEnum):
+    """What a ``StatusEvent`` is about (its ``code`` in the event stream)."""
+
+    AUDIO_ERROR = "audio_error"  # the audio source failed; the call ends
+    AUDIO_OVERFLOW = "audio_overflow"  # blocks dropped: the machine could not keep up
+    AUDIO_TRUNCATED = "audio_truncated"  # a recording is shorter than its header says
+    DEVICE_LOST = "device_lost"
+    DEVICE_RESTORED = "device_restored"
+    SOURCE_ERROR = "source_error"
+    CANNOT_START = "cannot_start"
+    PRACTICE_TURN = "practice_turn"  # only on ``PracticeTurn`` events
+    SECOND_PASS_OFF = "second_pass_off"
+    SECOND_PASS_BEHIND = "second_pass_behind"
+    SECOND_PASS_DONE = "second_pass_done"
+    STORE_UNAVAILABLE = "store_unavailable"
+    STORE_TOO_NEW = "store_too_new"
+    STORE_OVERFLOW = "store_overflow"
+    STORE_SPILLED = "store_spilled"
+    STORE_CORRUPT = "store_corrupt"
+    STORE_REPLAYED = "store_replayed"
+    STORE_RECOVERED = "store_recovered"
+    CENTRE_UNREACHABLE = "centre_unreachable"
+    CENTRE_RECOVERED = "centre_recovered"
+
+
+class EndReason(enum.StrEnum):
+    """Why a call ended (``CallEnded.reason``, the store's ``end_reason``)."""
+
+    NORMAL = "normal"
+    ENDED_EARLY = "ended_early"  # the agent pressed 结束 before the scripted call was over
+    INTERRUPTED = "interrupted"  # Ctrl+C, window closed, a new call started
+    DEVICE_LOST = "device_lost"
+    ERROR = "error"  # the source or the analysis failed
+    CRASH = "crash"  # found unfinished in the store at the next start
+
+
+class ConductRule(enum.StrEnum):
+    """The conduct checks' rule ids (``Flag.rule`` / ``ConductEvent.rule``; banned-phrase rules
+    are library ids instead)."""
+
+    OPENING_MISSING = "conduct.opening_missing"
+    ADDRESS_WEI = "conduct.address_wei"
+    FILLER = "conduct.filler"
+    RATE_FAST = "conduct.rate_fast"
+    RATE_SLOW = "conduct.rate_slow"
+    INTERRUPT = "conduct.interrupt"
+    HOLD_TOO_LONG = "conduct.hold_too_long"
+    HOLD_NO_THANKS = "conduct.hold_no_thanks"
+    HOLD_WITHOUT_ASK = "conduct.hold_without_ask"
+    HOLD_LIMIT = "conduct.hold_limit"
+    HOLD_UPDATE_DUE = "conduct.hold_update_due"
+    SILENCE = "conduct.silence"
+    CLOSING_CHECK_MISSING = "conduct.closing_check_missing"
+    FAREWELL_MISSING = "conduct.farewell_missing"
+
+    @property
+    def short(self) -> str:
+        """The id without its ``conduct.`` namespace (``rate_fast``)."""
+        return self.value.removeprefix("conduct.")
+
+
+#: Speaking-rate rules and hold-etiquette rules, for the checks that treat them as a group.
+RATE_RULES = frozenset({ConductRule.RATE_FAST, ConductRule.RATE_SLOW})
+HOLD_RULES = frozenset({ConductRule.HOLD_TOO_LONG, ConductRule.HOLD_NO_THANKS, ConductRule.HOLD_WITHOUT_ASK,
+                        ConductRule.HOLD_LIMIT, ConductRule.HOLD_UPDATE_DUE})
+
+
 class Phase(enum.StrEnum):
     """The empathy-formula steps (seed 003) plus ``other``; order is the formula's order."""
 
@@ -259,11 +326,11 @@ class CallStarted(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallEnded(Event):
     call_id: str
-    reason: str = "normal"  # normal | interrupted | device_lost | error
+    reason: EndReason = EndReason.NORMAL
     type_name = "call_ended"
 
     def payload(self) -> dict[str, Any]:
-        return {"call_id": self.call_id, "reason": self.reason}
+        return {"call_id": self.call_id, "reason": str(self.reason)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,9 +469,18 @@ class SuggestionEvent(Event):
 class StatusEvent(Event):
     """Something the user should know about the session itself (device lost, queue overflow...)."""
 
-    code: str
+    code: StatusCode
     message: str  # Simplified Chinese, shown to the user
     type_name = "status"
 
     def payload(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message}
+        return {"code": str(self.code), "message": self.message}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PracticeTurn(StatusEvent):
+    """Practice mode: the trainee's turn to answer (``message`` says what to answer). A command to
+    the practice panel, not a status line; a ``StatusEvent`` subclass so the event stream and the
+    panel's status routing see it as before."""
+
+    code: StatusCode = StatusCode.PRACTICE_TURN

@@ -15,7 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assist_app.analysis.matcher import Match, PatternSet
-from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance, chars_per_minute
+from assist_app.events import (
+    AcousticFeatures,
+    ConductRule,
+    Flag,
+    FlagKind,
+    Severity,
+    Speaker,
+    Utterance,
+    chars_per_minute,
+)
 from assist_app.library.model import ConductConfig
 from assist_app.textnorm import NormText
 
@@ -24,7 +33,7 @@ from assist_app.textnorm import NormText
 class Reminder:
     """A timer-driven conduct finding (not tied to an utterance)."""
 
-    rule: str
+    rule: ConductRule
     severity: Severity
     message: str
     value: float | None = None
@@ -34,9 +43,10 @@ class Reminder:
 SPEAKING_GRACE_S = 1.5
 
 
-def _flag(rule: str, severity: Severity, span: tuple[int, int], text: str, message: str, replacement: str) -> Flag:
+def _flag(rule: ConductRule, severity: Severity, span: tuple[int, int], text: str, message: str,
+          replacement: str) -> Flag:
     return Flag(
-        rule=f"conduct.{rule}",
+        rule=rule,
         kind=FlagKind.CONDUCT,
         severity=severity,
         span=span,
@@ -143,7 +153,8 @@ class ConductMonitor:
 
         if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not found["opening"]:
             flags.append(
-                _flag("opening_missing", Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语", self._opening_example)
+                _flag(ConductRule.OPENING_MISSING, Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语",
+                      self._opening_example)
             )
 
         for m in found["address"]:
@@ -151,7 +162,8 @@ class ConductMonitor:
             if any(u.start <= m.start < u.end for u in found["address_unless"]):
                 continue
             flags.append(
-                _flag("address_wei", Severity.MEDIUM, span, text, "用“喂”称呼客户", "您好，请问您能听到我说话吗？")
+                _flag(ConductRule.ADDRESS_WEI, Severity.MEDIUM, span, text, "用“喂”称呼客户",
+                      "您好，请问您能听到我说话吗？")
             )
             break
 
@@ -160,7 +172,7 @@ class ConductMonitor:
             m = fillers[self.cfg.filler_max_per_utterance]
             flags.append(
                 _flag(
-                    "filler",
+                    ConductRule.FILLER,
                     Severity.LOW,
                     norm.span_to_original(m.start, m.end),
                     text,
@@ -175,7 +187,7 @@ class ConductMonitor:
             if rate > self.cfg.speaking_rate.max_cpm:
                 flags.append(
                     _flag(
-                        "rate_fast",
+                        ConductRule.RATE_FAST,
                         Severity.LOW,
                         whole,
                         text,
@@ -186,7 +198,7 @@ class ConductMonitor:
             elif rate < self.cfg.speaking_rate.min_cpm:
                 flags.append(
                     _flag(
-                        "rate_slow",
+                        ConductRule.RATE_SLOW,
                         Severity.LOW,
                         whole,
                         text,
@@ -197,7 +209,8 @@ class ConductMonitor:
 
         if self._interrupts(utt, acoustic):
             self.interruptions += 1
-            flags.append(_flag("interrupt", Severity.MEDIUM, (0, 0), text, "打断客户说话", "请等客户说完再回应"))
+            flags.append(_flag(ConductRule.INTERRUPT, Severity.MEDIUM, (0, 0), text, "打断客户说话",
+                               "请等客户说完再回应"))
 
         flags.extend(self._hold_on_agent(utt, found, text))
 
@@ -240,7 +253,7 @@ class ConductMonitor:
             if waited > hold.limit_s:
                 flags.append(
                     _flag(
-                        "hold_too_long",
+                        ConductRule.HOLD_TOO_LONG,
                         Severity.MEDIUM,
                         (0, 0),
                         text,
@@ -249,7 +262,8 @@ class ConductMonitor:
                     )
                 )
             if waited >= hold.update_every_s and not found["hold_thanks"]:
-                flags.append(_flag("hold_no_thanks", Severity.LOW, (0, 0), text, "等待后未致谢", "感谢您的耐心等待。"))
+                flags.append(_flag(ConductRule.HOLD_NO_THANKS, Severity.LOW, (0, 0), text, "等待后未致谢",
+                                   "感谢您的耐心等待。"))
             self._hold_start = None
             self._hold_reminded.clear()
         elif (
@@ -261,7 +275,7 @@ class ConductMonitor:
             # The line went quiet on the agent's side with no hold asked for.
             flags.append(
                 _flag(
-                    "hold_without_ask",
+                    ConductRule.HOLD_WITHOUT_ASK,
                     Severity.MEDIUM,
                     (0, 0),
                     text,
@@ -305,12 +319,13 @@ class ConductMonitor:
             self._hold_reminded.add(step)
             if waited >= hold.limit_s:
                 out.append(
-                    Reminder("conduct.hold_limit", Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited)
+                    Reminder(ConductRule.HOLD_LIMIT, Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited)
                 )
             else:
                 out.append(
                     Reminder(
-                        "conduct.hold_update_due", Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度", waited
+                        ConductRule.HOLD_UPDATE_DUE, Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度",
+                        waited
                     )
                 )
         return out
@@ -326,7 +341,7 @@ class ConductMonitor:
         self._silence_reminded += 1
         return [
             Reminder(
-                "conduct.silence",
+                ConductRule.SILENCE,
                 Severity.LOW if self._silence_reminded == 1 else Severity.MEDIUM,
                 f"通话已静音{limit:.0f}秒：如在查询，请告知客户进度",
                 round(quiet, 1),
@@ -339,9 +354,9 @@ class ConductMonitor:
             return []
         out = []
         if not self.closing_check_seen:
-            out.append(Reminder("conduct.closing_check_missing", Severity.MEDIUM, "结束前未询问客户是否还有其他需要"))
+            out.append(Reminder(ConductRule.CLOSING_CHECK_MISSING, Severity.MEDIUM, "结束前未询问客户是否还有其他需要"))
         if not self.farewell_seen:
-            out.append(Reminder("conduct.farewell_missing", Severity.MEDIUM, "未使用结束语（感谢来电、再见）"))
+            out.append(Reminder(ConductRule.FAREWELL_MISSING, Severity.MEDIUM, "未使用结束语（感谢来电、再见）"))
         return out
 
     @property

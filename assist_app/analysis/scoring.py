@@ -19,7 +19,7 @@ from enum import StrEnum
 from assist_app.analysis.analyzer import UPSET
 from assist_app.analysis.conduct import ConductMonitor
 from assist_app.analysis.engine import GuidanceEngine
-from assist_app.events import FlagKind, Phase, Severity, Speaker, UtteranceAnalysis
+from assist_app.events import HOLD_RULES, ConductRule, FlagKind, Phase, Severity, Speaker, UtteranceAnalysis
 from assist_app.formatting import clock
 from assist_app.library.model import SpeakingRate
 from assist_app.scores import QAScore, ScoreItem
@@ -27,12 +27,8 @@ from assist_app.scores import QAScore, ScoreItem
 __all__ = ["ITEMS", "SCORE_ITEM_KEYS", "QAScore", "ScoreItem", "ScoreItemKey", "score_call"]
 
 _BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}
-_HOLD_RULES = {
-    "conduct.hold_too_long",
-    "conduct.hold_no_thanks",
-    "conduct.hold_without_ask",
-    "conduct.hold_limit",
-}
+# The hold lapses the card counts (a due progress update is a reminder, not a lapse).
+_HOLD_LAPSES = HOLD_RULES - {ConductRule.HOLD_UPDATE_DUE}
 
 
 class ScoreItemKey(StrEnum):
@@ -70,7 +66,7 @@ def _item(key: ScoreItemKey, points: float, notes: tuple[str, ...] = ()) -> Scor
 
 def _opening(agent: list[UtteranceAnalysis]) -> ScoreItem:
     first = agent[0] if agent else None
-    ok = first is not None and not any(f.rule == "conduct.opening_missing" for f in first.flags)
+    ok = first is not None and not any(f.rule == ConductRule.OPENING_MISSING for f in first.flags)
     return _item(ScoreItemKey.OPENING, 10.0 if ok else 0.0, () if ok else ("首句未使用标准问候语",))
 
 
@@ -125,10 +121,10 @@ def _language(agent: list[UtteranceAnalysis]) -> ScoreItem:
             if f.kind is FlagKind.BANNED_PHRASE:
                 cost += _BANNED_COST[f.severity]
                 notes.append(f"{at}「{f.matched}」→ 建议：{f.replacement}")
-            elif f.rule == "conduct.address_wei":
+            elif f.rule == ConductRule.ADDRESS_WEI:
                 cost += 3.0
                 notes.append(f"{at} 用“喂”称呼客户")
-            elif f.rule == "conduct.filler":
+            elif f.rule == ConductRule.FILLER:
                 cost += 1.0
                 notes.append(f"{at} 语气词过多")
     return _item(ScoreItemKey.LANGUAGE, max(0.0, 25.0 - cost), tuple(notes))
@@ -150,8 +146,8 @@ def score_call(engine: GuidanceEngine) -> QAScore:
     agent = [a for a in analyses if a.utterance.speaker is Speaker.AGENT]
     conduct = engine.analyzer.conduct
     formula, order = _formula_and_order(analyses, agent)
-    hold_lapses = [f.message for a in agent for f in a.flags if f.rule in _HOLD_RULES]
-    hold_lapses += [e.message for e in engine.conduct_events if e.rule == "conduct.hold_limit"]
+    hold_lapses = [f.message for a in agent for f in a.flags if f.rule in _HOLD_LAPSES]
+    hold_lapses += [e.message for e in engine.conduct_events if e.rule == ConductRule.HOLD_LIMIT]
     n_int = conduct.interruptions
     items = (
         _opening(agent),

@@ -29,7 +29,7 @@ from typing import Any
 from assist_app.centre.config import CentreConfig
 from assist_app.centre.live import LiveState, read_live_state
 from assist_app.centre.tables import CALLS, SWEPT, TABLES, TableSpec
-from assist_app.events import StatusEvent
+from assist_app.events import StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class Replicator:
         if self._on_status is None:
             return
         try:
-            self._on_status(StatusEvent(t=0.0, code=code, message=message))
+            self._on_status(StatusEvent(t=0.0, code=StatusCode(code), message=message))
         except Exception:
             log.exception("status callback failed")
 

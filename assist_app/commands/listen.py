@@ -23,7 +23,7 @@ from assist_app.commands.common import (
     outputs_ok,
 )
 from assist_app.commands.devices import ENV_AGENT, ENV_CUSTOMER, ENV_STEREO
-from assist_app.events import Event, Speaker, StatusEvent
+from assist_app.events import EndReason, Event, Speaker, StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def _listen(args: argparse.Namespace) -> int:
             session.wait(args.duration)
         except KeyboardInterrupt:
             interrupted = True
-        session.stop(reason="interrupted" if interrupted else "normal")
+        session.stop(reason=EndReason.INTERRUPTED if interrupted else EndReason.NORMAL)
         session.wait(5.0)
     finally:
         signal.signal(signal.SIGTERM, old)
@@ -144,7 +144,7 @@ def _listen(args: argparse.Namespace) -> int:
     err(f"监听结束，共 {n} 个事件" + (f"，写入 {args.output}" if args.output else ""))
     if source.error is not None:
         return EXIT_PROBLEMS
-    return EXIT_PROBLEMS if any(s.code == "audio_error" for s in statuses) else EXIT_OK
+    return EXIT_PROBLEMS if any(s.code is StatusCode.AUDIO_ERROR for s in statuses) else EXIT_OK
 
 
 def _install_sigterm() -> Any:

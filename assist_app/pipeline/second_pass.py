@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from assist_app.asr.engine import RecognitionResult
 from assist_app.audio.blocks import TARGET_RATE
-from assist_app.events import CorrectedText, Event, FinalText, Speaker, StatusEvent
+from assist_app.events import CorrectedText, Event, FinalText, Speaker, StatusCode, StatusEvent
 from assist_app.textnorm import norm_str
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ class SecondPass:
         )
 
     def _status(self, code: str, message: str) -> None:
-        self._publish(StatusEvent(t=self._last_t, code=code, message=message))
+        self._publish(StatusEvent(t=self._last_t, code=StatusCode(code), message=message))
 
 
 def corrected_finals(events: Iterable[Event]) -> list[Event]:

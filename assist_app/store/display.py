@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from assist_app.events import EmotionLabel, EmotionReading, Flag, FlagKind, Severity
+from assist_app.events import RATE_RULES, EmotionLabel, EmotionReading, Flag, FlagKind, Severity
 from assist_app.formatting import duration_short
 from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSummary, FlagRecord, WorkOrder
 from assist_app.store.report import emotion_zh
@@ -226,7 +226,7 @@ def review_flags(rec: CallRecord) -> list[tuple[float, Flag]]:
         out.append((f.t, Flag(rule=f.rule, kind=kind, severity=_severity(f.severity), span=f.span or (0, 0),
                               matched=f.matched, message=f.message, replacement=f.replacement)))
     for c in rec.conduct:
-        if c.rule.removeprefix("conduct.").startswith("rate_"):
+        if c.rule in RATE_RULES:
             continue
         out.append((c.t, Flag(rule=c.rule, kind=FlagKind.CONDUCT, severity=_severity(c.severity), span=(0, 0),
                               matched="", message=c.message, replacement="")))

@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assist_app.events import StatusEvent
+from assist_app.events import StatusCode, StatusEvent
 from assist_app.procutil import process_alive
 from assist_app.store import journal
 from assist_app.store.ops import FinishCall, Write, WriteOp
@@ -553,7 +553,7 @@ class StoreWriter(threading.Thread):
             self.mark_finished(cid)
 
     def _status(self, code: str, message: str, *, notice: bool = False) -> None:
-        event = StatusEvent(t=0.0, code=code, message=message)
+        event = StatusEvent(t=0.0, code=StatusCode(code), message=message)
         if notice:
             self.notices.append(event)
         if self._on_status is not None:

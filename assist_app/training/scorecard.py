@@ -18,7 +18,7 @@ from assist_app.analysis.analyzer import UPSET
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.scoring import QAScore, ScoreItem, score_call
 from assist_app.demo.scenario import Scenario
-from assist_app.events import FlagKind, Phase, Severity, Speaker
+from assist_app.events import HOLD_RULES, RATE_RULES, FlagKind, Phase, Severity, Speaker
 from assist_app.formatting import clock
 
 BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}  # as analysis.scoring
@@ -148,12 +148,12 @@ def score_practice(engine: GuidanceEngine, scenario: Scenario,
         if a.utterance.speaker is not Speaker.AGENT:
             continue
         for f in a.flags:
-            if f.rule.startswith("conduct.rate_"):
+            if f.rule in RATE_RULES:
                 continue  # counted in the rate item; one moment per sentence would drown the rest
             moments.append(Moment(a.utterance.start, a.utterance.text, f.message, f.replacement,
                                   reference.get(a.utterance.text, "")))
     for ev in engine.conduct_events:
-        if ev.speaker is Speaker.AGENT and not ev.rule.startswith("conduct.rate_") and not any(
+        if ev.speaker is Speaker.AGENT and ev.rule not in RATE_RULES and not any(
             m.problem == ev.message for m in moments
         ):
             better = _first_phrase(engine, Phase.CLOSING) if "结束" in ev.message or "告别" in ev.message else ""
@@ -190,8 +190,8 @@ def not_exercised(engine: GuidanceEngine, qa: QAScore, *, complete: bool, said_a
     if not said_anything:
         idle |= {"opening", "language", "formula"}
     conduct = engine.analyzer.conduct
-    hold_flags = any(f.rule.startswith("conduct.hold") for a in engine.analyses for f in a.flags)
-    hold_events = any(ev.rule.startswith("conduct.hold") for ev in engine.conduct_events)
+    hold_flags = any(f.rule in HOLD_RULES for a in engine.analyses for f in a.flags)
+    hold_events = any(ev.rule in HOLD_RULES for ev in engine.conduct_events)
     if not (conduct.holds or hold_flags or hold_events or conduct.on_hold_since is not None):
         idle.add("hold")
     upset = any(a.emotion is not None and a.emotion.label in UPSET and a.emotion.intensity >= 0.3

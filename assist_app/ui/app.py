@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication
 
 from assist_app.demo.scenario import Scenario, ScenarioError, load_scenarios
-from assist_app.events import StatusEvent
+from assist_app.events import StatusCode, StatusEvent
 from assist_app.ui import settings as settings_io
 from assist_app.ui.controller import PanelController
 from assist_app.ui.errors import user_message
@@ -144,7 +144,7 @@ class LazyLiveSource:
             # One CPU thread: the pass runs beside capture and analysis on the agent's PC.
             decoder = WhisperEngine(find_whisper_model(None), cpu_threads=1)
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="second_pass_off",
+            emit(StatusEvent(t=0.0, code=StatusCode.SECOND_PASS_OFF,
                              message="精校转写未开启：" + str(getattr(exc, "message_zh", exc)).splitlines()[0]))
             return None
         corrector = CallCorrector(decoder, self._record_sinks, make_engine=self._make_engine,
@@ -169,7 +169,7 @@ class LazyLiveSource:
             capture.resolve()
             factory = _speech(self.speech).pool_for(model).acquire
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
+            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START, message=user_message(exc, "录音设备")))
             return
         corrector = self._corrector(emit)
         if corrector is None:
@@ -248,7 +248,7 @@ class MicVoice:
             capture.resolve()
             factory = _speech(self.speech).pool_for(model).acquire
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start",
+            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START,
                              message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
             return
         LiveSource(capture, factory).run(emit, stop)

@@ -24,6 +24,7 @@ from assist_app.events import (
     LevelEvent,
     PartialText,
     PhaseEvent,
+    PracticeTurn,
     StatusEvent,
     SuggestionEvent,
 )
@@ -64,6 +65,7 @@ class SessionBridge(QObject):
             PhaseEvent: self.phase_changed,
             SuggestionEvent: self.suggestions_ready,
             StatusEvent: self.status_changed,
+            PracticeTurn: self.status_changed,  # a StatusEvent subclass: the practice bar's cue
             CallStarted: self.call_started,
             CallEnded: self.call_ended,
         }
