@@ -293,11 +293,18 @@ def _now() -> float:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
+    """Base of every event. ``utterance`` is the call's final-utterance index the event belongs to
+    (set on ``FinalText`` by the session and copied onto everything the engine derives from it);
+    ``turn`` is the scenario turn when a scripted source knows it. Neither is on the wire."""
+
     t: float
     speaker: Speaker | None = None
     wall: float = field(default_factory=_now)
+    utterance: int | None = None
+    turn: int | None = None
 
     type_name = "event"
+    on_wire = True  # written to the JSONL event stream (``UtteranceAnalysed`` is not)
 
     def payload(self) -> dict[str, Any]:
         return {}
@@ -454,6 +461,23 @@ class PhaseEvent(Event):
             "done": [p.value for p in self.position.done],
             "next": self.position.next.value if self.position.next else None,
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UtteranceAnalysed(Event):
+    """The engine's record of one analysed final utterance, published after the events it fans out
+    to (phase, emotion, flags, suggestions): what the store writes as the utterance's one row. Not
+    written to the JSONL stream, whose per-aspect lines stay as they were."""
+
+    phase: Phase
+    call_phase: Phase
+    emotion: EmotionReading | None = None
+    type_name = "utterance"
+    on_wire = False
+
+    def payload(self) -> dict[str, Any]:
+        return {"phase": self.phase.value, "call_phase": self.call_phase.value,
+                "emotion": self.emotion.to_json() if self.emotion else None}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -166,4 +166,5 @@ def _short(message: str) -> str:
 def write_events(path: Path, events: Sequence[Event]) -> None:
     with atomic_write(path) as fh:
         for ev in events:
-            fh.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")
+            if ev.on_wire:
+                fh.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")

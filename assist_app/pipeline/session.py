@@ -21,9 +21,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
-from assist_app.events import CallEnded, CallStarted, EndReason, Event, StatusCode, StatusEvent
+from assist_app.events import CallEnded, CallStarted, EndReason, Event, FinalText, StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class CallSession:
         self.dropped_outbound = 0
         self.dropped_inbound = 0
         self._end_reason = EndReason.NORMAL
+        self._utterances = 0  # final utterances numbered so far (``Event.utterance``)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -157,6 +159,10 @@ class CallSession:
                 if item is _SENTINEL:
                     break
                 assert isinstance(item, Event)
+                if isinstance(item, FinalText) and item.text.strip():
+                    # One index per final utterance, carried by everything derived from it.
+                    item = replace(item, utterance=self._utterances)
+                    self._utterances += 1
                 self._last_t = max(self._last_t, item.t)
                 self._publish(item)
                 for ev in self._analyzer.handle(item):

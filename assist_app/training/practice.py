@@ -201,7 +201,7 @@ class PracticeSource:
         if not self._idle(end, emit, stop, speaking=turn):
             return False
         emit(FinalText(t=end, speaker=Speaker.CUSTOMER, text=turn.text, start=round(start, 3), end=round(end, 3),
-                       acoustic=self._acoustic(turn)))
+                       acoustic=self._acoustic(turn), turn=turn.index))
         return True
 
     def _trainee_turn(self, turn: Turn, emit: EmitFn, stop: threading.Event) -> bool:

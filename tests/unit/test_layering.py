@@ -55,7 +55,13 @@ FORBIDDEN = {
     "asr": ("pipeline", "ui", "analysis", "store"),
     "learning": ("ui", "store", "audio", "pipeline"),
     "centre": ("audio", "asr", "pipeline"),
+    "reports": ("analysis", "store", "audio", "asr", "pipeline", "ui", "demo", "training", "centre", "commands",
+                "learning", "library"),
 }
+
+# Shared modules every layer imports (issue 11): they may use ``events`` and each other, nothing else
+# of the app, or a layer importing them would inherit a forbidden edge.
+SHARED = {"events", "validation", "formatting", "scores"}
 
 
 def test_layer_contracts() -> None:
@@ -68,4 +74,14 @@ def test_layer_contracts() -> None:
                 parts = name.split(".")
                 if parts[0] == "assist_app" and len(parts) > 1 and parts[1] in banned:
                     broken.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    assert broken == []
+
+
+def test_shared_modules_import_only_each_other() -> None:
+    broken = []
+    for name in sorted(SHARED):
+        for imported in _imports(PACKAGE / f"{name}.py"):
+            parts = imported.split(".")
+            if parts[0] == "assist_app" and (len(parts) < 2 or parts[1] not in SHARED):
+                broken.append(f"assist_app/{name}.py imports {imported}")
     assert broken == []

@@ -205,3 +205,54 @@ def test_recording_searching_and_exporting_open_no_network_connection(
         rec = s.get_call(call_id)
         assert rec is not None
         (tmp_path / "r.html").write_text(render_call_report(rec), encoding="utf-8")
+
+
+class _Writes:
+    """A stand-in writer that keeps the SQL the recorder submits."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def submit(self, op: object) -> None:
+        self.sql.append(str(getattr(op, "sql", type(op).__name__)))
+
+    def mark_active(self, call_id: str) -> None: ...
+
+    def mark_finished(self, call_id: str) -> None: ...
+
+
+def test_each_utterance_is_written_once_with_its_analysis(call_events: Events) -> None:
+    from assist_app.store.privacy import Masker
+    from assist_app.store.recorder import CallRecorder
+
+    writes = _Writes()
+    sink = CallRecorder(writes, CallMeta(), Masker())  # type: ignore[arg-type]
+    for ev in call_events():
+        sink(ev)
+    inserts = [s for s in writes.sql if s.startswith("INSERT INTO utterances")]
+    assert len(inserts) == 9  # the scripted call's nine utterances, one row each
+    assert not [s for s in writes.sql if s.startswith("UPDATE utterances")]  # phase/emotion not patched in
+    assert not [s for s in writes.sql if s.startswith("UPDATE flags")]
+
+
+def test_phase_and_emotion_land_on_the_utterance_they_came_from(store: CallStore) -> None:
+    from assist_app.events import EmotionLabel, EmotionReading, Phase, UtteranceAnalysed
+
+    sink = store.recorder()
+    sink(CallStarted(t=0.0, call_id="x", source="test"))
+    # The customer's final arrives while the agent's is still being analysed: no "last utterance of
+    # this speaker" guess decides where each analysis goes, the index does.
+    sink(FinalText(t=1.0, speaker=Speaker.AGENT, text="您好，请问有什么可以帮您", utterance=0))
+    sink(UtteranceAnalysed(t=1.0, speaker=Speaker.AGENT, phase=Phase.GREETING, call_phase=Phase.GREETING,
+                           utterance=0))
+    sink(FinalText(t=2.0, speaker=Speaker.CUSTOMER, text="我要投诉", utterance=1))
+    angry = EmotionReading(EmotionLabel.ANGRY, 0.9, ("投诉",))
+    sink(UtteranceAnalysed(t=2.0, speaker=Speaker.CUSTOMER, phase=Phase.ASKING, call_phase=Phase.ASKING,
+                           emotion=angry, utterance=1))
+    sink(CallEnded(t=3.0, call_id="x"))
+    assert store.flush()
+    [call] = store.list_calls()
+    rec = store.get_call(call.id)
+    assert rec is not None
+    assert [(ln.idx, ln.phase, ln.emotion) for ln in rec.transcript] == [(0, "greeting", None),
+                                                                        (1, "asking", "angry")]
