@@ -146,74 +146,15 @@ class ConductMonitor:
             self.on_voice(end)
             return []
         text = utt.text
-        flags: list[Flag] = []
         self.agent_turns += 1
         found = scan if scan is not None else self._patterns.scan(norm)
-        whole = (0, len(text))
-
-        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not found["opening"]:
-            flags.append(
-                _flag(ConductRule.OPENING_MISSING, Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语",
-                      self._opening_example)
-            )
-
-        for m in found["address"]:
-            span = norm.span_to_original(m.start, m.end)
-            if any(u.start <= m.start < u.end for u in found["address_unless"]):
-                continue
-            flags.append(
-                _flag(ConductRule.ADDRESS_WEI, Severity.MEDIUM, span, text, "用“喂”称呼客户",
-                      "您好，请问您能听到我说话吗？")
-            )
-            break
-
-        fillers = found["filler"]
-        if len(fillers) > self.cfg.filler_max_per_utterance:
-            m = fillers[self.cfg.filler_max_per_utterance]
-            flags.append(
-                _flag(
-                    ConductRule.FILLER,
-                    Severity.LOW,
-                    norm.span_to_original(m.start, m.end),
-                    text,
-                    "口头禅或语气词过多",
-                    "去掉语气词，语句简洁完整",
-                )
-            )
-
-        rate = self._rate(utt, norm, acoustic)
-        if rate is not None:
-            self.rate_samples.append(rate)
-            if rate > self.cfg.speaking_rate.max_cpm:
-                flags.append(
-                    _flag(
-                        ConductRule.RATE_FAST,
-                        Severity.LOW,
-                        whole,
-                        text,
-                        f"语速偏快（{rate:.0f}字/分）",
-                        "放慢语速，每分钟180–200字",
-                    )
-                )
-            elif rate < self.cfg.speaking_rate.min_cpm:
-                flags.append(
-                    _flag(
-                        ConductRule.RATE_SLOW,
-                        Severity.LOW,
-                        whole,
-                        text,
-                        f"语速偏慢（{rate:.0f}字/分）",
-                        "保持每分钟180–200字的语速",
-                    )
-                )
-
+        flags = self._wording(text, norm, found)
+        flags += self._speaking_rate(utt, norm, acoustic)
         if self._interrupts(utt, acoustic):
             self.interruptions += 1
             flags.append(_flag(ConductRule.INTERRUPT, Severity.MEDIUM, (0, 0), text, "打断客户说话",
                                "请等客户说完再回应"))
-
         flags.extend(self._hold_on_agent(utt, found, text))
-
         if found["check"]:
             self.closing_check_seen = True
         if found["farewell"]:
@@ -222,6 +163,39 @@ class ConductMonitor:
         self._customer_since_agent = False
         self.on_voice(self._last_agent_end)
         return flags
+
+    def _wording(self, text: str, norm: NormText, found: ConductScan) -> list[Flag]:
+        """Opening greeting, 喂 as an address, too many fillers."""
+        flags: list[Flag] = []
+        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not found["opening"]:
+            flags.append(_flag(ConductRule.OPENING_MISSING, Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语",
+                               self._opening_example))
+        for m in found["address"]:
+            if any(u.start <= m.start < u.end for u in found["address_unless"]):
+                continue
+            flags.append(_flag(ConductRule.ADDRESS_WEI, Severity.MEDIUM, norm.span_to_original(m.start, m.end), text,
+                               "用“喂”称呼客户", "您好，请问您能听到我说话吗？"))
+            break
+        fillers = found["filler"]
+        if len(fillers) > self.cfg.filler_max_per_utterance:
+            m = fillers[self.cfg.filler_max_per_utterance]
+            flags.append(_flag(ConductRule.FILLER, Severity.LOW, norm.span_to_original(m.start, m.end), text,
+                               "口头禅或语气词过多", "去掉语气词，语句简洁完整"))
+        return flags
+
+    def _speaking_rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> list[Flag]:
+        rate = self._rate(utt, norm, acoustic)
+        if rate is None:
+            return []
+        self.rate_samples.append(rate)
+        whole = (0, len(utt.text))
+        if rate > self.cfg.speaking_rate.max_cpm:
+            return [_flag(ConductRule.RATE_FAST, Severity.LOW, whole, utt.text, f"语速偏快（{rate:.0f}字/分）",
+                          "放慢语速，每分钟180–200字")]
+        if rate < self.cfg.speaking_rate.min_cpm:
+            return [_flag(ConductRule.RATE_SLOW, Severity.LOW, whole, utt.text, f"语速偏慢（{rate:.0f}字/分）",
+                          "保持每分钟180–200字的语速")]
+        return []
 
     def _rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> float | None:
         if acoustic is not None and acoustic.rate_cpm is not None:

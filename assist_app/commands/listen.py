@@ -50,62 +50,80 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_listen)
 
 
-def _listen(args: argparse.Namespace) -> int:
-    from assist_app.audio.capture import CaptureConfig, DeviceCapture
-    from assist_app.audio.devices import SoundDeviceBackend
+def _capture_config(args: argparse.Namespace) -> Any:
+    """The devices asked for, or ``None`` (after saying what to give)."""
+    from assist_app.audio.capture import CaptureConfig
     from assist_app.audio.errors import DeviceError
-    from assist_app.pipeline.live import LiveSource
-    from assist_app.pipeline.offline import PassThroughAnalyzer
-    from assist_app.pipeline.session import CallSession
-    from assist_app.pipeline.sinks import JsonlSink
 
     try:
         if args.stereo and not (args.agent or args.customer):
-            config = CaptureConfig.stereo(
-                args.stereo, agent_channel=args.agent_channel, customer_channel=args.customer_channel
-            )
-        elif args.agent and args.customer:
-            config = CaptureConfig.two_devices(args.agent, args.customer)
-        else:
-            err(
-                "请指定设备：--agent 坐席设备 --customer 客户设备，或 --stereo 立体声设备"
-                "（用 devices 命令查看设备）"
-            )
-            return EXIT_CANNOT_START
+            return CaptureConfig.stereo(args.stereo, agent_channel=args.agent_channel,
+                                        customer_channel=args.customer_channel)
+        if args.agent and args.customer:
+            return CaptureConfig.two_devices(args.agent, args.customer)
+        err("请指定设备：--agent 坐席设备 --customer 客户设备，或 --stereo 立体声设备（用 devices 命令查看设备）")
     except DeviceError as exc:
         err(exc.message_zh)
-        return EXIT_CANNOT_START
+    return None
 
-    if not outputs_ok([(args.output, False)], []):
+
+def _open_capture(config: Any) -> tuple[Any, Any] | None:
+    """The capture and its resolved devices, or ``None`` (after saying why)."""
+    from assist_app.audio.capture import DeviceCapture
+    from assist_app.audio.devices import SoundDeviceBackend
+    from assist_app.audio.errors import DeviceError
+
+    try:
+        capture = DeviceCapture(config, SoundDeviceBackend())
+        return capture, capture.resolve()
+    except DeviceError as exc:
+        log.error("%s", exc)
+        err(exc.message_zh)
+    except Exception as exc:
+        err(f"无法访问录音设备：{exc}")
+    return None
+
+
+def _warm_recognizers(model_dir: Path) -> Any:
+    """The recognizer factory of a warmed pool, or ``None`` when the model does not load. Warmed
+    before capture opens, so the call's first words are not the slowest."""
+    from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip
+
+    engine = load_engine(model_dir, live=True)
+    if engine is None:
+        return None
+    pool = WarmRecognizerPool(engine.new_recognizer, warmup_pcm=load_warmup_clip())
+    pool.fill()
+    return pool.acquire
+
+
+def _listen(args: argparse.Namespace) -> int:
+    config = _capture_config(args)
+    if config is None or not outputs_ok([(args.output, False)], []):
         return EXIT_CANNOT_START
-    engine = None
     model_dir: Path | None = None
     if not args.levels_only:
         model_dir = find_model_or_explain(args.model)
         if model_dir is None:
             err("（只检查声卡设置可加 --levels-only，不需要模型）")
             return EXIT_CANNOT_START
-    try:
-        capture = DeviceCapture(config, SoundDeviceBackend())
-        resolved = capture.resolve()
-    except DeviceError as exc:
-        log.error("%s", exc)
-        err(exc.message_zh)
+    opened = _open_capture(config)
+    if opened is None:
         return EXIT_CANNOT_START
-    except Exception as exc:
-        err(f"无法访问录音设备：{exc}")
-        return EXIT_CANNOT_START
+    capture, resolved = opened
     factory = None
     if model_dir is not None:
-        engine = load_engine(model_dir, live=True)
-        if engine is None:
+        factory = _warm_recognizers(model_dir)
+        if factory is None:
             return EXIT_CANNOT_START
-        from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip
+    return _run_session(args, capture, resolved, factory)
 
-        # Warm the recognizers before capture opens, so the call's first words are not the slowest.
-        pool = WarmRecognizerPool(engine.new_recognizer, warmup_pcm=load_warmup_clip())
-        pool.fill()
-        factory = pool.acquire
+
+def _run_session(args: argparse.Namespace, capture: Any, resolved: Any, factory: Any) -> int:
+    from assist_app.pipeline.live import LiveSource
+    from assist_app.pipeline.offline import PassThroughAnalyzer
+    from assist_app.pipeline.session import CallSession
+    from assist_app.pipeline.sinks import JsonlSink
 
     call_id = time.strftime("live-%Y%m%d-%H%M%S")
     analyzer = None if args.levels_only else make_analyzer(args.library, call_id)
@@ -126,7 +144,6 @@ def _listen(args: argparse.Namespace) -> int:
         roles = "、".join({Speaker.AGENT: "坐席", Speaker.CUSTOMER: "客户"}[s] for s in spec.channels)
         err(f"{roles}：{dev.name}（{dev.max_input_channels} 声道，{dev.default_samplerate:.0f} Hz）")
     err("开始监听" + (f" {args.duration:g} 秒" if args.duration else "，按 Ctrl+C 结束"))
-
     interrupted = False
     old = _install_sigterm()
     try:
@@ -140,8 +157,7 @@ def _listen(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, old)
         sink.close()
-    n = sink.count
-    err(f"监听结束，共 {n} 个事件" + (f"，写入 {args.output}" if args.output else ""))
+    err(f"监听结束，共 {sink.count} 个事件" + (f"，写入 {args.output}" if args.output else ""))
     if source.error is not None:
         return EXIT_PROBLEMS
     return EXIT_PROBLEMS if any(s.code is StatusCode.AUDIO_ERROR for s in statuses) else EXIT_OK

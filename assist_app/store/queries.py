@@ -184,6 +184,7 @@ def search(conn: sqlite3.Connection, text: str, f: CallFilter, max_lines: int = 
     return [SearchHit(call=s, lines=tuple(by_call.get(s.id, ()))) for s in summaries]
 
 
+# Over 60 lines: one read per part of the record, in the record's field order (nothing to share).
 def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
     row = conn.execute(f"{_CALL_SELECT} WHERE c.id = ?", (call_id,)).fetchone()
     if row is None:

@@ -118,30 +118,9 @@ def _first_phrase(engine: GuidanceEngine, step: Phase) -> str:
     return ""
 
 
-def score_practice(engine: GuidanceEngine, scenario: Scenario,
-                   replies: Sequence[tuple[int, str]] = (), *, typed: bool = False) -> PracticeScore:
-    """Score a finished practice call (``replies``: which scripted turn each trainee reply answered;
-    ``typed``: the trainee typed rather than spoke)."""
-    qa = score_call(engine)
-    weights = dict(scenario.weights)
-    expected = sum(1 for t in scenario.turns if t.speaker is Speaker.AGENT)
-    answered = len({index for index, _ in replies}) if replies else expected
-    idle = not_exercised(engine, qa, complete=answered >= expected, said_anything=bool(replies) or not expected,
-                         typed=typed)
-    scored = [i for i in qa.items if i.key not in idle]
-    got = sum(i.points * weights.get(i.key, 1.0) for i in scored)
-    best = sum(i.max_points * weights.get(i.key, 1.0) for i in scored)
-    # Every banned phrase counts: past the language item's floor, the rest of its cost comes off
-    # the total (4 different banned phrases used to leave a passing 70).
-    banned = [f for a in engine.analyses if a.utterance.speaker is Speaker.AGENT
-              for f in a.flags if f.kind is FlagKind.BANNED_PHRASE]
-    language = next((i for i in qa.items if i.key == "language"), None)
-    overflow = 0.0
-    if language is not None and "language" not in idle:
-        cost = sum(BANNED_COST[f.severity] for f in banned)
-        overflow = max(0.0, cost - (language.max_points - language.points)) * weights.get("language", 1.0)
-    total = round(max(0.0, 100.0 * (got - overflow) / best), 1) if best else 0.0
-    reference = {text: scenario.turns[index].text for index, text in replies}
+def _moments(engine: GuidanceEngine, qa: QAScore, reference: dict[str, str]) -> list[Moment]:
+    """The costly moments of the call, unsorted: flagged replies, conduct reminders, missing
+    formula steps and explaining before soothing (``reference``: the scripted line of each reply)."""
     moments: list[Moment] = []
     analyses = engine.analyses
     for a in analyses:
@@ -173,6 +152,33 @@ def score_practice(engine: GuidanceEngine, scenario: Scenario,
             moments.append(Moment(explained.utterance.start, explained.utterance.text,
                                   "客户情绪激动时先解释、没有先安抚", _first_phrase(engine, Phase.SOOTHING),
                                   reference.get(explained.utterance.text, "")))
+    return moments
+
+
+def score_practice(engine: GuidanceEngine, scenario: Scenario,
+                   replies: Sequence[tuple[int, str]] = (), *, typed: bool = False) -> PracticeScore:
+    """Score a finished practice call (``replies``: which scripted turn each trainee reply answered;
+    ``typed``: the trainee typed rather than spoke)."""
+    qa = score_call(engine)
+    weights = dict(scenario.weights)
+    expected = sum(1 for t in scenario.turns if t.speaker is Speaker.AGENT)
+    answered = len({index for index, _ in replies}) if replies else expected
+    idle = not_exercised(engine, qa, complete=answered >= expected, said_anything=bool(replies) or not expected,
+                         typed=typed)
+    scored = [i for i in qa.items if i.key not in idle]
+    got = sum(i.points * weights.get(i.key, 1.0) for i in scored)
+    best = sum(i.max_points * weights.get(i.key, 1.0) for i in scored)
+    # Every banned phrase counts: past the language item's floor, the rest of its cost comes off
+    # the total (4 different banned phrases used to leave a passing 70).
+    banned = [f for a in engine.analyses if a.utterance.speaker is Speaker.AGENT
+              for f in a.flags if f.kind is FlagKind.BANNED_PHRASE]
+    language = next((i for i in qa.items if i.key == "language"), None)
+    overflow = 0.0
+    if language is not None and "language" not in idle:
+        cost = sum(BANNED_COST[f.severity] for f in banned)
+        overflow = max(0.0, cost - (language.max_points - language.points)) * weights.get("language", 1.0)
+    total = round(max(0.0, 100.0 * (got - overflow) / best), 1) if best else 0.0
+    moments = _moments(engine, qa, {text: scenario.turns[index].text for index, text in replies})
     moments.sort(key=lambda m: (m.t is None, m.t or 0.0))
     if answered < expected:
         moments.append(Moment(None, "", f"练习没有完成（回应了 {answered}/{expected} 句）"))
