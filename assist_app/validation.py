@@ -99,9 +99,6 @@ class Collector:
     def messages(self, lang: Lang = "zh") -> list[str]:
         return [p.render(lang) for p in self.problems]
 
-    def __bool__(self) -> bool:
-        return bool(self.problems)
-
     # ---- structure ---------------------------------------------------------------------------
 
     def unknown_keys(self, where: str, data: Mapping[Any, Any], allowed: Collection[str]) -> None:

@@ -14,49 +14,19 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from assist_app.analysis.analyzer import UPSET
 from assist_app.analysis.conduct import ConductMonitor
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.events import HOLD_RULES, ConductRule, FlagKind, Phase, Severity, Speaker, UtteranceAnalysis
 from assist_app.formatting import clock
 from assist_app.library.model import SpeakingRate
-from assist_app.scores import QAScore, ScoreItem
+from assist_app.scores import ITEMS, SCORE_ITEM_KEYS, QAScore, ScoreItem, ScoreItemKey
 
 __all__ = ["ITEMS", "SCORE_ITEM_KEYS", "QAScore", "ScoreItem", "ScoreItemKey", "score_call"]
 
 _BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}
 # The hold lapses the card counts (a due progress update is a reminder, not a lapse).
 _HOLD_LAPSES = HOLD_RULES - {ConductRule.HOLD_UPDATE_DUE}
-
-
-class ScoreItemKey(StrEnum):
-    """The score card's items, in card order (the keys scenarios weight for practice)."""
-
-    OPENING = "opening"
-    CLOSING = "closing"
-    FORMULA = "formula"
-    ORDER = "order"
-    LANGUAGE = "language"
-    HOLD = "hold"
-    INTERRUPTIONS = "interruptions"
-    RATE = "rate"
-
-
-#: Each item's Chinese name and full marks (the table in the module docstring).
-ITEMS: dict[ScoreItemKey, tuple[str, float]] = {
-    ScoreItemKey.OPENING: ("开场问候", 10.0),
-    ScoreItemKey.CLOSING: ("结束语", 10.0),
-    ScoreItemKey.FORMULA: ("话术公式", 25.0),
-    ScoreItemKey.ORDER: ("先安抚后解释", 10.0),
-    ScoreItemKey.LANGUAGE: ("服务用语", 25.0),
-    ScoreItemKey.HOLD: ("等待规范", 10.0),
-    ScoreItemKey.INTERRUPTIONS: ("不打断客户", 5.0),
-    ScoreItemKey.RATE: ("语速", 5.0),
-}
-#: The item keys as plain strings, in card order.
-SCORE_ITEM_KEYS: tuple[str, ...] = tuple(k.value for k in ScoreItemKey)
 
 
 def _item(key: ScoreItemKey, points: float, notes: tuple[str, ...] = ()) -> ScoreItem:

@@ -46,7 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assist_app.analysis import scoring
+from assist_app import scores
 from assist_app.events import EmotionLabel, Phase, Speaker
 from assist_app.validation import NOT_IN_FILE, ValidationError
 
@@ -56,7 +56,7 @@ DEFAULT_PAUSE_S = 0.6
 DEFAULT_RATE_CPM = 190.0  # seed 000: 180–200 字/分钟
 
 #: Score items of ``analysis.scoring.score_call`` a scenario may weight for practice.
-SCORE_ITEM_KEYS = scoring.SCORE_ITEM_KEYS
+SCORE_ITEM_KEYS = scores.SCORE_ITEM_KEYS
 DEFAULT_PASS_SCORE = 60.0
 MANIFEST = "manifest.json"
 _END = {"key": "expect_end"}
