@@ -10,9 +10,10 @@ recorder keeps the final's row in memory until that record arrives and then inse
 its phase and emotion; flags and emotion readings name their utterance by its index. A final with
 no analysis (no engine, or a session that stopped first) is written as it is by the next final or
 the end of the call. A banned phrase caught on partial text is raised once, *before* its final
-(``final=False``); it is held (bounded) and inserted with the utterance index when that speaker's
-final arrives, or without one when the call ends first. Every flag is raised once, so every stored
-flag counts.
+(``final=False``), when no utterance index exists yet: it is written at once (the supervisor's wall
+reads it from the file, and a crash must not lose it) and linked to its utterance when that
+speaker's final arrives — the one update left. Every flag is raised once, so every stored flag
+counts.
 
 Second pass (issue 14): a ``CorrectedText`` replaces a stored utterance's text, keeping the live
 recognizer's in ``asr_text``. It comes from the second-pass thread, possibly after ``CallEnded``
@@ -107,7 +108,6 @@ class CallRecorder:
     USE_WINDOW_S = 60.0
     USE_THRESHOLD = 75.0
     KEEP_IDS = 20_000  # utterance ids remembered for late corrections (a few calls' worth)
-    HOLD_FLAGS = 50  # partial-text flags held per speaker for their final (more are written unlinked)
 
     def __init__(self, writer: StoreWriter, meta: CallMeta, masker: Masker) -> None:
         self._writer = writer
@@ -118,7 +118,7 @@ class CallRecorder:
         self._idx = -1
         self._idx_of: dict[int, int] = {}  # Event.utterance -> this call's row index
         self._pending: _Row | None = None
-        self._early_flags: dict[str, list[FlagRaised]] = {}  # partial-text flags awaiting their final
+        self._unlinked: set[str] = set()  # speakers with partial-text flags not yet linked to a final
         self._seq = 0
         self._shown: list[_Shown] = []
         self._call_masker = CallMasker(masker)
@@ -211,17 +211,11 @@ class CallRecorder:
         return None if event.utterance is None else self._idx_of.get(event.utterance)
 
     def _flag(self, cid: str, event: FlagRaised) -> None:
-        speaker = event.speaker.value if event.speaker else None
-        if not event.final:
-            held = self._early_flags.setdefault(speaker or "", [])
-            if len(held) < self.HOLD_FLAGS:
-                held.append(event)
-                return
-        self._insert_flag(cid, event, self._row_of(event) if event.final else None)
-
-    def _insert_flag(self, cid: str, event: FlagRaised, idx: int | None) -> None:
         f = event.flag
         speaker = event.speaker.value if event.speaker else None
+        if not event.final:
+            self._unlinked.add(speaker or "")
+        idx = self._row_of(event) if event.final else None
         text = self._mask_utterance_text(speaker, event.text) if event.final else self._mask(event.text)
         self._put(
             "INSERT INTO flags(call_id, utterance_idx, t, wall, speaker, rule, kind, severity, "
@@ -268,10 +262,6 @@ class CallRecorder:
 
     def _end(self, cid: str, event: CallEnded) -> None:
         self._flush_pending(cid)
-        for held in self._early_flags.values():  # partial-text flags whose final never came
-            for flag in held:
-                self._insert_flag(cid, flag, None)
-        self._early_flags.clear()
         status = "normal" if event.reason == "normal" else "interrupted"
         self._writer.submit(
             FinishCall(call_id=cid, status=status, reason=event.reason, ended=event.wall, duration=event.t or None)
@@ -286,7 +276,7 @@ class CallRecorder:
         self._idx = -1
         self._idx_of.clear()
         self._pending = None
-        self._early_flags.clear()
+        self._unlinked.clear()
         self._seq = 0
         self._shown.clear()
         self._call_masker = CallMasker(self._mask)
@@ -319,9 +309,14 @@ class CallRecorder:
         speaker = event.speaker.value if event.speaker else "customer"
         if event.utterance is not None:
             self._idx_of[event.utterance] = self._idx
-        # Flags raised on this utterance's partial text arrived before it: written now, linked.
-        for flag in self._early_flags.pop(speaker, []):
-            self._insert_flag(cid, flag, self._idx)
+        if speaker in self._unlinked:
+            # Flags raised on this utterance's partial text were written before it existed.
+            self._unlinked.discard(speaker)
+            self._put(
+                "UPDATE flags SET utterance_idx = ? WHERE call_id = ? AND speaker = ? AND final = 0 "
+                "AND utterance_idx IS NULL",
+                (self._idx, cid, speaker),
+            )
         masked, corrections = self._call_masker.add(speaker, event.text)
         earlier = self._speaker_idxs.setdefault(speaker, [])
         for back, text in corrections:
