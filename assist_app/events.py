@@ -7,89 +7,30 @@ wire form used by ``analyze`` output and the ``listen``/``demo`` event stream.
 
 from __future__ import annotations
 
-import enum
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from assist_app.enums import (
+    HOLD_RULES,
+    RATE_RULES,
+    ConductRule,
+    EmotionLabel,
+    EndReason,
+    FlagKind,
+    Phase,
+    Severity,
+    Speaker,
+    StatusCode,
+)
 
-class Speaker(enum.StrEnum):
-    """Who spoke; known by construction from the audio channel, never guessed."""
-
-    AGENT = "agent"
-    CUSTOMER = "customer"
-
-
-class Phase(enum.StrEnum):
-    """The empathy-formula steps (seed 003) plus ``other``; order is the formula's order."""
-
-    GREETING = "greeting"
-    ASKING = "asking"
-    LISTENING = "listening"
-    SOOTHING = "soothing"
-    EXPLANATION = "explanation"
-    ADVICE = "advice"
-    CLOSING = "closing"
-    OTHER = "other"
-
-    @classmethod
-    def steps(cls) -> tuple[Phase, ...]:
-        """The seven formula steps, in order, without ``other``."""
-        return tuple(p for p in cls if p is not cls.OTHER)
-
-    @property
-    def label_zh(self) -> str:
-        return _PHASE_ZH[self]
-
-
-_PHASE_ZH = {
-    Phase.GREETING: "问候",
-    Phase.ASKING: "询问问题",
-    Phase.LISTENING: "倾听认可",
-    Phase.SOOTHING: "安抚情绪",
-    Phase.EXPLANATION: "问题解释",
-    Phase.ADVICE: "其他建议",
-    Phase.CLOSING: "告别",
-    Phase.OTHER: "其他",
-}
-
-
-class EmotionLabel(enum.StrEnum):
-    ANGRY = "angry"
-    ANXIOUS = "anxious"
-    COMPLAINT_ESCALATION = "complaint_escalation"
-    NEGATIVE_OTHER = "negative_other"
-    NEUTRAL = "neutral"
-    POSITIVE = "positive"
-
-    @property
-    def label_zh(self) -> str:
-        return _EMOTION_ZH[self]
-
-
-_EMOTION_ZH = {
-    EmotionLabel.ANGRY: "愤怒",
-    EmotionLabel.ANXIOUS: "焦急",
-    EmotionLabel.COMPLAINT_ESCALATION: "投诉升级",
-    EmotionLabel.NEGATIVE_OTHER: "不满",
-    EmotionLabel.NEUTRAL: "平静",
-    EmotionLabel.POSITIVE: "满意",
-}
-
-
-class Severity(enum.StrEnum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-    @property
-    def rank(self) -> int:
-        return {"high": 3, "medium": 2, "low": 1}[self.value]
-
-
-class FlagKind(enum.StrEnum):
-    BANNED_PHRASE = "banned_phrase"
-    CONDUCT = "conduct"
+__all__ = [  # the vocabularies of enums.py are part of this module's interface
+    "HOLD_RULES", "RATE_RULES", "AcousticFeatures", "CallEnded", "CallStarted", "ConductEvent", "ConductRule",
+    "CorrectedText", "EmotionEvent", "EmotionLabel", "EmotionReading", "EndReason", "Event", "FinalText", "Flag",
+    "FlagKind", "FlagRaised", "FormulaPosition", "LevelEvent", "PartialText", "Phase", "PhaseEvent", "PracticeTurn",
+    "Severity", "Speaker", "StatusCode", "StatusEvent", "Suggestion", "SuggestionEvent", "Utterance",
+    "UtteranceAnalysed", "UtteranceAnalysis", "WordTiming", "chars_per_minute",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,6 +62,15 @@ class AcousticFeatures:
     loudness_rel_db: float | None = None
     rate_cpm: float | None = None
     overlap_s: float | None = None
+
+
+def chars_per_minute(chars: int, start: float | None, end: float | None) -> float | None:
+    """Speaking rate in 字/分 of ``chars`` said between ``start`` and ``end`` (seconds); ``None``
+    without a positive duration. The one formula behind ``AcousticFeatures.rate_cpm`` and the
+    conduct check's fallback; each caller keeps its own minimum length before trusting it."""
+    if start is None or end is None or end <= start:
+        return None
+    return chars / ((end - start) / 60.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,11 +167,18 @@ def _now() -> float:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
+    """Base of every event. ``utterance`` is the call's final-utterance index the event belongs to
+    (set on ``FinalText`` by the session and copied onto everything the engine derives from it);
+    ``turn`` is the scenario turn when a scripted source knows it. Neither is on the wire."""
+
     t: float
     speaker: Speaker | None = None
     wall: float = field(default_factory=_now)
+    utterance: int | None = None
+    turn: int | None = None
 
     type_name = "event"
+    on_wire = True  # written to the JSONL event stream (``UtteranceAnalysed`` is not)
 
     def payload(self) -> dict[str, Any]:
         return {}
@@ -250,11 +207,11 @@ class CallStarted(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallEnded(Event):
     call_id: str
-    reason: str = "normal"  # normal | interrupted | device_lost | error
+    reason: EndReason = EndReason.NORMAL
     type_name = "call_ended"
 
     def payload(self) -> dict[str, Any]:
-        return {"call_id": self.call_id, "reason": self.reason}
+        return {"call_id": self.call_id, "reason": str(self.reason)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -388,6 +345,23 @@ class PhaseEvent(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UtteranceAnalysed(Event):
+    """The engine's record of one analysed final utterance, published after the events it fans out
+    to (phase, emotion, flags, suggestions): what the store writes as the utterance's one row. Not
+    written to the JSONL stream, whose per-aspect lines stay as they were."""
+
+    phase: Phase
+    call_phase: Phase
+    emotion: EmotionReading | None = None
+    type_name = "utterance"
+    on_wire = False
+
+    def payload(self) -> dict[str, Any]:
+        return {"phase": self.phase.value, "call_phase": self.call_phase.value,
+                "emotion": self.emotion.to_json() if self.emotion else None}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SuggestionEvent(Event):
     suggestions: tuple[Suggestion, ...]
     type_name = "suggestion"
@@ -400,12 +374,21 @@ class SuggestionEvent(Event):
 class StatusEvent(Event):
     """Something the user should know about the session itself (device lost, queue overflow...)."""
 
-    code: str
+    code: StatusCode
     message: str  # Simplified Chinese, shown to the user
     type_name = "status"
 
     def payload(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message}
+        return {"code": str(self.code), "message": self.message}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PracticeTurn(StatusEvent):
+    """Practice mode: the trainee's turn to answer (``message`` says what to answer). A command to
+    the practice panel, not a status line; a ``StatusEvent`` subclass so the event stream and the
+    panel's status routing see it as before."""
+
+    code: StatusCode = StatusCode.PRACTICE_TURN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

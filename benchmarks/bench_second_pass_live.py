@@ -46,7 +46,7 @@ from assist_app.events import FinalText, LevelEvent, StatusEvent
 from assist_app.library import load_library
 from assist_app.pipeline.session import CallSession
 from assist_app.store import CallStore
-from assist_app.ui.app import LazyLiveSource
+from assist_app.ui.speech_sources import LazyLiveSource
 from assist_app.ui.settings import AppSettings
 
 model, tmp = Path(sys.argv[1]), Path(sys.argv[2])

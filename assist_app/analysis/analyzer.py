@@ -173,6 +173,9 @@ class CallAnalyzer:
     def customer_upset(self) -> bool:
         return self.last_emotion is not None and self.last_emotion.label in UPSET
 
+    # Over 60 lines on purpose: one utterance's steps in the order they depend on each other
+    # (emotion, banned phrases, learned flags, phase, conduct, position, suggestions); split into
+    # helpers, that order would only be visible across several functions sharing the same locals.
     def analyze(self, utt: Utterance, acoustic: AcousticFeatures | None = None) -> UtteranceAnalysis:
         utt = Utterance(utt.speaker, utt.text, self.call_id, len(self.analyses), utt.start, utt.end)
         norm = normalize(utt.text)

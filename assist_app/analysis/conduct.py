@@ -15,7 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assist_app.analysis.matcher import Match, PatternSet
-from assist_app.events import AcousticFeatures, Flag, FlagKind, Severity, Speaker, Utterance
+from assist_app.events import (
+    AcousticFeatures,
+    ConductRule,
+    Flag,
+    FlagKind,
+    Severity,
+    Speaker,
+    Utterance,
+    chars_per_minute,
+)
 from assist_app.library.model import ConductConfig
 from assist_app.textnorm import NormText
 
@@ -24,7 +33,7 @@ from assist_app.textnorm import NormText
 class Reminder:
     """A timer-driven conduct finding (not tied to an utterance)."""
 
-    rule: str
+    rule: ConductRule
     severity: Severity
     message: str
     value: float | None = None
@@ -34,9 +43,10 @@ class Reminder:
 SPEAKING_GRACE_S = 1.5
 
 
-def _flag(rule: str, severity: Severity, span: tuple[int, int], text: str, message: str, replacement: str) -> Flag:
+def _flag(rule: ConductRule, severity: Severity, span: tuple[int, int], text: str, message: str,
+          replacement: str) -> Flag:
     return Flag(
-        rule=f"conduct.{rule}",
+        rule=rule,
         kind=FlagKind.CONDUCT,
         severity=severity,
         span=span,
@@ -136,71 +146,15 @@ class ConductMonitor:
             self.on_voice(end)
             return []
         text = utt.text
-        flags: list[Flag] = []
         self.agent_turns += 1
         found = scan if scan is not None else self._patterns.scan(norm)
-        whole = (0, len(text))
-
-        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not found["opening"]:
-            flags.append(
-                _flag("opening_missing", Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语", self._opening_example)
-            )
-
-        for m in found["address"]:
-            span = norm.span_to_original(m.start, m.end)
-            if any(u.start <= m.start < u.end for u in found["address_unless"]):
-                continue
-            flags.append(
-                _flag("address_wei", Severity.MEDIUM, span, text, "用“喂”称呼客户", "您好，请问您能听到我说话吗？")
-            )
-            break
-
-        fillers = found["filler"]
-        if len(fillers) > self.cfg.filler_max_per_utterance:
-            m = fillers[self.cfg.filler_max_per_utterance]
-            flags.append(
-                _flag(
-                    "filler",
-                    Severity.LOW,
-                    norm.span_to_original(m.start, m.end),
-                    text,
-                    "口头禅或语气词过多",
-                    "去掉语气词，语句简洁完整",
-                )
-            )
-
-        rate = self._rate(utt, norm, acoustic)
-        if rate is not None:
-            self.rate_samples.append(rate)
-            if rate > self.cfg.speaking_rate.max_cpm:
-                flags.append(
-                    _flag(
-                        "rate_fast",
-                        Severity.LOW,
-                        whole,
-                        text,
-                        f"语速偏快（{rate:.0f}字/分）",
-                        "放慢语速，每分钟180–200字",
-                    )
-                )
-            elif rate < self.cfg.speaking_rate.min_cpm:
-                flags.append(
-                    _flag(
-                        "rate_slow",
-                        Severity.LOW,
-                        whole,
-                        text,
-                        f"语速偏慢（{rate:.0f}字/分）",
-                        "保持每分钟180–200字的语速",
-                    )
-                )
-
+        flags = self._wording(text, norm, found)
+        flags += self._speaking_rate(utt, norm, acoustic)
         if self._interrupts(utt, acoustic):
             self.interruptions += 1
-            flags.append(_flag("interrupt", Severity.MEDIUM, (0, 0), text, "打断客户说话", "请等客户说完再回应"))
-
+            flags.append(_flag(ConductRule.INTERRUPT, Severity.MEDIUM, (0, 0), text, "打断客户说话",
+                               "请等客户说完再回应"))
         flags.extend(self._hold_on_agent(utt, found, text))
-
         if found["check"]:
             self.closing_check_seen = True
         if found["farewell"]:
@@ -210,14 +164,45 @@ class ConductMonitor:
         self.on_voice(self._last_agent_end)
         return flags
 
+    def _wording(self, text: str, norm: NormText, found: ConductScan) -> list[Flag]:
+        """Opening greeting, 喂 as an address, too many fillers."""
+        flags: list[Flag] = []
+        if self.agent_turns <= self.cfg.opening_within_turns and self.agent_turns == 1 and not found["opening"]:
+            flags.append(_flag(ConductRule.OPENING_MISSING, Severity.MEDIUM, (0, 0), text, "开场未使用标准问候语",
+                               self._opening_example))
+        for m in found["address"]:
+            if any(u.start <= m.start < u.end for u in found["address_unless"]):
+                continue
+            flags.append(_flag(ConductRule.ADDRESS_WEI, Severity.MEDIUM, norm.span_to_original(m.start, m.end), text,
+                               "用“喂”称呼客户", "您好，请问您能听到我说话吗？"))
+            break
+        fillers = found["filler"]
+        if len(fillers) > self.cfg.filler_max_per_utterance:
+            m = fillers[self.cfg.filler_max_per_utterance]
+            flags.append(_flag(ConductRule.FILLER, Severity.LOW, norm.span_to_original(m.start, m.end), text,
+                               "口头禅或语气词过多", "去掉语气词，语句简洁完整"))
+        return flags
+
+    def _speaking_rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> list[Flag]:
+        rate = self._rate(utt, norm, acoustic)
+        if rate is None:
+            return []
+        self.rate_samples.append(rate)
+        whole = (0, len(utt.text))
+        if rate > self.cfg.speaking_rate.max_cpm:
+            return [_flag(ConductRule.RATE_FAST, Severity.LOW, whole, utt.text, f"语速偏快（{rate:.0f}字/分）",
+                          "放慢语速，每分钟180–200字")]
+        if rate < self.cfg.speaking_rate.min_cpm:
+            return [_flag(ConductRule.RATE_SLOW, Severity.LOW, whole, utt.text, f"语速偏慢（{rate:.0f}字/分）",
+                          "保持每分钟180–200字的语速")]
+        return []
+
     def _rate(self, utt: Utterance, norm: NormText, acoustic: AcousticFeatures | None) -> float | None:
         if acoustic is not None and acoustic.rate_cpm is not None:
             return acoustic.rate_cpm if len(norm.text) >= self.cfg.speaking_rate.min_chars else None
-        if utt.start is None or utt.end is None or utt.end <= utt.start:
-            return None
         if len(norm.text) < self.cfg.speaking_rate.min_chars:
             return None
-        return len(norm.text) / ((utt.end - utt.start) / 60.0)
+        return chars_per_minute(len(norm.text), utt.start, utt.end)
 
     def _interrupts(self, utt: Utterance, acoustic: AcousticFeatures | None) -> bool:
         min_overlap = self.cfg.interruption_min_overlap_s
@@ -242,7 +227,7 @@ class ConductMonitor:
             if waited > hold.limit_s:
                 flags.append(
                     _flag(
-                        "hold_too_long",
+                        ConductRule.HOLD_TOO_LONG,
                         Severity.MEDIUM,
                         (0, 0),
                         text,
@@ -251,7 +236,8 @@ class ConductMonitor:
                     )
                 )
             if waited >= hold.update_every_s and not found["hold_thanks"]:
-                flags.append(_flag("hold_no_thanks", Severity.LOW, (0, 0), text, "等待后未致谢", "感谢您的耐心等待。"))
+                flags.append(_flag(ConductRule.HOLD_NO_THANKS, Severity.LOW, (0, 0), text, "等待后未致谢",
+                                   "感谢您的耐心等待。"))
             self._hold_start = None
             self._hold_reminded.clear()
         elif (
@@ -263,7 +249,7 @@ class ConductMonitor:
             # The line went quiet on the agent's side with no hold asked for.
             flags.append(
                 _flag(
-                    "hold_without_ask",
+                    ConductRule.HOLD_WITHOUT_ASK,
                     Severity.MEDIUM,
                     (0, 0),
                     text,
@@ -307,12 +293,13 @@ class ConductMonitor:
             self._hold_reminded.add(step)
             if waited >= hold.limit_s:
                 out.append(
-                    Reminder("conduct.hold_limit", Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited)
+                    Reminder(ConductRule.HOLD_LIMIT, Severity.HIGH, f"客户已等待{waited:.0f}秒，请回到通话", waited)
                 )
             else:
                 out.append(
                     Reminder(
-                        "conduct.hold_update_due", Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度", waited
+                        ConductRule.HOLD_UPDATE_DUE, Severity.MEDIUM, f"客户已等待{waited:.0f}秒，请告知查询进度",
+                        waited
                     )
                 )
         return out
@@ -328,7 +315,7 @@ class ConductMonitor:
         self._silence_reminded += 1
         return [
             Reminder(
-                "conduct.silence",
+                ConductRule.SILENCE,
                 Severity.LOW if self._silence_reminded == 1 else Severity.MEDIUM,
                 f"通话已静音{limit:.0f}秒：如在查询，请告知客户进度",
                 round(quiet, 1),
@@ -341,9 +328,9 @@ class ConductMonitor:
             return []
         out = []
         if not self.closing_check_seen:
-            out.append(Reminder("conduct.closing_check_missing", Severity.MEDIUM, "结束前未询问客户是否还有其他需要"))
+            out.append(Reminder(ConductRule.CLOSING_CHECK_MISSING, Severity.MEDIUM, "结束前未询问客户是否还有其他需要"))
         if not self.farewell_seen:
-            out.append(Reminder("conduct.farewell_missing", Severity.MEDIUM, "未使用结束语（感谢来电、再见）"))
+            out.append(Reminder(ConductRule.FAREWELL_MISSING, Severity.MEDIUM, "未使用结束语（感谢来电、再见）"))
         return out
 
     @property

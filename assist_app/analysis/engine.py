@@ -15,6 +15,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TypedDict
+
 from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer
 from assist_app.analysis.banned import PartialTracker
 from assist_app.analysis.suggest import PhraseSettings
@@ -33,12 +38,22 @@ from assist_app.events import (
     Speaker,
     SuggestionEvent,
     Utterance,
+    UtteranceAnalysed,
     UtteranceAnalysis,
 )
 from assist_app.library.model import ScriptLibrary
 from assist_app.textnorm import NormText, normalize
 
-__all__ = ["GuidanceEngine", "PhraseSettings"]
+__all__ = ["EngineFactory", "GuidanceEngine", "PhraseSettings"]
+
+class _At(TypedDict):
+    """Where a derived event belongs: its final's time, speaker, utterance index and turn."""
+
+    t: float
+    speaker: Speaker
+    utterance: int | None
+    turn: int | None
+
 
 LEARNED_STEP_CHARS = 2
 LEARNED_MIN_CHARS = 6
@@ -139,11 +154,13 @@ class GuidanceEngine:
     # -- internals ---------------------------------------------------------------------------
 
     def _on_final(self, event: FinalText) -> list[Event]:
+        """The events one final fans out to, each carrying its ``utterance``/``turn``, then the
+        ``UtteranceAnalysed`` record of the whole result (what the store writes as one row)."""
         speaker = event.speaker
         assert speaker is not None
         utt = Utterance(speaker, event.text, self.call_id, 0, event.start, event.end)
         result = self.analyzer.analyze(utt, event.acoustic)
-        t = event.t
+        at = _At(t=event.t, speaker=speaker, utterance=event.utterance, turn=event.turn)
         out: list[Event] = []
         banned = [f for f in result.flags if f.kind is FlagKind.BANNED_PHRASE]
         if speaker is Speaker.AGENT:
@@ -153,19 +170,19 @@ class GuidanceEngine:
             self._learned_pending = ""
             self._learned_raised = False
         for flag in self._partials[speaker].finish(banned):
-            out.append(FlagRaised(t=t, speaker=speaker, flag=flag, text=event.text, final=True))
+            out.append(FlagRaised(**at, flag=flag, text=event.text, final=True))
         for flag in result.flags:
             if flag.kind is FlagKind.CONDUCT:
-                out.append(
-                    ConductEvent(t=t, speaker=speaker, rule=flag.rule, severity=flag.severity, message=flag.message)
-                )
-        out.append(PhaseEvent(t=t, speaker=speaker, phase=result.phase, position=result.position))
+                out.append(ConductEvent(**at, rule=flag.rule, severity=flag.severity, message=flag.message))
+        out.append(PhaseEvent(**at, phase=result.phase, position=result.position))
         if result.emotion is not None:
-            out.append(EmotionEvent(t=t, speaker=speaker, reading=result.emotion, text=event.text))
+            out.append(EmotionEvent(**at, reading=result.emotion, text=event.text))
         key = tuple(s.text for s in result.suggestions)
         if result.suggestions and key != self._last_suggestions:
             self._last_suggestions = key
-            out.append(SuggestionEvent(t=t, speaker=speaker, suggestions=result.suggestions))
+            out.append(SuggestionEvent(**at, suggestions=result.suggestions))
+        out.append(UtteranceAnalysed(**at, phase=result.phase, call_phase=result.position.current,
+                                     emotion=result.emotion))
         return out
 
     def _learned_on_partial(self, norm: NormText, rule_flags: list[Flag]) -> list[Flag]:
@@ -184,3 +201,19 @@ class GuidanceEngine:
                 self.flag_events.append(e)
             elif isinstance(e, ConductEvent):
                 self.conduct_events.append(e)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFactory:
+    """How a call's ``GuidanceEngine`` is built: the library (or a kit shared by many calls, as
+    ``analyze`` does) and the agent's phrase settings. ``factory("call-1")`` builds one engine;
+    ``factory.for_call(id)`` is the no-argument builder lazy holders and the second pass take."""
+
+    library: ScriptLibrary | AnalysisKit
+    settings: PhraseSettings = field(default_factory=PhraseSettings)
+
+    def __call__(self, call_id: str = "call") -> GuidanceEngine:
+        return GuidanceEngine(self.library, settings=self.settings, call_id=call_id)
+
+    def for_call(self, call_id: str) -> Callable[[], GuidanceEngine]:
+        return partial(self, call_id)

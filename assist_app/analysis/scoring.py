@@ -14,88 +14,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from assist_app.analysis.analyzer import UPSET
+from assist_app.analysis.conduct import ConductMonitor
 from assist_app.analysis.engine import GuidanceEngine
-from assist_app.events import FlagKind, Phase, Severity, Speaker
+from assist_app.events import HOLD_RULES, ConductRule, FlagKind, Phase, Severity, Speaker, UtteranceAnalysis
+from assist_app.formatting import clock
+from assist_app.library.model import SpeakingRate
+from assist_app.scores import ITEMS, SCORE_ITEM_KEYS, QAScore, ScoreItem, ScoreItemKey
+
+__all__ = ["ITEMS", "SCORE_ITEM_KEYS", "QAScore", "ScoreItem", "ScoreItemKey", "score_call"]
 
 _BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}
-_HOLD_RULES = {
-    "conduct.hold_too_long",
-    "conduct.hold_no_thanks",
-    "conduct.hold_without_ask",
-    "conduct.hold_limit",
-}
+# The hold lapses the card counts (a due progress update is a reminder, not a lapse).
+_HOLD_LAPSES = HOLD_RULES - {ConductRule.HOLD_UPDATE_DUE}
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreItem:
-    key: str
-    name_zh: str
-    points: float
-    max_points: float
-    notes: tuple[str, ...] = ()
+def _item(key: ScoreItemKey, points: float, notes: tuple[str, ...] = ()) -> ScoreItem:
+    name, max_points = ITEMS[key]
+    return ScoreItem(key.value, name, points, max_points, notes)
 
 
-@dataclass(frozen=True, slots=True)
-class QAScore:
-    total: float
-    items: tuple[ScoreItem, ...]
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "total": round(self.total, 1),
-            "items": [
-                {
-                    "key": i.key,
-                    "name": i.name_zh,
-                    "points": round(i.points, 1),
-                    "max": i.max_points,
-                    "notes": list(i.notes),
-                }
-                for i in self.items
-            ],
-        }
-
-
-def _clock(t: float | None) -> str:
-    if t is None:
-        return "--:--"
-    return f"{int(t // 60):02d}:{int(t % 60):02d}"
-
-
-def score_call(engine: GuidanceEngine) -> QAScore:
-    analyses = engine.analyses
-    agent = [a for a in analyses if a.utterance.speaker is Speaker.AGENT]
-    items: list[ScoreItem] = []
-
-    # opening
+def _opening(agent: list[UtteranceAnalysis]) -> ScoreItem:
     first = agent[0] if agent else None
-    opening_ok = first is not None and not any(f.rule == "conduct.opening_missing" for f in first.flags)
-    items.append(
-        ScoreItem(
-            "opening", "开场问候", 10.0 if opening_ok else 0.0, 10.0, () if opening_ok else ("首句未使用标准问候语",)
-        )
-    )
+    ok = first is not None and not any(f.rule == ConductRule.OPENING_MISSING for f in first.flags)
+    return _item(ScoreItemKey.OPENING, 10.0 if ok else 0.0, () if ok else ("首句未使用标准问候语",))
 
-    # closing
-    conduct = engine.analyzer.conduct
-    closing_pts = (5.0 if conduct.closing_check_seen else 0.0) + (5.0 if conduct.farewell_seen else 0.0)
+
+def _closing(conduct: ConductMonitor) -> ScoreItem:
+    points = (5.0 if conduct.closing_check_seen else 0.0) + (5.0 if conduct.farewell_seen else 0.0)
     notes = []
     if not conduct.closing_check_seen:
         notes.append("结束前未询问是否还有其他需要")
     if not conduct.farewell_seen:
         notes.append("未使用结束语")
-    items.append(ScoreItem("closing", "结束语", closing_pts, 10.0, tuple(notes)))
+    return _item(ScoreItemKey.CLOSING, points, tuple(notes))
 
-    # formula coverage and order
+
+def _formula_and_order(analyses: list[UtteranceAnalysis],
+                       agent: list[UtteranceAnalysis]) -> tuple[ScoreItem, ScoreItem]:
     upset_at = next(
-        (
-            i
-            for i, a in enumerate(analyses)
-            if a.emotion is not None and a.emotion.label in UPSET and a.emotion.intensity >= 0.3
-        ),
+        (i for i, a in enumerate(analyses)
+         if a.emotion is not None and a.emotion.label in UPSET and a.emotion.intensity >= 0.3),
         None,
     )
     required = [Phase.GREETING, Phase.ASKING, Phase.LISTENING, Phase.EXPLANATION, Phase.CLOSING]
@@ -107,15 +66,7 @@ def score_call(engine: GuidanceEngine) -> QAScore:
         agent_steps.add(Phase.ASKING)
     missing = [p for p in required if p not in agent_steps]
     formula_pts = 25.0 * (len(required) - len(missing)) / len(required) if agent else 0.0
-    items.append(
-        ScoreItem(
-            "formula",
-            "话术公式",
-            formula_pts,
-            25.0,
-            tuple(f"缺少步骤：{p.label_zh}" for p in missing),
-        )
-    )
+    formula = _item(ScoreItemKey.FORMULA, formula_pts, tuple(f"缺少步骤：{p.label_zh}" for p in missing))
     order_pts = 10.0
     order_notes: tuple[str, ...] = ()
     if upset_at is not None:
@@ -127,53 +78,55 @@ def score_call(engine: GuidanceEngine) -> QAScore:
         if explain_idx is not None and (soothe_idx is None or explain_idx < soothe_idx):
             order_pts = 0.0
             order_notes = ("客户情绪激动时未先安抚就开始解释",)
-    items.append(ScoreItem("order", "先安抚后解释", order_pts, 10.0, order_notes))
+    return formula, _item(ScoreItemKey.ORDER, order_pts, order_notes)
 
-    # language: banned phrases, 喂, fillers
+
+def _language(agent: list[UtteranceAnalysis]) -> ScoreItem:
+    """Banned phrases, 喂 and fillers."""
     cost = 0.0
-    lang_notes = []
+    notes = []
     for a in agent:
         for f in a.flags:
-            at = _clock(a.utterance.start)
+            at = clock(a.utterance.start)
             if f.kind is FlagKind.BANNED_PHRASE:
                 cost += _BANNED_COST[f.severity]
-                lang_notes.append(f"{at}「{f.matched}」→ 建议：{f.replacement}")
-            elif f.rule == "conduct.address_wei":
+                notes.append(f"{at}「{f.matched}」→ 建议：{f.replacement}")
+            elif f.rule == ConductRule.ADDRESS_WEI:
                 cost += 3.0
-                lang_notes.append(f"{at} 用“喂”称呼客户")
-            elif f.rule == "conduct.filler":
+                notes.append(f"{at} 用“喂”称呼客户")
+            elif f.rule == ConductRule.FILLER:
                 cost += 1.0
-                lang_notes.append(f"{at} 语气词过多")
-    items.append(ScoreItem("language", "服务用语", max(0.0, 25.0 - cost), 25.0, tuple(lang_notes)))
+                notes.append(f"{at} 语气词过多")
+    return _item(ScoreItemKey.LANGUAGE, max(0.0, 25.0 - cost), tuple(notes))
 
-    # hold etiquette
-    hold_lapses = [f.message for a in agent for f in a.flags if f.rule in _HOLD_RULES]
-    hold_lapses += [e.message for e in engine.conduct_events if e.rule == "conduct.hold_limit"]
-    items.append(ScoreItem("hold", "等待规范", max(0.0, 10.0 - 5.0 * len(hold_lapses)), 10.0, tuple(hold_lapses)))
 
-    # interruptions
-    n_int = conduct.interruptions
-    items.append(
-        ScoreItem(
-            "interruptions",
-            "不打断客户",
-            max(0.0, 5.0 - 2.5 * n_int),
-            5.0,
-            (f"打断客户{n_int}次",) if n_int else (),
-        )
-    )
-
-    # speaking rate
+def _rate(conduct: ConductMonitor, rate_cfg: SpeakingRate) -> ScoreItem:
     rates = conduct.rate_samples
-    rate_cfg = engine.analyzer.kit.library.conduct.speaking_rate
-    if rates:
-        ok = sum(1 for r in rates if rate_cfg.min_cpm <= r <= rate_cfg.max_cpm)
-        rate_pts = 5.0 * ok / len(rates)
-        avg = sum(rates) / len(rates)
-        rate_notes: tuple[str, ...] = (f"平均语速{avg:.0f}字/分，{ok}/{len(rates)}句在180–200字/分",)
-    else:
-        rate_pts, rate_notes = 5.0, ("无时间信息，未评估语速",)
-    items.append(ScoreItem("rate", "语速", rate_pts, 5.0, rate_notes))
+    if not rates:
+        return _item(ScoreItemKey.RATE, 5.0, ("无时间信息，未评估语速",))
+    ok = sum(1 for r in rates if rate_cfg.min_cpm <= r <= rate_cfg.max_cpm)
+    avg = sum(rates) / len(rates)
+    return _item(ScoreItemKey.RATE, 5.0 * ok / len(rates),
+                 (f"平均语速{avg:.0f}字/分，{ok}/{len(rates)}句在180–200字/分",))
 
-    total = sum(i.points for i in items)
-    return QAScore(round(total, 1), tuple(items))
+
+def score_call(engine: GuidanceEngine) -> QAScore:
+    """The call's score card, item by item in ``ScoreItemKey`` order."""
+    analyses = list(engine.analyses)
+    agent = [a for a in analyses if a.utterance.speaker is Speaker.AGENT]
+    conduct = engine.analyzer.conduct
+    formula, order = _formula_and_order(analyses, agent)
+    hold_lapses = [f.message for a in agent for f in a.flags if f.rule in _HOLD_LAPSES]
+    hold_lapses += [e.message for e in engine.conduct_events if e.rule == ConductRule.HOLD_LIMIT]
+    n_int = conduct.interruptions
+    items = (
+        _opening(agent),
+        _closing(conduct),
+        formula,
+        order,
+        _language(agent),
+        _item(ScoreItemKey.HOLD, max(0.0, 10.0 - 5.0 * len(hold_lapses)), tuple(hold_lapses)),
+        _item(ScoreItemKey.INTERRUPTIONS, max(0.0, 5.0 - 2.5 * n_int), (f"打断客户{n_int}次",) if n_int else ()),
+        _rate(conduct, engine.analyzer.kit.library.conduct.speaking_rate),
+    )
+    return QAScore(round(sum(i.points for i in items), 1), items)

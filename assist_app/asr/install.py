@@ -143,6 +143,43 @@ def _check_links(folder: Path) -> None:
                 )
 
 
+def _stage_folder(source: Path, tmp: Path, name: str | None) -> Path:
+    """Copy the model inside folder ``source`` into ``tmp``; its staged path."""
+    _check_links(source)
+    root_src = _find_model_root(source)
+    if root_src is None:
+        raise InstallError(
+            f"{source} is not a Vosk or Whisper model: {structure_problems(source)}",
+            f"不是可用的语音识别模型（Vosk 或 Whisper）：{source}\n  " + "\n  ".join(structure_problems(source)),
+        )
+    staged = tmp / (name or root_src.name)
+    shutil.copytree(root_src, staged)
+    return staged
+
+
+def _stage_zip(source: Path, tmp: Path, dest_root: Path, name: str | None) -> Path:
+    """Unpack the model in zip ``source`` into ``tmp`` (sizes and members checked); its staged path."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            _check_zip_sizes(zf, dest_root)  # before testzip, which inflates every member
+            bad = zf.testzip()
+            if bad is not None:
+                raise InstallError(f"corrupt zip member {bad}", f"压缩包已损坏（{bad} 校验失败）：{source}")
+            _safe_extract(zf, tmp / "unpacked")
+    except zipfile.BadZipFile as exc:
+        raise InstallError(f"{source} is not a valid zip: {exc}", f"不是有效的 zip 压缩包或已损坏：{source}") from exc
+    found = _find_model_root(tmp / "unpacked")
+    if found is None:
+        probs = structure_problems(tmp / "unpacked")
+        raise InstallError(
+            f"zip {source} holds no Vosk or Whisper model: {probs}",
+            f"压缩包里没有可用的语音识别模型（Vosk 或 Whisper）：{source}\n  " + "\n  ".join(probs),
+        )
+    staged = tmp / (name or (found.name if found != tmp / "unpacked" else source.stem))
+    found.rename(staged)
+    return staged
+
+
 def install_model(
     source: Path,
     dest_root: Path | None = None,
@@ -162,41 +199,7 @@ def install_model(
     recover_installs(dest_root)
     tmp = Path(tempfile.mkdtemp(prefix=f"{INSTALLING_PREFIX}{os.getpid()}-", dir=dest_root))
     try:
-        if source.is_dir():
-            _check_links(source)
-            root_src = _find_model_root(source)
-            if root_src is None:
-                raise InstallError(
-                    f"{source} is not a Vosk or Whisper model: {structure_problems(source)}",
-                    f"不是可用的语音识别模型（Vosk 或 Whisper）：{source}\n  "
-                    + "\n  ".join(structure_problems(source)),
-                )
-            staged = tmp / (name or root_src.name)
-            shutil.copytree(root_src, staged)
-        else:
-            try:
-                with zipfile.ZipFile(source) as zf:
-                    _check_zip_sizes(zf, dest_root)  # before testzip, which inflates every member
-                    bad = zf.testzip()
-                    if bad is not None:
-                        raise InstallError(
-                            f"corrupt zip member {bad}", f"压缩包已损坏（{bad} 校验失败）：{source}"
-                        )
-                    _safe_extract(zf, tmp / "unpacked")
-            except zipfile.BadZipFile as exc:
-                raise InstallError(
-                    f"{source} is not a valid zip: {exc}", f"不是有效的 zip 压缩包或已损坏：{source}"
-                ) from exc
-            found = _find_model_root(tmp / "unpacked")
-            if found is None:
-                probs = structure_problems(tmp / "unpacked")
-                raise InstallError(
-                    f"zip {source} holds no Vosk or Whisper model: {probs}",
-                    f"压缩包里没有可用的语音识别模型（Vosk 或 Whisper）：{source}\n  " + "\n  ".join(probs),
-                )
-            model_name = name or (found.name if found != tmp / "unpacked" else source.stem)
-            staged = tmp / model_name
-            found.rename(staged)
+        staged = _stage_folder(source, tmp, name) if source.is_dir() else _stage_zip(source, tmp, dest_root, name)
         if expected is None:
             entry = entry_for_folder(staged.name)
             expected = entry.files if entry is not None else {}

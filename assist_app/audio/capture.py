@@ -34,7 +34,7 @@ from assist_app.audio.devices import (
 )
 from assist_app.audio.errors import DeviceError
 from assist_app.audio.resample import StreamResampler
-from assist_app.events import Speaker, StatusEvent
+from assist_app.events import Speaker, StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ class DeviceCapture:
             on_status(
                 StatusEvent(
                     t=max(clocks.values()),
-                    code="audio_overflow",
+                    code=StatusCode.AUDIO_OVERFLOW,
                     message=f"{inp.label}音频处理跟不上，丢失约 {seconds:.1f} 秒音频（累计 {dropped} 块）",
                 )
             )
@@ -228,7 +228,7 @@ class DeviceCapture:
             on_status(
                 StatusEvent(
                     t=max(clocks.values()),
-                    code="audio_overflow",
+                    code=StatusCode.AUDIO_OVERFLOW,
                     message=f"{inp.label}声卡缓冲溢出，有少量音频丢失（累计 {flagged} 次）",
                 )
             )
@@ -249,7 +249,7 @@ class DeviceCapture:
         on_status(
             StatusEvent(
                 t=t,
-                code="device_lost",
+                code=StatusCode.DEVICE_LOST,
                 message=(
                     f"{inp.label}录音设备“{inp.device.name}”已断开。之前的录音和转写已保留，"
                     "设备恢复后将自动继续录音。"
@@ -289,7 +289,7 @@ class DeviceCapture:
         on_status(
             StatusEvent(
                 t=max(clocks.values()),
-                code="device_restored",
+                code=StatusCode.DEVICE_RESTORED,
                 message=f"{inp.label}录音设备“{inp.device.name}”已恢复，继续录音。",
             )
         )

@@ -22,7 +22,7 @@ import soundfile as sf
 from assist_app.audio.blocks import AudioBlock, BlockFn, StatusFn
 from assist_app.audio.errors import AudioFileError
 from assist_app.audio.resample import StreamResampler
-from assist_app.events import Speaker, StatusEvent
+from assist_app.events import Speaker, StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class FileReplay:
                 present_s = tr.frames / tr.samplerate
                 missing_s = (declared - present) * present_s / present if present and present_s else 0.0
                 on_status(StatusEvent(
-                    t=0.0, code="audio_truncated",
+                    t=0.0, code=StatusCode.AUDIO_TRUNCATED,
                     message=(f"音频文件不完整（可能被截断），比文件头记录的短约 {missing_s:.0f} 秒，"
                              f"只处理了现有部分：{tr.path}"),
                 ))

@@ -27,11 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from assist_app.centre.config import CentreConfig
+from assist_app.centre.counts import central_counts, local_counts
 from assist_app.centre.live import LiveState, read_live_state
-from assist_app.centre.tables import CALLS, SWEPT, TABLES, TableSpec
-from assist_app.events import StatusEvent
+from assist_app.centre.tables import CALLS, SWEPT, TABLES, TableSpec, upsert_sql
+from assist_app.events import StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Replicator", "ReplicatorStats", "central_counts", "local_counts"]  # counts: re-exported
 
 StatusFn = Callable[[StatusEvent], None]
 
@@ -153,7 +156,7 @@ class Replicator:
         if self._on_status is None:
             return
         try:
-            self._on_status(StatusEvent(t=0.0, code=code, message=message))
+            self._on_status(StatusEvent(t=0.0, code=StatusCode(code), message=message))
         except Exception:
             log.exception("status callback failed")
 
@@ -297,7 +300,7 @@ class Replicator:
         n = 0
         with pg.transaction(), pg.cursor() as cur:
             for spec, rows in shipments:
-                cur.executemany(_upsert_sql(spec), [(self.seat_id, *r) for r in rows])
+                cur.executemany(upsert_sql(spec), [(self.seat_id, *r) for r in rows])
                 n += len(rows)
                 self.stats.per_table[spec.central] = self.stats.per_table.get(spec.central, 0) + len(rows)
             for tbl, mark in new_marks.items():
@@ -421,32 +424,3 @@ class Replicator:
         self._last_live = state
         self._last_live_sent = now
         self.stats.heartbeats += 1
-
-
-def _upsert_sql(spec: TableSpec) -> str:
-    cols = ", ".join(["seat_id", *(f'"{c}"' for c in spec.columns)])
-    marks = ", ".join(["%s"] * (len(spec.columns) + 1))
-    key = ", ".join(["seat_id", *spec.key])
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in spec.columns if c not in spec.key)
-    return (f"INSERT INTO assist.{spec.central} ({cols}) VALUES ({marks}) "
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
-
-
-def local_counts(db_path: Path) -> dict[str, int]:
-    """Row counts of the replicated tables in a seat's file (for `centre status` and tests)."""
-    conn = sqlite3.connect(f"file:{Path(db_path).as_posix()}?mode=ro", uri=True)
-    try:
-        return {spec.central: int(conn.execute(f"SELECT count(*) FROM {spec.local}").fetchone()[0])
-                for spec in TABLES}
-    finally:
-        conn.close()
-
-
-def central_counts(pg: Any, seat_id: str) -> dict[str, int]:
-    """Row counts the centre holds for a seat (as far as the connected role may see)."""
-    out: dict[str, int] = {}
-    for spec in TABLES:
-        row = pg.execute(f"SELECT count(*) FROM assist.{spec.central} WHERE seat_id = %s", (seat_id,)).fetchone()
-        out[spec.central] = int(row[0])
-    pg.commit()
-    return out

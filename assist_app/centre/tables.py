@@ -103,3 +103,13 @@ TABLES: tuple[TableSpec, ...] = (CALLS, UTTERANCES, FLAGS, EMOTIONS, SUGGESTIONS
                                  PRACTICE)
 # Rows edited after insertion, re-shipped when their call closes.
 SWEPT: tuple[TableSpec, ...] = (UTTERANCES, FLAGS, SUGGESTIONS, QA_SCORES, WORK_ORDERS)
+
+
+def upsert_sql(spec: TableSpec) -> str:
+    """The centre's insert-or-update of one replicated row of ``spec`` (seat id first)."""
+    cols = ", ".join(["seat_id", *(f'"{c}"' for c in spec.columns)])
+    marks = ", ".join(["%s"] * (len(spec.columns) + 1))
+    key = ", ".join(["seat_id", *spec.key])
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in spec.columns if c not in spec.key)
+    return (f"INSERT INTO assist.{spec.central} ({cols}) VALUES ({marks}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}")

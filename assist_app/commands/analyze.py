@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from assist_app.analysis.analyzer import kit_for
-from assist_app.analysis.engine import GuidanceEngine
+from assist_app.analysis.engine import EngineFactory, GuidanceEngine
 from assist_app.analysis.suggest import PhraseSettings
 from assist_app.events import Speaker, Utterance, UtteranceAnalysis
 from assist_app.library import LibraryError, load_library
@@ -159,8 +159,8 @@ def run(args: argparse.Namespace) -> int:
         source.close()
         print(f"话术库有问题，无法分析：\n{exc}", file=sys.stderr)
         return 2
-    kit = kit_for(library)
-    settings = PhraseSettings(company=args.company, agent_id=args.agent_id)
+    # one kit shared by every call in the input
+    factory = EngineFactory(kit_for(library), PhraseSettings(company=args.company, agent_id=args.agent_id))
     engines: dict[str, GuidanceEngine] = {}
     bad = 0
     with source, _open_out(args.output) as out:
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
                 utt = replace(utt, text=utt.text[:MAX_ANALYSED_CHARS])
             engine = engines.get(call_id)
             if engine is None:
-                engine = engines[call_id] = GuidanceEngine(kit, settings, call_id)
+                engine = engines[call_id] = factory(call_id)
             result = engine.analyze_utterance(utt)
             if args.format == "text":
                 out.write(format_text(result) + "\n")

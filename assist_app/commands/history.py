@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TypeVar
 
+from assist_app.formatting import duration_zh
 from assist_app.outfiles import OutputPathError, check_output, write_csv, write_text
 from assist_app.store import CallFilter, CallStore, CallSummary, StoreUnavailableError, resolve_db_path
 from assist_app.store.report import (
@@ -32,7 +33,6 @@ from assist_app.store.report import (
     call_csv_row,
     emotion_zh,
     flag_csv_rows,
-    fmt_duration,
     render_call_report,
 )
 
@@ -184,7 +184,7 @@ def run_list(args: argparse.Namespace) -> int:
         score = "—" if s.score is None else f"{s.score:.0f}"
         agent = s.agent_id or s.agent_name or "—"
         started = f"{s.started:%Y-%m-%d %H:%M}"
-        cells = (s.id, started, fmt_duration(s.duration), agent, s.status_zh, score, emotion_zh(s.max_emotion),
+        cells = (s.id, started, duration_zh(s.duration), agent, s.status_zh, score, emotion_zh(s.max_emotion),
                  str(s.flag_count))  # fmt: skip
         print(_row(cells, cols))
         for ln in lines.get(s.id, ()):

@@ -28,7 +28,7 @@ from assist_app.audio.playback import ClipPlayer
 from assist_app.audio.replay import FileReplay
 from assist_app.demo.scenario import Scenario, Turn
 from assist_app.demo.source import plan_timings
-from assist_app.events import Speaker, StatusEvent
+from assist_app.events import Speaker, StatusCode, StatusEvent
 from assist_app.pipeline.session import EmitFn
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class ScenarioAudioSource:
             factory = self._asr() if self._asr is not None else None
         except Exception as exc:
             log.warning("speech model unavailable for the demo: %s", exc)
-            emit(StatusEvent(t=0.0, code="cannot_start", message=str(getattr(exc, "message_zh", exc))))
+            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START, message=str(getattr(exc, "message_zh", exc))))
             return
         with tempfile.TemporaryDirectory(prefix="assist-demo-") as tmp:
             wav = write_call_audio(self.scenario, Path(tmp) / f"{self.scenario.id}.wav")

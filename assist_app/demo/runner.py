@@ -24,6 +24,7 @@ from assist_app.events import (
     FlagRaised,
     UtteranceAnalysis,
 )
+from assist_app.formatting import duration_zh
 from assist_app.outfiles import atomic_write
 from assist_app.pipeline.session import CallSession, Sink
 
@@ -60,12 +61,12 @@ class DemoResult:
 def build_engine(library: ScriptLibrary | None = None, *, company: str = "", agent_id: str = "",
                  agent_name: str = "", call_id: str = "demo") -> GuidanceEngine:
     """The guidance engine over ``library`` (default: the shipped script library)."""
-    from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
+    from assist_app.analysis.engine import EngineFactory, PhraseSettings
     from assist_app.library import load_library
 
     lib = library if library is not None else load_library()
     settings = PhraseSettings(company=company, agent_id=agent_id, agent_name=agent_name)
-    return GuidanceEngine(lib, settings=settings, call_id=call_id)
+    return EngineFactory(lib, settings)(call_id)
 
 
 def run_demo(
@@ -121,7 +122,8 @@ def format_summary(result: DemoResult) -> str:
     finals = [e for e in result.events if e.type_name == "final"]
     ends = [e.t for e in result.events if e.type_name == "call_ended"]
     duration = ends[-1] if ends else s.duration
-    lines.append(f"通话时长：{int(duration // 60)}分{int(duration % 60):02d}秒，共 {len(finals)} 句")
+    # whole seconds, cut (the summary has always truncated)
+    lines.append(f"通话时长：{duration_zh(int(duration))}，共 {len(finals)} 句")
     if result.score is not None:
         lines.append(f"质检得分：{result.score.total:.0f} / 100")
         for item in result.score.items:
@@ -164,4 +166,5 @@ def _short(message: str) -> str:
 def write_events(path: Path, events: Sequence[Event]) -> None:
     with atomic_write(path) as fh:
         for ev in events:
-            fh.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")
+            if ev.on_wire:
+                fh.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")

@@ -1,234 +1,65 @@
-"""Demo/training scenarios: typed model of ``resources/scenarios/*.yaml`` and its validating loader.
+"""Load and validate demo/training scenarios (``resources/scenarios/*.yaml``).
 
-A scenario is a scripted call: metadata for the trainer's picker, the caller's record data, the
-turns (who says what, after how long a pause, optionally how fast and how loud) and, per turn, the
-guidance an agent should see at that point. Validation works like the script library's: every
-problem in every file is collected and reported as ``file: turn[n].field: why``; unknown keys are
-errors, so a typo in a trainer's file never passes silently.
-
-Format (all text Simplified Chinese)::
-
-    id: angry_bill                 # unique; defaults to the file name
-    title: 账单争议：情绪激动的客户
-    situation: 客户认为话费被多扣……    # one or two sentences for the picker
-    difficulty: hard               # easy | medium | hard
-    direction: inbound             # inbound | outbound (default inbound)
-    caller: {name: 王, title: 先生, gender: 男, phone: "13812345678"}   # optional, pre-fills the work order
-    expect_end: {score_min: 60, score_max: 100}                         # optional
-    practice: {pass_score: 70, weights: {hold: 2}}   # optional, practice mode (trainee = agent):
-                                   # pass mark and score-item weights (keys: scoring items)
-    audio: audio/angry_bill        # optional folder of per-turn clips with manifest.json, written by
-                                   # scripts/synth_scenario_audio.py; every turn needs its clip
-    turns:
-      - speaker: customer          # agent | customer
-        text: 你们怎么又乱扣我话费！
-        pause: 0.8                 # seconds of silence before the turn (default 0.6)
-        rate: 230                  # optional speaking rate, 字/分 (default 190)
-        overlap: 0.8               # optional: starts this long before the previous turn ends (no pause)
-        loudness: 8                # optional: dB louder than the speaker's usual level
-        audio: calls/001_customer.wav   # optional, relative to the scenario file
-        note: 客户一开口就很激动    # optional trainer note
-        if_bad: 你这是什么态度？我要投诉你！   # optional, customer turns, practice mode only: what the
-                                   # customer says instead when the trainee's reply just before was
-                                   # bad (a 服务忌语, or no soothing for an angry customer); without
-                                   # it a default escalation line is said (training/judge.py)
-        expect:
-          phase: [asking, other]            # the utterance's label is one of these
-          call_phase: soothing              # where the call stands after it (one of)
-          flags: [shirk, vulgar.wei]        # each must fire on this turn: a rule id or its category
-          no_flags: true                    # nothing may fire on this turn
-          emotion: [angry, complaint_escalation]   # customer emotion label is one of these
-          suggest: [soothing]               # a suggestion for one of these steps is offered after it
+The file format and the typed model are in ``scenario_model.py``. Validation goes through
+``validation.Collector`` like the script library's: every problem in every file is collected and
+reported as ``file: turn[n].field: why`` in Chinese; unknown keys are errors (the allowed keys are
+the model's dataclass fields), so a typo in a trainer's file never passes silently.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from assist_app.demo.scenario_model import (
+    DEFAULT_PASS_SCORE,
+    DEFAULT_PAUSE_S,
+    DEFAULT_RATE_CPM,
+    DIFFICULTIES,
+    DIRECTIONS,
+    MANIFEST,
+    SCORE_ITEM_KEYS,
+    Caller,
+    Scenario,
+    ScenarioError,
+    Turn,
+    TurnExpectation,
+)
 from assist_app.events import EmotionLabel, Phase, Speaker
+from assist_app.validation import Collector, Problem, field_keys, fields_under
 
-DIFFICULTIES = ("easy", "medium", "hard")
-DIRECTIONS = ("inbound", "outbound")
-DEFAULT_PAUSE_S = 0.6
-DEFAULT_RATE_CPM = 190.0  # seed 000: 180–200 字/分钟
+__all__ = [
+    "DEFAULT_PASS_SCORE", "DEFAULT_PAUSE_S", "DEFAULT_RATE_CPM", "DIFFICULTIES", "DIRECTIONS", "MANIFEST",
+    "SCORE_ITEM_KEYS", "Caller", "Scenario", "ScenarioError", "Turn", "TurnExpectation", "find_scenario",
+    "load_scenario", "load_scenarios", "parse_scenario", "shown_note",
+]
 
-_TOP_KEYS = {"id", "title", "situation", "difficulty", "direction", "caller", "expect_end", "practice", "audio",
-             "turns"}
-_PRACTICE_KEYS = {"pass_score", "weights"}
-#: Score items of ``analysis.scoring.score_call`` a scenario may weight for practice.
-SCORE_ITEM_KEYS = ("opening", "closing", "formula", "order", "language", "hold", "interruptions", "rate")
-DEFAULT_PASS_SCORE = 60.0
-MANIFEST = "manifest.json"
-_CALLER_KEYS = {"name", "title", "gender", "phone"}
-_END_KEYS = {"score_min", "score_max"}
-_TURN_KEYS = {"speaker", "text", "pause", "rate", "overlap", "loudness", "audio", "note", "expect", "if_bad"}
-_EXPECT_KEYS = {"phase", "call_phase", "flags", "no_flags", "emotion", "suggest"}
+_TOP_KEYS = field_keys(Scenario)
+_END_KEYS = fields_under(Scenario, "expect_end")
+_PRACTICE_KEYS = fields_under(Scenario, "practice")
+_CALLER_KEYS = field_keys(Caller)
+_TURN_KEYS = field_keys(Turn)
+_EXPECT_KEYS = field_keys(TurnExpectation)
 
 
-class ScenarioError(ValueError):
-    """One or more problems in scenario files; ``problems`` lists ``file: where.field: why``."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-@dataclass(frozen=True, slots=True)
-class TurnExpectation:
-    """The guidance expected right after one turn; empty fields mean "not checked"."""
-
-    phases: tuple[Phase, ...] = ()
-    call_phases: tuple[Phase, ...] = ()
-    flags: tuple[str, ...] = ()
-    no_flags: bool = False
-    emotions: tuple[EmotionLabel, ...] = ()
-    suggest: tuple[Phase, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.phases or self.call_phases or self.flags or self.no_flags or self.emotions
-                    or self.suggest)
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One utterance of the scripted call."""
-
-    index: int
-    speaker: Speaker
-    text: str
-    pause: float = DEFAULT_PAUSE_S
-    rate_cpm: float = DEFAULT_RATE_CPM
-    overlap: float = 0.0
-    loudness_db: float | None = None
-    audio: Path | None = None
-    note: str = ""
-    expect: TurnExpectation = field(default_factory=TurnExpectation)
-    audio_s: float | None = None  # length of the turn's clip, when the scenario has audio
-    if_bad: str = ""  # practice: the customer's line instead of ``text`` after a bad reply
-
-    @property
-    def duration(self) -> float:
-        """Seconds the turn takes to say: its clip's length, else the text at its speaking rate."""
-        if self.audio_s is not None:
-            return self.audio_s
-        return max(0.4, len(self.text) * 60.0 / self.rate_cpm)
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The caller's record data (seed 004's fields) used to pre-fill the work-order draft."""
-
-    name: str = ""
-    title: str = ""
-    gender: str = ""
-    phone: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A validated scenario; built only by ``load_scenario``/``load_scenarios``."""
-
-    id: str
-    title: str
-    situation: str
-    difficulty: str
-    direction: str
-    turns: tuple[Turn, ...]
-    caller: Caller = field(default_factory=Caller)
-    score_min: float | None = None
-    score_max: float | None = None
-    path: Path | None = None
-    pass_score: float = DEFAULT_PASS_SCORE
-    weights: tuple[tuple[str, float], ...] = ()  # practice score-item weights (others weigh 1)
-    audio_dir: Path | None = None
-
-    @property
-    def has_audio(self) -> bool:
-        return all(t.audio is not None for t in self.turns)
-
-    @property
-    def difficulty_zh(self) -> str:
-        return {"easy": "简单", "medium": "中等", "hard": "困难"}[self.difficulty]
-
-    @property
-    def duration(self) -> float:
-        """Approximate length of the scripted call in seconds of call audio."""
-        from assist_app.demo.source import plan_timings
-
-        return max((tm.end for tm in plan_timings(self)), default=0.0)
-
-
-class _Collector:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[str] = []
-
-    def add(self, where: str, why: str) -> None:
-        self.problems.append(f"{self.file}: {where}: {why}")
-
-
-def _text(c: _Collector, where: str, value: object, *, required: bool = True) -> str:
-    if value is None:
-        if required:
-            c.add(where, "缺少必填项")
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        c.add(where, "应为非空文本")
-        return ""
-    return value.strip()
-
-
-def _number(c: _Collector, where: str, value: object, lo: float, hi: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        c.add(where, f"应为 {lo:g}–{hi:g} 之间的数字")
+def _section(c: Collector, where: str, data: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any] | None:
+    """The optional nested mapping ``data[where]`` (``None`` when absent or not a mapping)."""
+    if where not in data:
         return None
-    if not lo <= float(value) <= hi:
-        c.add(where, f"{value} 超出范围 {lo:g}–{hi:g}")
-        return None
-    return float(value)
-
-
-def _unknown(c: _Collector, where: str, data: Mapping[str, Any], allowed: set[str]) -> None:
-    for key in data:
-        if key not in allowed:
-            prefix = f"{where}." if where else ""
-            c.add(f"{prefix}{key}", f"未知字段（可用：{', '.join(sorted(allowed))}）")
-
-
-def _enum_list(c: _Collector, where: str, value: object, enum_type: type[Phase] | type[EmotionLabel],
-               ) -> tuple[Any, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items:
-        c.add(where, "应为一个取值或非空列表")
-        return ()
-    out = []
-    allowed = [e.value for e in enum_type]
-    for item in items:
-        try:
-            out.append(enum_type(item))
-        except ValueError:
-            c.add(where, f"未知取值 {item!r}（可用：{', '.join(allowed)}）")
-    return tuple(out)
-
-
-def _expectation(c: _Collector, where: str, data: object, speaker: Speaker | None) -> TurnExpectation:
-    if data is None:
-        return TurnExpectation()
-    if not isinstance(data, dict):
+    raw = data[where]
+    if not isinstance(raw, dict):
         c.add(where, "应为映射")
-        return TurnExpectation()
-    _unknown(c, where, data, _EXPECT_KEYS)
-    phases = _enum_list(c, f"{where}.phase", data["phase"], Phase) if "phase" in data else ()
-    call_phases = (_enum_list(c, f"{where}.call_phase", data["call_phase"], Phase)
-                   if "call_phase" in data else ())
+        return None
+    c.unknown_keys(where, raw, allowed)
+    return raw
+
+
+def _flags(c: Collector, where: str, data: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
     flags: tuple[str, ...] = ()
     if "flags" in data:
         raw = data["flags"]
@@ -236,60 +67,71 @@ def _expectation(c: _Collector, where: str, data: object, speaker: Speaker | Non
             c.add(f"{where}.flags", "应为规则 id 或类别的非空列表")
         else:
             flags = tuple(f.strip() for f in raw)
-    no_flags = False
-    if "no_flags" in data:
-        if not isinstance(data["no_flags"], bool):
-            c.add(f"{where}.no_flags", "应为 true 或 false")
-        else:
-            no_flags = data["no_flags"]
+    no_flags = bool(c.boolean(f"{where}.no_flags", data["no_flags"])) if "no_flags" in data else False
     if flags and no_flags:
         c.add(f"{where}.no_flags", "与 flags 矛盾")
+    return flags, no_flags
+
+
+def _expectation(c: Collector, where: str, data: object, speaker: Speaker | None) -> TurnExpectation:
+    if data is None:
+        return TurnExpectation()
+    if not isinstance(data, dict):
+        c.add(where, "应为映射")
+        return TurnExpectation()
+    c.unknown_keys(where, data, _EXPECT_KEYS)
+    phases = c.enum_list(f"{where}.phase", data["phase"], Phase) if "phase" in data else ()
+    call_phases = c.enum_list(f"{where}.call_phase", data["call_phase"], Phase) if "call_phase" in data else ()
+    flags, no_flags = _flags(c, where, data)
     if (flags or no_flags) and speaker is Speaker.CUSTOMER:
         c.add(f"{where}.flags", "只检查坐席的话，客户发言不应有 flags/no_flags")
-    emotions = _enum_list(c, f"{where}.emotion", data["emotion"], EmotionLabel) if "emotion" in data else ()
+    emotions = c.enum_list(f"{where}.emotion", data["emotion"], EmotionLabel) if "emotion" in data else ()
     if emotions and speaker is Speaker.AGENT:
         c.add(f"{where}.emotion", "情绪只针对客户发言")
-    suggest = _enum_list(c, f"{where}.suggest", data["suggest"], Phase) if "suggest" in data else ()
+    suggest = c.enum_list(f"{where}.suggest", data["suggest"], Phase) if "suggest" in data else ()
     if Phase.OTHER in suggest:
         c.add(f"{where}.suggest", "建议只能是公式七步之一")
     return TurnExpectation(phases, call_phases, flags, no_flags, emotions, suggest)
 
 
-def _turn(c: _Collector, n: int, data: object, base: Path | None) -> Turn | None:
+def _optional_number(c: Collector, where: str, data: dict[str, Any], key: str, lo: float, hi: float,
+                     default: float) -> float:
+    """``data[key]`` when present and valid, else ``default`` (a bad value is reported)."""
+    if key not in data:
+        return default
+    value = c.number(f"{where}.{key}", data[key], lo, hi)
+    return default if value is None else value
+
+
+def _turn(c: Collector, n: int, data: object, base: Path | None) -> Turn | None:
     where = f"turn[{n}]"
     if not isinstance(data, dict):
         c.add(where, "应为映射")
         return None
-    _unknown(c, where, data, _TURN_KEYS)
+    c.unknown_keys(where, data, _TURN_KEYS)
     speaker: Speaker | None = None
     raw_speaker = data.get("speaker")
     try:
         speaker = Speaker(str(raw_speaker))
     except ValueError:
         c.add(f"{where}.speaker", f"应为 agent 或 customer，而不是 {raw_speaker!r}")
-    text = _text(c, f"{where}.text", data.get("text"))
-    pause = DEFAULT_PAUSE_S
-    if "pause" in data:
-        pause = _number(c, f"{where}.pause", data["pause"], 0.0, 120.0) or 0.0
-    rate = DEFAULT_RATE_CPM
-    if "rate" in data:
-        rate = _number(c, f"{where}.rate", data["rate"], 60.0, 600.0) or DEFAULT_RATE_CPM
-    overlap = 0.0
-    if "overlap" in data:
-        overlap = _number(c, f"{where}.overlap", data["overlap"], 0.0, 10.0) or 0.0
-        if n == 0 and overlap:
-            c.add(f"{where}.overlap", "第一句不能与前一句重叠")
-    loudness = _number(c, f"{where}.loudness", data["loudness"], -30.0, 30.0) if "loudness" in data else None
+    text = c.text(f"{where}.text", data.get("text"))
+    pause = _optional_number(c, where, data, "pause", 0.0, 120.0, DEFAULT_PAUSE_S)
+    rate = _optional_number(c, where, data, "rate", 60.0, 600.0, DEFAULT_RATE_CPM)
+    overlap = _optional_number(c, where, data, "overlap", 0.0, 10.0, 0.0)
+    if n == 0 and overlap:
+        c.add(f"{where}.overlap", "第一句不能与前一句重叠")
+    loudness = c.number(f"{where}.loudness", data["loudness"], -30.0, 30.0) if "loudness" in data else None
     audio: Path | None = None
     if "audio" in data:
-        rel = _text(c, f"{where}.audio", data["audio"])
+        rel = c.text(f"{where}.audio", data["audio"])
         if rel:
             audio = (base / rel) if base else Path(rel)
             if not audio.is_file():
                 c.add(f"{where}.audio", f"找不到音频文件 {rel}")
-    note = _text(c, f"{where}.note", data.get("note"), required=False)
+    note = c.text(f"{where}.note", data.get("note"), required=False)
     expect = _expectation(c, f"{where}.expect", data.get("expect"), speaker)
-    if_bad = _text(c, f"{where}.if_bad", data.get("if_bad"), required=False)
+    if_bad = c.text(f"{where}.if_bad", data.get("if_bad"), required=False)
     if if_bad and speaker is Speaker.AGENT:
         c.add(f"{where}.if_bad", "只能写在客户的话上（学员回答不当时客户怎么说）")
     if speaker is None or not text:
@@ -297,60 +139,76 @@ def _turn(c: _Collector, n: int, data: object, base: Path | None) -> Turn | None
     return Turn(n, speaker, text, pause, rate, overlap, loudness, audio, note, expect, if_bad=if_bad)
 
 
-def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path | None = None) -> Scenario:
-    """Validate already-parsed YAML; raises ``ScenarioError`` listing every problem."""
-    c = _Collector(file)
-    if not isinstance(data, dict):
-        raise ScenarioError([f"{file}: 顶层应为映射（id、title、turns…）"])
-    _unknown(c, "", data, _TOP_KEYS)
-    sid = _text(c, "id", data.get("id", default_id))
-    title = _text(c, "title", data.get("title"))
-    situation = _text(c, "situation", data.get("situation"))
-    difficulty = data.get("difficulty", "medium")
-    if difficulty not in DIFFICULTIES:
-        c.add("difficulty", f"应为 {' / '.join(DIFFICULTIES)}，而不是 {difficulty!r}")
-        difficulty = "medium"
-    direction = data.get("direction", "inbound")
-    if direction not in DIRECTIONS:
-        c.add("direction", f"应为 {' / '.join(DIRECTIONS)}，而不是 {direction!r}")
-        direction = "inbound"
-    caller = Caller()
-    if "caller" in data:
-        raw = data["caller"]
-        if not isinstance(raw, dict):
-            c.add("caller", "应为映射")
-        else:
-            _unknown(c, "caller", raw, _CALLER_KEYS)
-            vals = {k: _text(c, f"caller.{k}", raw.get(k), required=False) for k in _CALLER_KEYS}
-            if vals["phone"] and not vals["phone"].replace("-", "").isdigit():
-                c.add("caller.phone", "应只含数字和 -")
-            caller = Caller(**vals)
-    score_min = score_max = None
-    if "expect_end" in data:
-        raw_end = data["expect_end"]
-        if not isinstance(raw_end, dict):
-            c.add("expect_end", "应为映射")
-        else:
-            _unknown(c, "expect_end", raw_end, _END_KEYS)
-            if "score_min" in raw_end:
-                score_min = _number(c, "expect_end.score_min", raw_end["score_min"], 0, 100)
-            if "score_max" in raw_end:
-                score_max = _number(c, "expect_end.score_max", raw_end["score_max"], 0, 100)
-            if score_min is not None and score_max is not None and score_min > score_max:
-                c.add("expect_end", "score_min 大于 score_max")
-    pass_score, weights = _practice(c, data.get("practice"))
-    turns: list[Turn] = []
-    raw_turns = data.get("turns")
+def _caller(c: Collector, data: dict[str, Any]) -> Caller:
+    raw = _section(c, "caller", data, _CALLER_KEYS)
+    if raw is None:
+        return Caller()
+    vals = {k: c.text(f"caller.{k}", raw.get(k), required=False) for k in sorted(_CALLER_KEYS)}
+    if vals["phone"] and not vals["phone"].replace("-", "").isdigit():
+        c.add("caller.phone", "应只含数字和 -")
+    return Caller(**vals)
+
+
+def _expect_end(c: Collector, data: dict[str, Any]) -> tuple[float | None, float | None]:
+    raw = _section(c, "expect_end", data, _END_KEYS)
+    if raw is None:
+        return None, None
+    lo, hi = (c.number(f"expect_end.{k}", raw[k], 0, 100) if k in raw else None for k in ("score_min", "score_max"))
+    if lo is not None and hi is not None and lo > hi:
+        c.add("expect_end", "score_min 大于 score_max")
+    return lo, hi
+
+
+def _practice(c: Collector, raw: object) -> tuple[float, tuple[tuple[str, float], ...]]:
+    if raw is None:
+        return DEFAULT_PASS_SCORE, ()
+    if not isinstance(raw, dict):
+        c.add("practice", "应为映射")
+        return DEFAULT_PASS_SCORE, ()
+    c.unknown_keys("practice", raw, _PRACTICE_KEYS)
+    pass_score = _optional_number(c, "practice", raw, "pass_score", 0, 100, DEFAULT_PASS_SCORE)
+    weights: list[tuple[str, float]] = []
+    raw_w = raw.get("weights")
+    if raw_w is not None:
+        if not isinstance(raw_w, dict) or not raw_w:
+            c.add("practice.weights", "应为“评分项: 权重”的映射")
+            return pass_score, ()
+        for key, value in raw_w.items():
+            if key not in SCORE_ITEM_KEYS:
+                c.add(f"practice.weights.{key}", f"未知评分项（可用：{', '.join(SCORE_ITEM_KEYS)}）")
+                continue
+            w = c.number(f"practice.weights.{key}", value, 0, 10)
+            if w is not None:
+                weights.append((str(key), w))
+    return pass_score, tuple(weights)
+
+
+def _turns(c: Collector, raw_turns: object, base: Path | None) -> list[Turn]:
     if not isinstance(raw_turns, list) or not raw_turns:
         c.add("turns", "应为非空列表")
-    else:
-        for n, raw_turn in enumerate(raw_turns):
-            turn = _turn(c, n, raw_turn, base)
-            if turn is not None:
-                turns.append(turn)
+        return []
+    turns = (_turn(c, n, raw_turn, base) for n, raw_turn in enumerate(raw_turns))
+    return [t for t in turns if t is not None]
+
+
+def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path | None = None) -> Scenario:
+    """Validate already-parsed YAML; raises ``ScenarioError`` listing every problem."""
+    c = Collector(file)
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{file}: 顶层应为映射（id、title、turns…）"])
+    c.unknown_keys("", data, _TOP_KEYS)
+    sid = c.text("id", data.get("id", default_id))
+    title = c.text("title", data.get("title"))
+    situation = c.text("situation", data.get("situation"))
+    difficulty = c.choice("difficulty", data.get("difficulty", "medium"), DIFFICULTIES) or "medium"
+    direction = c.choice("direction", data.get("direction", "inbound"), DIRECTIONS) or "inbound"
+    caller = _caller(c, data)
+    score_min, score_max = _expect_end(c, data)
+    pass_score, weights = _practice(c, data.get("practice"))
+    turns = _turns(c, data.get("turns"), base)
     audio_dir: Path | None = None
     if "audio" in data:
-        rel = _text(c, "audio", data["audio"])
+        rel = c.text("audio", data["audio"])
         if rel:
             audio_dir = (base / rel) if base else Path(rel)
             if not c.problems:
@@ -361,33 +219,7 @@ def parse_scenario(data: object, file: str, *, default_id: str = "", base: Path 
                     score_max, None, pass_score, weights, audio_dir)
 
 
-def _practice(c: _Collector, raw: object) -> tuple[float, tuple[tuple[str, float], ...]]:
-    if raw is None:
-        return DEFAULT_PASS_SCORE, ()
-    if not isinstance(raw, dict):
-        c.add("practice", "应为映射")
-        return DEFAULT_PASS_SCORE, ()
-    _unknown(c, "practice", raw, _PRACTICE_KEYS)
-    pass_score = DEFAULT_PASS_SCORE
-    if "pass_score" in raw:
-        pass_score = _number(c, "practice.pass_score", raw["pass_score"], 0, 100) or DEFAULT_PASS_SCORE
-    weights: list[tuple[str, float]] = []
-    raw_w = raw.get("weights")
-    if raw_w is not None:
-        if not isinstance(raw_w, dict) or not raw_w:
-            c.add("practice.weights", "应为“评分项: 权重”的映射")
-        else:
-            for key, value in raw_w.items():
-                if key not in SCORE_ITEM_KEYS:
-                    c.add(f"practice.weights.{key}", f"未知评分项（可用：{', '.join(SCORE_ITEM_KEYS)}）")
-                    continue
-                w = _number(c, f"practice.weights.{key}", value, 0, 10)
-                if w is not None:
-                    weights.append((str(key), w))
-    return pass_score, tuple(weights)
-
-
-def _attach_audio(c: _Collector, folder: Path, rel: str, turns: list[Turn]) -> list[Turn]:
+def _attach_audio(c: Collector, folder: Path, rel: str, turns: list[Turn]) -> list[Turn]:
     """Give every turn its clip from ``folder/manifest.json`` (stale or missing clips are errors)."""
     manifest = folder / MANIFEST
     try:
@@ -440,7 +272,7 @@ def load_scenarios(folder: Path | None = None) -> list[Scenario]:
         from assist_app.resources import scenarios_dir
 
         folder = scenarios_dir()
-    problems: list[str] = []
+    problems: list[Problem | str] = []
     out: list[Scenario] = []
     seen: dict[str, str] = {}
     files = sorted(folder.glob("*.yaml"))
@@ -450,7 +282,7 @@ def load_scenarios(folder: Path | None = None) -> list[Scenario]:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
-            problems.extend(exc.problems)
+            problems.extend(exc.details)
             continue
         if scenario.id in seen:
             problems.append(f"{path.name}: id: 与 {seen[scenario.id]} 重复（{scenario.id}）")

@@ -271,4 +271,4 @@ class ScriptedTranscriptSource:
         if cue.kind == "partial":
             return PartialText(t=cue.t, speaker=cue.speaker, text=cue.text)
         return FinalText(t=cue.t, speaker=cue.speaker, text=cue.text, start=round(cue.start, 3),
-                         end=round(cue.t, 3), acoustic=cue.acoustic)
+                         end=round(cue.t, 3), acoustic=cue.acoustic, turn=cue.turn)

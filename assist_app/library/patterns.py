@@ -43,6 +43,8 @@ _GAP = object()
 
 
 @lru_cache(maxsize=8192)
+# Over 60 lines on purpose: a one-pass tokenizer and expander for the whole pattern grammar,
+# kept in one function so the grammar reads top to bottom in one place.
 def parse_pattern(pattern: str) -> tuple[Variant, ...]:
     """Expand ``pattern`` into its variants; raise ``PatternError`` on bad syntax."""
     if not isinstance(pattern, str) or not pattern.strip():

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from assist_app.audio.levels import VoiceActivityDetector
-from assist_app.events import AcousticFeatures, Speaker
+from assist_app.events import AcousticFeatures, Speaker, chars_per_minute
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ class AcousticTracker:
                 ch.baseline_weight += dur
             overlap = self._overlap(speaker, start, end)
         chars = sum(1 for c in text if not c.isspace())
-        rate = chars / ((end - start) / 60.0) if end - start >= 1.0 and chars >= 3 else None
+        rate = chars_per_minute(chars, start, end) if end - start >= 1.0 and chars >= 3 else None
         return AcousticFeatures(
             loudness_rel_db=None if loud_rel is None else round(loud_rel, 2),
             rate_cpm=None if rate is None else round(rate, 1),

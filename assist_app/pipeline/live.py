@@ -18,7 +18,7 @@ from assist_app.asr.engine import RecognizerFactory
 from assist_app.audio.blocks import AudioBlock, AudioFeed
 from assist_app.audio.errors import AudioError
 from assist_app.audio.levels import dbfs
-from assist_app.events import LevelEvent, StatusEvent
+from assist_app.events import LevelEvent, StatusCode, StatusEvent
 from assist_app.pipeline.acoustics import AcousticTracker
 from assist_app.pipeline.asr_worker import AsrWorker
 from assist_app.pipeline.second_pass import UtteranceAudio
@@ -75,7 +75,7 @@ class LiveSource:
         except AudioError as exc:
             log.error("audio source %s failed: %s", self.name, exc)
             self.error = exc
-            emit(StatusEvent(t=self.tracker.last_t, code="audio_error", message=exc.message_zh))
+            emit(StatusEvent(t=self.tracker.last_t, code=StatusCode.AUDIO_ERROR, message=exc.message_zh))
         finally:
             for w in self.workers:
                 w.finish(abort=stop.is_set())

@@ -27,7 +27,7 @@ from assist_app.asr.whisper import SpeechSpan, speech_spans
 from assist_app.audio.blocks import TARGET_RATE
 from assist_app.audio.errors import AudioError
 from assist_app.audio.replay import FileReplay, ProgressFn
-from assist_app.events import Event, FinalText, Speaker, StatusEvent
+from assist_app.events import EndReason, Event, FinalText, Speaker, StatusCode, StatusEvent
 from assist_app.pipeline.live import LiveSource
 from assist_app.pipeline.session import CallSession
 from assist_app.pipeline.sinks import CollectSink
@@ -98,7 +98,7 @@ def transcribe_files(
         if not session.wait(timeout_s):
             log.error("transcription of %s timed out", [str(p) for p in paths])
     except KeyboardInterrupt:
-        session.stop(reason="interrupted")
+        session.stop(reason=EndReason.INTERRUPTED)
         raise
     finally:
         session.stop()
@@ -183,7 +183,7 @@ def transcribe_files_whisper(
     statuses: tuple[StatusEvent, ...] = ()
     if error is not None:
         statuses = (StatusEvent(t=max((f.end or 0.0 for f in finals), default=0.0), speaker=None,
-                                code="audio_error", message=error.message_zh),)
+                                code=StatusCode.AUDIO_ERROR, message=error.message_zh),)
     return Transcript(
         call_id=cid,
         finals=tuple(sorted(finals, key=_order_key)),

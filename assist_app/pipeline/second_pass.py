@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from assist_app.asr.engine import RecognitionResult
 from assist_app.audio.blocks import TARGET_RATE
-from assist_app.events import CorrectedText, Event, FinalText, Flag, Speaker, StatusEvent
+from assist_app.events import CorrectedText, Event, FinalText, Flag, Speaker, StatusCode, StatusEvent
 from assist_app.textnorm import norm_str
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class SecondPass:
             self._closing = True
             self._cond.notify()
         if pending:
-            self._status("second_pass_behind",
+            self._status(StatusCode.SECOND_PASS_BEHIND,
                          f"精校转写：通话已结束，还有 {pending} 句在后台校对，完成后更新记录和评分")
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -205,7 +205,7 @@ class SecondPass:
             finished = not self._abort and self._call_over
             if finished and self.stats.after_call:
                 s = self.stats
-                self._status("second_pass_done", f"精校转写完成：共校对 {s.decoded} 句，更正 {s.corrected} 句")
+                self._status(StatusCode.SECOND_PASS_DONE, f"精校转写完成：共校对 {s.decoded} 句，更正 {s.corrected} 句")
             if finished and self._on_finished is not None:
                 try:
                     self._on_finished(self.stats)
@@ -240,7 +240,7 @@ class SecondPass:
             )
         )
 
-    def _status(self, code: str, message: str) -> None:
+    def _status(self, code: StatusCode, message: str) -> None:
         self._publish(StatusEvent(t=self._last_t, code=code, message=message))
 
 

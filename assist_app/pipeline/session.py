@@ -21,9 +21,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
-from assist_app.events import CallEnded, CallStarted, Event, StatusEvent
+from assist_app.events import CallEnded, CallStarted, EndReason, Event, FinalText, StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class CallSession:
         self._last_t = 0.0
         self.dropped_outbound = 0
         self.dropped_inbound = 0
-        self._end_reason = "normal"
+        self._end_reason = EndReason.NORMAL
+        self._utterances = 0  # final utterances numbered so far (``Event.utterance``)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -104,9 +106,10 @@ class CallSession:
         """Wait until the call has ended (source exhausted and analysis drained)."""
         return self._ended.wait(timeout)
 
-    def stop(self, reason: str = "normal", timeout: float = 5.0) -> None:
-        """Stop the source, drain analysis, publish ``CallEnded``; idempotent."""
-        self._end_reason = reason if not self._ended.is_set() else self._end_reason
+    def stop(self, reason: EndReason | str = EndReason.NORMAL, timeout: float = 5.0) -> None:
+        """Stop the source, drain analysis, publish ``CallEnded``; idempotent. ``reason`` must be an
+        ``EndReason`` value (a misspelt one raises here, not in the store)."""
+        self._end_reason = EndReason(reason) if not self._ended.is_set() else self._end_reason
         self._stop.set()
         deadline = time.monotonic() + timeout
         for th in (self._source_thread, self._analysis_thread):
@@ -152,8 +155,9 @@ class CallSession:
             self.source.run(self._emit_from_source, self._stop)
         except Exception as exc:  # a broken source must not lose what was captured
             log.exception("call source %s failed", self.source.name)
-            self._end_reason = "error"
-            self._emit_from_source(StatusEvent(t=self._last_t, code="source_error", message=f"音频来源出错：{exc}"))
+            self._end_reason = EndReason.ERROR
+            self._emit_from_source(StatusEvent(t=self._last_t, code=StatusCode.SOURCE_ERROR,
+                                               message=f"音频来源出错：{exc}"))
         finally:
             self._source_done.set()
             self._inbound.put(_SENTINEL)
@@ -170,6 +174,10 @@ class CallSession:
                 if item is _SENTINEL:
                     break
                 assert isinstance(item, Event)
+                if isinstance(item, FinalText) and item.text.strip():
+                    # One index per final utterance, carried by everything derived from it.
+                    item = replace(item, utterance=self._utterances)
+                    self._utterances += 1
                 self._last_t = max(self._last_t, item.t)
                 self._publish(item)
                 for ev in self._analyzer.handle(item):
@@ -178,7 +186,7 @@ class CallSession:
                 self._publish(ev)
         except Exception:
             log.exception("analysis thread failed")
-            self._end_reason = "error"
+            self._end_reason = EndReason.ERROR
         finally:
             self._publish(CallEnded(t=self._last_t, call_id=self.call_id, reason=self._end_reason))
             self._ended.set()

@@ -28,6 +28,8 @@ class JsonlSink:
         self.count = 0
 
     def __call__(self, event: Event) -> None:
+        if not event.on_wire:
+            return
         line = json.dumps(event.to_json(), ensure_ascii=False)
         with self._lock:
             self._fh.write(line + "\n")

@@ -31,7 +31,7 @@ Phone, ID-card and bank-card numbers are masked before they are
 queued (``store.privacy``). The store opens no network connections.
 """
 
-from assist_app.store.callstore import CallStore, to_score_card
+from assist_app.store.callstore import CallStore
 from assist_app.store.models import (
     CallFilter,
     CallMeta,
@@ -40,8 +40,6 @@ from assist_app.store.models import (
     ConductRecord,
     EmotionPoint,
     FlagRecord,
-    ScoreCard,
-    ScoreItemRecord,
     SearchHit,
     StoreSettings,
     SuggestionRecord,
@@ -67,8 +65,6 @@ __all__ = [
     "FlagRecord",
     "Masker",
     "NullRecorder",
-    "ScoreCard",
-    "ScoreItemRecord",
     "SearchHit",
     "StoreSettings",
     "StoreUnavailableError",
@@ -82,5 +78,4 @@ __all__ = [
     "mask_names",
     "mask_numbers",
     "resolve_db_path",
-    "to_score_card",
 ]

@@ -7,21 +7,19 @@ import logging
 import queue
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 from assist_app.events import Event, StatusEvent
+from assist_app.scores import QAScore
 from assist_app.store import queries
 from assist_app.store.models import (
     CallFilter,
     CallMeta,
     CallRecord,
     CallSummary,
-    QAScoreLike,
-    ScoreCard,
-    ScoreItemRecord,
     SearchHit,
     StoreSettings,
     TraineeSession,
@@ -169,10 +167,9 @@ class CallStore:
 
         return self._call(run)
 
-    def save_score(self, call_id: str, score: QAScoreLike | ScoreCard) -> None:
-        """Store a call's QA score (``analysis.scoring.QAScore`` or a ``ScoreCard``)."""
-        card = to_score_card(score)
-        self._tx(lambda c: queries.save_score(c, call_id, card))
+    def save_score(self, call_id: str, score: QAScore) -> None:
+        """Store a call's QA score (``analysis.scoring.score_call``'s card)."""
+        self._tx(lambda c: queries.save_score(c, call_id, score))
 
     def save_work_order(self, order: WorkOrder) -> WorkOrder:
         """Create or replace the work order of ``order.call_id``; returns it as stored (masked)."""
@@ -240,24 +237,3 @@ def _replace_name(order: WorkOrder) -> WorkOrder:
     from dataclasses import replace
 
     return replace(order, caller_name="*" * len(order.caller_name))
-
-
-def to_score_card(score: QAScoreLike | ScoreCard) -> ScoreCard:
-    """Accept the analysis package's ``QAScore`` (structurally) or a ``ScoreCard``."""
-    if isinstance(score, ScoreCard):
-        return score
-    items: Sequence[Any] = score.items
-    return ScoreCard(
-        total=float(score.total),
-        max_total=100.0,  # QAScore.total is on a 0–100 scale
-        items=tuple(
-            ScoreItemRecord(
-                key=str(i.key),
-                name_zh=str(i.name_zh),
-                points=float(i.points),
-                max_points=float(i.max_points),
-                notes=tuple(str(n) for n in i.notes),
-            )
-            for i in items
-        ),
-    )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from assist_app.events import EmotionLabel, EmotionReading, Flag, FlagKind, Severity
+from assist_app.events import RATE_RULES, EmotionLabel, EmotionReading, Flag, FlagKind, Severity
+from assist_app.formatting import duration_short
 from assist_app.store.corrections import UNSUPPORTED, ReviewFlag
 from assist_app.store.models import EMOTION_RANK, CallFilter, CallRecord, CallSummary, FlagRecord, WorkOrder
 from assist_app.store.report import emotion_zh
@@ -86,13 +87,6 @@ class HistoryQuery:
         return " ".join(self.text.split())
 
 
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    s = max(0, round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
-
-
 @dataclass(frozen=True, slots=True)
 class CallRow:
     """One row of the history table, already formatted."""
@@ -133,7 +127,7 @@ def call_row(s: CallSummary, matches: tuple[str, ...] = (), titles: dict[str, st
     return CallRow(
         call_id=s.id,
         started=f"{s.started:%Y-%m-%d %H:%M}",
-        duration=fmt_duration(s.duration),
+        duration=duration_short(s.duration),
         agent=agent,
         score=f"{s.score:.0f}" if s.score is not None else "—",
         score_value=s.score,
@@ -242,7 +236,7 @@ def review_flags_marked(rec: CallRecord) -> list[ReviewFlag]:
                     matched=f.matched, message=f.message, replacement=f.replacement)
         out.append(ReviewFlag(f.t, flag, f.second_pass))
     for c in rec.conduct:
-        if c.rule.removeprefix("conduct.").startswith("rate_"):
+        if c.rule in RATE_RULES:
             continue
         out.append(ReviewFlag(c.t, Flag(rule=c.rule, kind=FlagKind.CONDUCT, severity=_severity(c.severity),
                                         span=(0, 0), matched="", message=c.message, replacement="")))
@@ -264,7 +258,7 @@ def review_emotions(rec: CallRecord) -> list[tuple[float, EmotionReading]]:
 
 def review_title(s: CallSummary) -> str:
     who = " ".join(p for p in (s.agent_id, s.agent_name) if p)
-    parts = [f"{s.started:%Y-%m-%d %H:%M}", f"时长 {fmt_duration(s.duration)}"]
+    parts = [f"{s.started:%Y-%m-%d %H:%M}", f"时长 {duration_short(s.duration)}"]
     if who:
         parts.append(f"坐席 {who}")
     if s.status == "interrupted":

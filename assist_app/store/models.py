@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+
+from assist_app.scores import QAScore
 
 # Emotion labels from worst to best, for "max emotion" of a call (DESIGN.md §5 label meanings).
 EMOTION_RANK: dict[str, int] = {
@@ -160,46 +160,6 @@ class ConductRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ScoreItemRecord:
-    key: str
-    name_zh: str
-    points: float
-    max_points: float
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreCard:
-    total: float
-    max_total: float
-    items: tuple[ScoreItemRecord, ...]
-
-
-class ScoreItemLike(Protocol):
-    """Structural type of ``analysis.scoring.ScoreItem`` (kept structural: no import cycle)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def name_zh(self) -> str: ...
-    @property
-    def points(self) -> float: ...
-    @property
-    def max_points(self) -> float: ...
-    @property
-    def notes(self) -> Sequence[str]: ...
-
-
-class QAScoreLike(Protocol):
-    """Structural type of ``analysis.scoring.QAScore``."""
-
-    @property
-    def total(self) -> float: ...
-    @property
-    def items(self) -> Sequence[ScoreItemLike]: ...
-
-
-@dataclass(frozen=True, slots=True)
 class WorkOrder:
     """A call record / work order in the shape of seed 004 (来电记录): date, time, caller name and
     title, gender, phone, summary, handling and follow-up time. Complaints (seed 000) need one with a
@@ -247,7 +207,7 @@ class CallRecord:
     emotions: tuple[EmotionPoint, ...]
     suggestions: tuple[SuggestionRecord, ...]
     conduct: tuple[ConductRecord, ...]
-    score: ScoreCard | None
+    score: QAScore | None
     work_order: WorkOrder | None
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from assist_app.scores import QAScore, ScoreItem
 from assist_app.store.models import (
     CallFilter,
     CallRecord,
@@ -16,8 +17,6 @@ from assist_app.store.models import (
     ConductRecord,
     EmotionPoint,
     FlagRecord,
-    ScoreCard,
-    ScoreItemRecord,
     SearchHit,
     SuggestionRecord,
     TraineeSession,
@@ -185,6 +184,7 @@ def search(conn: sqlite3.Connection, text: str, f: CallFilter, max_lines: int = 
     return [SearchHit(call=s, lines=tuple(by_call.get(s.id, ()))) for s in summaries]
 
 
+# Over 60 lines: one read per part of the record, in the record's field order (nothing to share).
 def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
     row = conn.execute(f"{_CALL_SELECT} WHERE c.id = ?", (call_id,)).fetchone()
     if row is None:
@@ -250,12 +250,12 @@ def get_call(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
     )
 
 
-def get_score(conn: sqlite3.Connection, call_id: str) -> ScoreCard | None:
+def get_score(conn: sqlite3.Connection, call_id: str) -> QAScore | None:
     row = conn.execute("SELECT total, max_total, items FROM qa_scores WHERE call_id = ?", (call_id,)).fetchone()
     if row is None:
         return None
     items = tuple(
-        ScoreItemRecord(
+        ScoreItem(
             key=str(i.get("key", "")),
             name_zh=str(i.get("name_zh", "")),
             points=float(i.get("points", 0)),
@@ -264,10 +264,10 @@ def get_score(conn: sqlite3.Connection, call_id: str) -> ScoreCard | None:
         )
         for i in json.loads(row[2])
     )
-    return ScoreCard(total=row[0], max_total=row[1], items=items)
+    return QAScore(total=row[0], items=items, max_total=row[1])
 
 
-def save_score(conn: sqlite3.Connection, call_id: str, card: ScoreCard) -> None:
+def save_score(conn: sqlite3.Connection, call_id: str, card: QAScore) -> None:
     items = json.dumps(
         [
             {

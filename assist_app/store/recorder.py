@@ -4,11 +4,16 @@ It runs on the analysis thread, so it only builds small ``Write`` objects and ha
 writer's bounded queue without blocking (``put_nowait``). Text is masked here, before it is queued,
 so unmasked customer data never reaches the writer, the memory buffer or the file.
 
-Order of events from the engine: a ``FinalText`` is published first, then its guidance
-(``PhaseEvent``, ``EmotionEvent``, ``FlagRaised``, ``SuggestionEvent``). Phase and emotion are
-therefore attached to the most recent final utterance of the same speaker. A banned phrase caught
-on partial text is raised once, *before* its final utterance (``final=False``); it is linked to that
-utterance when the final arrives. Every flag is raised once, so every stored flag counts.
+One row per utterance (issue 11): the session numbers each ``FinalText`` (``Event.utterance``) and
+the engine copies that index onto everything it derives, ending with ``UtteranceAnalysed``. The
+recorder keeps the final's row in memory until that record arrives and then inserts it once, with
+its phase and emotion; flags and emotion readings name their utterance by its index. A final with
+no analysis (no engine, or a session that stopped first) is written as it is by the next final or
+the end of the call. A banned phrase caught on partial text is raised once, *before* its final
+(``final=False``), when no utterance index exists yet: it is written at once (the supervisor's wall
+reads it from the file, and a crash must not lose it) and linked to its utterance when that
+speaker's final arrives — the one update left. Every flag is raised once, so every stored flag
+counts.
 
 Second pass (issue 14): a ``CorrectedText`` replaces a stored utterance's text, keeping the live
 recognizer's in ``asr_text``. It comes from the second-pass thread, possibly after ``CallEnded``
@@ -16,7 +21,9 @@ recognizer's in ``asr_text``. It comes from the second-pass thread, possibly aft
 utterance by its ``utterance_id`` (a correction that outruns its final waits for it). When the
 correction says which banned phrases the corrected text shows, the utterance's live flags it no
 longer supports are marked ``second_pass = 'unsupported'`` (kept, not counted) and the ones only it
-shows are added with ``second_pass = 'added'`` (``store.corrections``).
+shows are added with ``second_pass = 'added'`` (``store.corrections``). A correction for the
+utterance still held in memory is applied to that row, and its flags are reviewed once it is
+written (all the utterance's live flags are raised before ``UtteranceAnalysed``).
 
 A suggestion counts as *used* when a later agent utterance (within ``USE_WINDOW_S`` of call time)
 is close to its text (rapidfuzz ``partial_ratio`` ≥ ``USE_THRESHOLD``); QA reads that as "the agent
@@ -47,10 +54,10 @@ from assist_app.events import (
     Event,
     FinalText,
     FlagRaised,
-    PhaseEvent,
     Speaker,
     StatusEvent,
     SuggestionEvent,
+    UtteranceAnalysed,
 )
 from assist_app.store.corrections import ADDED, SQL_CATEGORY, UNSUPPORTED, added_flags, flag_category
 from assist_app.store.models import CallMeta
@@ -67,6 +74,22 @@ def new_call_id(wall: float | None = None) -> str:
     """A store id that sorts by time and never collides: ``20250101-093000-1a2b3c``."""
     stamp = datetime.fromtimestamp(wall if wall is not None else time.time()).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(slots=True)
+class _Row:
+    """A final utterance waiting for its ``UtteranceAnalysed`` record."""
+
+    idx: int
+    utterance: int | None
+    speaker: str
+    text: str  # masked
+    start: float | None
+    end: float | None
+    t: float
+    wall: float
+    asr_text: str | None = None  # set when a second-pass correction arrived while pending
+    correction: CorrectedText | None = None  # that correction, its flag review still to do
 
 
 @dataclass(slots=True)
@@ -100,7 +123,9 @@ class CallRecorder:
         self.call_id: str | None = None  # the current (or, after CallEnded, the last) call's store id
         self._in_call = False
         self._idx = -1
-        self._last_idx: dict[str, int] = {}
+        self._idx_of: dict[int, int] = {}  # Event.utterance -> this call's row index
+        self._pending: _Row | None = None
+        self._unlinked: set[str] = set()  # speakers with partial-text flags not yet linked to a final
         self._seq = 0
         self._shown: list[_Shown] = []
         self._call_masker = CallMasker(masker)
@@ -136,6 +161,14 @@ class CallRecorder:
             return
         cid, idx = where
         self.corrections += 1
+        row = self._pending
+        if row is not None and cid == self.call_id and row.idx == idx:
+            # Not written yet: the row is inserted corrected, and its flags are reviewed then, once
+            # the engine has raised them all (they come before ``UtteranceAnalysed``).
+            row.asr_text = row.asr_text or row.text
+            row.text = self._mask(event.text)
+            row.correction = event
+            return
         masked = self._mask(event.text)
         self._put(
             "UPDATE utterances SET asr_text = coalesce(asr_text, text), text = ?, corrected = 1 "
@@ -192,62 +225,14 @@ class CallRecorder:
             self._start(event.wall, "", "")
         cid = self.call_id
         assert cid is not None
-        speaker = event.speaker.value if event.speaker else None
         if isinstance(event, FinalText):
             self._final(cid, event)
+        elif isinstance(event, UtteranceAnalysed):
+            self._analysed(cid, event)
         elif isinstance(event, FlagRaised):
-            f = event.flag
-            self._put(
-                "INSERT INTO flags(call_id, utterance_idx, t, wall, speaker, rule, kind, severity, "
-                "span_start, span_end, matched, message, replacement, text, final) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    cid,
-                    self._last_idx.get(speaker or "") if event.final else None,
-                    event.t,
-                    event.wall,
-                    speaker,
-                    f.rule,
-                    f.kind.value,
-                    f.severity.value,
-                    f.span[0],
-                    f.span[1],
-                    self._mask(f.matched),
-                    f.message,
-                    f.replacement,
-                    self._mask_utterance_text(speaker, event.text) if event.final else self._mask(event.text),
-                    int(event.final),
-                ),
-            )
+            self._flag(cid, event)
         elif isinstance(event, EmotionEvent):
-            r = event.reading
-            idx = self._last_idx.get(speaker or "")
-            self._put(
-                "INSERT INTO emotions(call_id, utterance_idx, t, wall, label, intensity, cues, text) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    cid,
-                    idx,
-                    event.t,
-                    event.wall,
-                    r.label.value,
-                    float(r.intensity),
-                    json.dumps([self._mask(c) for c in r.cues], ensure_ascii=False),
-                    self._mask_utterance_text(speaker, event.text),
-                ),
-            )
-            if idx is not None:
-                self._put(
-                    "UPDATE utterances SET emotion = ?, emotion_intensity = ? WHERE call_id = ? AND idx = ?",
-                    (r.label.value, float(r.intensity), cid, idx),
-                )
-        elif isinstance(event, PhaseEvent):
-            idx = self._last_idx.get(speaker or "")
-            if idx is not None:
-                self._put(
-                    "UPDATE utterances SET phase = ?, call_phase = ? WHERE call_id = ? AND idx = ?",
-                    (event.phase.value, event.position.current.value, cid, idx),
-                )
+            self._emotion(cid, event)
         elif isinstance(event, SuggestionEvent):
             for s in event.suggestions:
                 self._seq += 1
@@ -261,32 +246,86 @@ class CallRecorder:
             self._put(
                 "INSERT INTO conduct(call_id, t, wall, speaker, rule, severity, message, value) "
                 "VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    cid,
-                    event.t,
-                    event.wall,
-                    speaker,
-                    event.rule,
-                    event.severity.value,
-                    self._mask(event.message),
-                    event.value,
-                ),
+                (cid, event.t, event.wall, event.speaker.value if event.speaker else None, event.rule,
+                 event.severity.value, self._mask(event.message), event.value),
             )
         elif isinstance(event, CallEnded):
-            status = "normal" if event.reason == "normal" else "interrupted"
-            self._writer.submit(
-                FinishCall(call_id=cid, status=status, reason=event.reason, ended=event.wall,
-                           duration=event.t or None)
-            )
-            self._writer.mark_finished(cid)
-            self._in_call = False
-            self._shown.clear()
+            self._end(cid, event)
+        # PhaseEvent: its phase reaches the utterance's row through ``UtteranceAnalysed``.
+
+    def _row_of(self, event: Event) -> int | None:
+        """This call's row index of the utterance ``event`` belongs to (``None``: not known)."""
+        return None if event.utterance is None else self._idx_of.get(event.utterance)
+
+    def _flag(self, cid: str, event: FlagRaised) -> None:
+        f = event.flag
+        speaker = event.speaker.value if event.speaker else None
+        if not event.final:
+            self._unlinked.add(speaker or "")
+        idx = self._row_of(event) if event.final else None
+        text = self._mask_utterance_text(speaker, event.text) if event.final else self._mask(event.text)
+        self._put(
+            "INSERT INTO flags(call_id, utterance_idx, t, wall, speaker, rule, kind, severity, "
+            "span_start, span_end, matched, message, replacement, text, final) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (cid, idx, event.t, event.wall, speaker, f.rule, f.kind.value, f.severity.value, f.span[0], f.span[1],
+             self._mask(f.matched), f.message, f.replacement, text, int(event.final)),
+        )
+
+    def _emotion(self, cid: str, event: EmotionEvent) -> None:
+        r = event.reading
+        speaker = event.speaker.value if event.speaker else None
+        self._put(
+            "INSERT INTO emotions(call_id, utterance_idx, t, wall, label, intensity, cues, text) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (cid, self._row_of(event), event.t, event.wall, r.label.value, float(r.intensity),
+             json.dumps([self._mask(c) for c in r.cues], ensure_ascii=False),
+             self._mask_utterance_text(speaker, event.text)),
+        )
+
+    def _analysed(self, cid: str, event: UtteranceAnalysed) -> None:
+        row = self._pending
+        if row is None or event.utterance is None or row.utterance != event.utterance:
+            return  # its final was empty, or already written without analysis
+        self._pending = None
+        emo = event.emotion
+        self._insert_row(cid, row, event.phase.value, event.call_phase.value,
+                         emo.label.value if emo else None, float(emo.intensity) if emo else None)
+
+    def _insert_row(self, cid: str, row: _Row, phase: str | None = None, call_phase: str | None = None,
+                    emotion: str | None = None, intensity: float | None = None) -> None:
+        self._put(
+            'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall, phase, call_phase, '
+            "emotion, emotion_intensity, asr_text, corrected) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (cid, row.idx, row.speaker, row.text, row.start, row.end, row.t, row.wall, phase, call_phase,
+             emotion, intensity, row.asr_text, int(row.asr_text is not None)),
+        )
+        if row.correction is not None and row.correction.banned is not None:
+            self._review_flags(cid, row.idx, row.correction, row.text)
+
+    def _flush_pending(self, cid: str) -> None:
+        """Write the waiting utterance without analysis (none came for it)."""
+        if self._pending is not None:
+            row, self._pending = self._pending, None
+            self._insert_row(cid, row)
+
+    def _end(self, cid: str, event: CallEnded) -> None:
+        self._flush_pending(cid)
+        status = "normal" if event.reason == "normal" else "interrupted"
+        self._writer.submit(
+            FinishCall(call_id=cid, status=status, reason=event.reason, ended=event.wall, duration=event.t or None)
+        )
+        self._writer.mark_finished(cid)
+        self._in_call = False
+        self._shown.clear()
 
     def _start(self, wall: float, session_call_id: str, source: str) -> None:
         self.call_id = new_call_id(wall)
         self._in_call = True
         self._idx = -1
-        self._last_idx.clear()
+        self._idx_of.clear()
+        self._pending = None
+        self._unlinked.clear()
         self._seq = 0
         self._shown.clear()
         self._call_masker = CallMasker(self._mask)
@@ -314,15 +353,19 @@ class CallRecorder:
     def _final(self, cid: str, event: FinalText) -> None:
         if not event.text.strip():
             return
+        self._flush_pending(cid)
         self._idx += 1
         speaker = event.speaker.value if event.speaker else "customer"
-        self._last_idx[speaker] = self._idx
-        # Flags raised on this utterance's partial text arrived before it: attach them now.
-        self._put(
-            "UPDATE flags SET utterance_idx = ? WHERE call_id = ? AND speaker = ? AND final = 0 "
-            "AND utterance_idx IS NULL",
-            (self._idx, cid, speaker),
-        )
+        if event.utterance is not None:
+            self._idx_of[event.utterance] = self._idx
+        if speaker in self._unlinked:
+            # Flags raised on this utterance's partial text were written before it existed.
+            self._unlinked.discard(speaker)
+            self._put(
+                "UPDATE flags SET utterance_idx = ? WHERE call_id = ? AND speaker = ? AND final = 0 "
+                "AND utterance_idx IS NULL",
+                (self._idx, cid, speaker),
+            )
         masked, corrections = self._call_masker.add(speaker, event.text)
         earlier = self._speaker_idxs.setdefault(speaker, [])
         for back, text in corrections:
@@ -335,10 +378,9 @@ class CallRecorder:
         earlier.append(self._idx)
         del earlier[:-CallMasker.WINDOW]
         self._last_final[speaker] = (event.text, masked)
-        self._put(
-            'INSERT INTO utterances(call_id, idx, speaker, text, start, "end", t, wall) VALUES (?,?,?,?,?,?,?,?)',
-            (cid, self._idx, speaker, masked, event.start, event.end, event.t, event.wall),
-        )
+        self._pending = _Row(self._idx, event.utterance, speaker, masked, event.start, event.end, event.t, event.wall)
+        if event.utterance is None:  # not numbered by a session: no analysis will name it
+            self._flush_pending(cid)
         if event.utterance_id:
             self._by_utterance[event.utterance_id] = (cid, self._idx)
             while len(self._by_utterance) > self.KEEP_IDS:

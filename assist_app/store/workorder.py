@@ -174,6 +174,7 @@ def _minute(when: datetime) -> datetime:
     return when.replace(second=0, microsecond=0)
 
 
+# Over 60 lines: the draft's fields one after another, each from the lines and flags it reads.
 def draft_work_order(
     call_id: str,
     started: datetime,

@@ -17,6 +17,7 @@ are dropped and counted.
 Opening: a file that is not a database or fails ``PRAGMA quick_check`` is moved aside as
 ``<name>.corrupt-<timestamp>`` (with its ``-wal``/``-shm``), never deleted, and a new file is started.
 Calls left ``active`` by a process that no longer exists are marked ``interrupted``; retention runs.
+The file-level steps (connecting, moving aside, housekeeping, closing a call) are in ``dbfile.py``.
 """
 
 from __future__ import annotations
@@ -30,15 +31,22 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assist_app.events import StatusEvent
-from assist_app.procutil import process_alive
+from assist_app.events import StatusCode, StatusEvent
 from assist_app.store import journal
+from assist_app.store.dbfile import (
+    connect,
+    connect_read_only,
+    finish_call,
+    housekeeping,
+    is_corruption,
+    move_aside,
+    replay_journals,
+)
 from assist_app.store.ops import FinishCall, Write, WriteOp
-from assist_app.store.schema import SchemaTooNewError, migrate
+from assist_app.store.schema import SchemaTooNewError
 
 log = logging.getLogger(__name__)
 
@@ -70,30 +78,6 @@ class StoreUnavailableError(RuntimeError):
     def __init__(self, message_zh: str) -> None:
         super().__init__(message_zh)
         self.message_zh = message_zh
-
-
-def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text
-
-
-def move_aside(path: Path) -> Path:
-    """Rename a damaged database (and its WAL/SHM) out of the way; returns the new main-file path."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            side.rename(target.with_name(target.name + suffix))
-    path.rename(target)
-    return target
 
 
 class StoreWriter(threading.Thread):
@@ -308,57 +292,17 @@ class StoreWriter(threading.Thread):
         return (f"无法写入通话记录数据库（{self.path}），记录暂存在内存中，恢复后会自动保存；"
                 "关闭程序时会另存到暂存文件。")
 
-    def _connect_read_only(self) -> sqlite3.Connection:
-        if not self.path.is_file():
-            raise sqlite3.OperationalError(f"no database at {self.path}")
-        uri = self.path.resolve().as_uri()
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            # A WAL file on a read-only disk cannot get its shared-memory file: read it as immutable
-            # (nothing can be writing to it there).
-            log.info("read-only open of %s failed (%s); opening as immutable", self.path, exc)
-            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
-        conn.execute("PRAGMA query_only=ON")
-        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-        from assist_app.store.schema import SCHEMA_VERSION
-
-        if version and version[0] is not None and int(version[0]) > SCHEMA_VERSION:
-            conn.close()
-            raise SchemaTooNewError(int(version[0]))
-        return conn
-
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            return self._connect_read_only()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.BUSY_TIMEOUT_S)
-        try:
-            conn.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT_S * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                log.warning("journal_mode is %s, not wal", mode)
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            if self._max_page_count is not None:
-                conn.execute(f"PRAGMA max_page_count={int(self._max_page_count)}")
-            check = conn.execute("PRAGMA quick_check").fetchone()
-            if not check or check[0] != "ok":
-                raise sqlite3.DatabaseError(f"quick_check failed: {check[0] if check else '?'} (malformed)")
-            migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+            return connect_read_only(self.path, self.BUSY_TIMEOUT_S)
+        return connect(self.path, self.BUSY_TIMEOUT_S, self._max_page_count)
 
     def _try_open(self, *, first: bool) -> bool:
         try:
             try:
                 conn = self._connect()
             except sqlite3.DatabaseError as exc:
-                if self.read_only or not _is_corruption(exc) or not self.path.exists():
+                if self.read_only or not is_corruption(exc) or not self.path.exists():
                     raise
                 moved = move_aside(self.path)
                 log.error("database %s is damaged (%s); moved to %s, starting a new one", self.path, exc, moved)
@@ -388,7 +332,7 @@ class StoreWriter(threading.Thread):
         if self.read_only:
             return True
         try:
-            self._after_open(conn)
+            housekeeping(conn, set(self._active_snapshot()), self._retention_days)
             self._replay_journals(conn)
         except sqlite3.Error as exc:
             # Locked or full right now: the file is open, housekeeping and replay wait for the next open.
@@ -409,59 +353,8 @@ class StoreWriter(threading.Thread):
 
     def _replay_journals(self, conn: sqlite3.Connection) -> None:
         """Write the journals left by earlier runs into the file, then delete them."""
-        for path in journal.pending_journals(self.path, self.journal_dirs):
-            try:
-                ops = journal.read_journal(path)
-            except OSError as exc:
-                log.error("cannot read journal %s: %s", path, exc)
-                continue
-            try:
-                self._run_batch(conn, ops)
-            except sqlite3.IntegrityError:
-                # Part of it is already in the file (a crash after commit, before delete): row by row.
-                for op in ops:
-                    try:
-                        self._run_batch(conn, [op])
-                    except sqlite3.IntegrityError:
-                        log.info("journal write already stored or invalid, skipped: %r", op)
-            except sqlite3.Error as exc:
-                log.warning("journal %s not replayed yet: %s", path, exc)
-                return
-            try:
-                path.unlink()
-            except OSError as exc:
-                log.error("replayed journal %s could not be deleted: %s", path, exc)
-            log.warning("replayed %d saved writes from %s", len(ops), path)
-            self._status("store_replayed", f"上次未保存的 {len(ops)} 条记录已补存到数据库。", notice=True)
-
-    def _after_open(self, conn: sqlite3.Connection) -> None:
-        """Mark calls of dead processes interrupted; apply retention."""
-        now = time.time()
-        mine = set(self._active_snapshot())
-        rows = conn.execute("SELECT id, writer_pid FROM calls WHERE status = 'active'").fetchall()
-        stale = [cid for cid, pid in rows if cid not in mine and not (pid and process_alive(int(pid)))]
-        if stale:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for cid in stale:
-                    finish_call(conn, cid, status="interrupted", reason="crash", ended=None)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            log.warning("marked %d unfinished call(s) as interrupted: %s", len(stale), ", ".join(stale))
-        if self._retention_days is not None and self._retention_days > 0:
-            cutoff = now - self._retention_days * 86400
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                n = conn.execute("DELETE FROM calls WHERE started < ? AND status != 'active'", (cutoff,)).rowcount
-                conn.execute("DELETE FROM trainee_sessions WHERE started < ?", (cutoff,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            if n:
-                log.info("retention: deleted %d call(s) older than %d days", n, self._retention_days)
+        for n in replay_journals(conn, self.path, self.journal_dirs, self._run_batch):
+            self._status("store_replayed", f"上次未保存的 {n} 条记录已补存到数据库。", notice=True)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -553,7 +446,7 @@ class StoreWriter(threading.Thread):
             self.mark_finished(cid)
 
     def _status(self, code: str, message: str, *, notice: bool = False) -> None:
-        event = StatusEvent(t=0.0, code=code, message=message)
+        event = StatusEvent(t=0.0, code=StatusCode(code), message=message)
         if notice:
             self.notices.append(event)
         if self._on_status is not None:
@@ -561,58 +454,3 @@ class StoreWriter(threading.Thread):
                 self._on_status(event)
             except Exception:
                 log.exception("status callback failed")
-
-
-def finish_call(
-    conn: sqlite3.Connection,
-    call_id: str,
-    *,
-    status: str,
-    reason: str,
-    ended: float | None,
-    duration: float | None = None,
-) -> None:
-    """Close a call: status, end time and the summary columns computed from its child rows.
-
-    Re-runnable (pure function of the stored rows), so it can be replayed after a rollback. When
-    ``ended`` is None (a crash) the last thing written for the call gives the end time.
-    """
-    if ended is None:
-        row = conn.execute(
-            "SELECT max(w) FROM (SELECT max(wall) AS w FROM utterances WHERE call_id = :c "
-            "UNION ALL SELECT max(wall) FROM flags WHERE call_id = :c "
-            "UNION ALL SELECT max(wall) FROM emotions WHERE call_id = :c "
-            "UNION ALL SELECT updated FROM calls WHERE id = :c "
-            "UNION ALL SELECT started FROM calls WHERE id = :c)",
-            {"c": call_id},
-        ).fetchone()
-        ended = float(row[0]) if row and row[0] is not None else time.time()
-    if duration is None:
-        row = conn.execute('SELECT max(coalesce("end", t)) FROM utterances WHERE call_id = ?', (call_id,)).fetchone()
-        duration = float(row[0]) if row and row[0] is not None else None
-    emo = conn.execute(
-        "SELECT label, intensity FROM emotions WHERE call_id = ? ORDER BY "
-        "CASE label WHEN 'complaint_escalation' THEN 5 WHEN 'angry' THEN 4 WHEN 'anxious' THEN 3 "
-        "WHEN 'negative_other' THEN 2 WHEN 'neutral' THEN 1 ELSE 0 END DESC, intensity DESC LIMIT 1",
-        (call_id,),
-    ).fetchone()
-    conn.execute(
-        """UPDATE calls SET status = ?, end_reason = ?, ended = ?, duration = ?, updated = ?,
-               max_emotion = ?, max_emotion_intensity = ?,
-               utterance_count = (SELECT count(*) FROM utterances WHERE call_id = calls.id),
-               flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id
-                             AND second_pass != 'unsupported'),
-               high_flag_count = (SELECT count(*) FROM flags WHERE call_id = calls.id AND severity = 'high'
-                                  AND second_pass != 'unsupported')
-           WHERE id = ?""",
-        (
-            status,
-            reason,
-            ended,
-            duration,
-            time.time(),
-            emo[0] if emo else None,
-            emo[1] if emo else None,
-            call_id,
-        ),
-    )

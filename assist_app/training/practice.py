@@ -9,7 +9,7 @@ scenario's turns:
 - at an agent turn it waits for the trainee: either their voice (``voice``: any ``CallSource``
   emitting the agent's ``PartialText``/``FinalText``, e.g. the microphone through a recogniser;
   tests use a scripted one) or a typed reply (``submit_text``). Each final reply answers one
-  agent turn; while waiting, ``your_turn`` is set and a ``StatusEvent`` (``practice_turn``) says so.
+  agent turn; while waiting, ``your_turn`` is set and a ``PracticeTurn`` event says so.
 
 A bad reply provokes the customer (issue 12.7): with a ``judge`` (``training.judge.ReplyJudge``
 factory), every reply is judged as the customer would hear it; after a 服务忌语 or a reply that
@@ -35,7 +35,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assist_app.demo.scenario import Scenario, Turn, TurnExpectation, shown_note
-from assist_app.events import AcousticFeatures, Event, FinalText, LevelEvent, PartialText, Speaker, StatusEvent
+from assist_app.events import (
+    AcousticFeatures,
+    Event,
+    FinalText,
+    LevelEvent,
+    PartialText,
+    PracticeTurn,
+    Speaker,
+    StatusEvent,
+)
 from assist_app.pipeline.session import CallSource, EmitFn
 from assist_app.training.judge import BadReply, ReplyJudge
 
@@ -192,7 +201,7 @@ class PracticeSource:
         if not self._idle(end, emit, stop, speaking=turn):
             return False
         emit(FinalText(t=end, speaker=Speaker.CUSTOMER, text=turn.text, start=round(start, 3), end=round(end, 3),
-                       acoustic=self._acoustic(turn)))
+                       acoustic=self._acoustic(turn), turn=turn.index))
         return True
 
     def _trainee_turn(self, turn: Turn, emit: EmitFn, stop: threading.Event) -> bool:
@@ -205,7 +214,7 @@ class PracticeSource:
         hint = f"（提示：{note}）" if note else ""
         customer_spoke = any(t.speaker is Speaker.CUSTOMER for t in self.scenario.turns[: turn.index])
         ask = "请回应客户" if customer_spoke else "电话已接通，请先问候客户"
-        emit(StatusEvent(t=self.now(), code="practice_turn", message=f"轮到您了：{ask}{hint}"))
+        emit(PracticeTurn(t=self.now(), message=f"轮到您了：{ask}{hint}"))
         typed = self.voice is None
         began = self.now()
         try:

@@ -18,7 +18,8 @@ from assist_app.analysis.analyzer import UPSET
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.scoring import QAScore, ScoreItem, score_call
 from assist_app.demo.scenario import Scenario
-from assist_app.events import FlagKind, Phase, Severity, Speaker
+from assist_app.events import HOLD_RULES, RATE_RULES, FlagKind, Phase, Severity, Speaker
+from assist_app.formatting import clock
 
 BANNED_COST = {Severity.HIGH: 10.0, Severity.MEDIUM: 6.0, Severity.LOW: 3.0}  # as analysis.scoring
 
@@ -108,10 +109,6 @@ def stored_verdict(items: Sequence[dict[str, Any]], score: float | None, pass_sc
     return verdict_zh(score >= pass_score, True)
 
 
-def _clock(t: float | None) -> str:
-    return "--:--" if t is None else f"{int(t // 60):02d}:{int(t % 60):02d}"
-
-
 def _first_phrase(engine: GuidanceEngine, step: Phase) -> str:
     lib = engine.analyzer.kit.library
     settings = engine.analyzer.settings
@@ -119,6 +116,43 @@ def _first_phrase(engine: GuidanceEngine, step: Phase) -> str:
         if s.id == step.value and s.phrases:
             return str(settings.fill(s.phrases[0].text))
     return ""
+
+
+def _moments(engine: GuidanceEngine, qa: QAScore, reference: dict[str, str]) -> list[Moment]:
+    """The costly moments of the call, unsorted: flagged replies, conduct reminders, missing
+    formula steps and explaining before soothing (``reference``: the scripted line of each reply)."""
+    moments: list[Moment] = []
+    analyses = engine.analyses
+    for a in analyses:
+        if a.utterance.speaker is not Speaker.AGENT:
+            continue
+        for f in a.flags:
+            if f.rule in RATE_RULES:
+                continue  # counted in the rate item; one moment per sentence would drown the rest
+            moments.append(Moment(a.utterance.start, a.utterance.text, f.message, f.replacement,
+                                  reference.get(a.utterance.text, "")))
+    for ev in engine.conduct_events:
+        if ev.speaker is Speaker.AGENT and ev.rule not in RATE_RULES and not any(
+            m.problem == ev.message for m in moments
+        ):
+            better = _first_phrase(engine, Phase.CLOSING) if "结束" in ev.message or "告别" in ev.message else ""
+            moments.append(Moment(ev.t, "", ev.message, better))
+    formula = next((i for i in qa.items if i.key == "formula"), None)
+    for note in formula.notes if formula else ():
+        name = note.removeprefix("缺少步骤：")
+        step = next((p for p in Phase if p.label_zh == name), None)
+        moments.append(Moment(None, "", f"没有做到“{name}”这一步", _first_phrase(engine, step) if step else ""))
+    upset = next((i for i, a in enumerate(analyses) if a.emotion is not None and a.emotion.label in UPSET
+                  and a.emotion.intensity >= 0.3), None)
+    order = next((i for i in qa.items if i.key == "order"), None)
+    if upset is not None and order is not None and order.points < order.max_points:
+        explained = next((a for a in analyses[upset:] if a.utterance.speaker is Speaker.AGENT
+                          and a.phase is Phase.EXPLANATION), None)
+        if explained is not None:
+            moments.append(Moment(explained.utterance.start, explained.utterance.text,
+                                  "客户情绪激动时先解释、没有先安抚", _first_phrase(engine, Phase.SOOTHING),
+                                  reference.get(explained.utterance.text, "")))
+    return moments
 
 
 def score_practice(engine: GuidanceEngine, scenario: Scenario,
@@ -144,38 +178,7 @@ def score_practice(engine: GuidanceEngine, scenario: Scenario,
         cost = sum(BANNED_COST[f.severity] for f in banned)
         overflow = max(0.0, cost - (language.max_points - language.points)) * weights.get("language", 1.0)
     total = round(max(0.0, 100.0 * (got - overflow) / best), 1) if best else 0.0
-    reference = {text: scenario.turns[index].text for index, text in replies}
-    moments: list[Moment] = []
-    analyses = engine.analyses
-    for a in analyses:
-        if a.utterance.speaker is not Speaker.AGENT:
-            continue
-        for f in a.flags:
-            if f.rule.startswith("conduct.rate_"):
-                continue  # counted in the rate item; one moment per sentence would drown the rest
-            moments.append(Moment(a.utterance.start, a.utterance.text, f.message, f.replacement,
-                                  reference.get(a.utterance.text, "")))
-    for ev in engine.conduct_events:
-        if ev.speaker is Speaker.AGENT and not ev.rule.startswith("conduct.rate_") and not any(
-            m.problem == ev.message for m in moments
-        ):
-            better = _first_phrase(engine, Phase.CLOSING) if "结束" in ev.message or "告别" in ev.message else ""
-            moments.append(Moment(ev.t, "", ev.message, better))
-    formula = next((i for i in qa.items if i.key == "formula"), None)
-    for note in formula.notes if formula else ():
-        name = note.removeprefix("缺少步骤：")
-        step = next((p for p in Phase if p.label_zh == name), None)
-        moments.append(Moment(None, "", f"没有做到“{name}”这一步", _first_phrase(engine, step) if step else ""))
-    upset = next((i for i, a in enumerate(analyses) if a.emotion is not None and a.emotion.label in UPSET
-                  and a.emotion.intensity >= 0.3), None)
-    order = next((i for i in qa.items if i.key == "order"), None)
-    if upset is not None and order is not None and order.points < order.max_points:
-        explained = next((a for a in analyses[upset:] if a.utterance.speaker is Speaker.AGENT
-                          and a.phase is Phase.EXPLANATION), None)
-        if explained is not None:
-            moments.append(Moment(explained.utterance.start, explained.utterance.text,
-                                  "客户情绪激动时先解释、没有先安抚", _first_phrase(engine, Phase.SOOTHING),
-                                  reference.get(explained.utterance.text, "")))
+    moments = _moments(engine, qa, {text: scenario.turns[index].text for index, text in replies})
     moments.sort(key=lambda m: (m.t is None, m.t or 0.0))
     if answered < expected:
         moments.append(Moment(None, "", f"练习没有完成（回应了 {answered}/{expected} 句）"))
@@ -193,8 +196,8 @@ def not_exercised(engine: GuidanceEngine, qa: QAScore, *, complete: bool, said_a
     if not said_anything:
         idle |= {"opening", "language", "formula"}
     conduct = engine.analyzer.conduct
-    hold_flags = any(f.rule.startswith("conduct.hold") for a in engine.analyses for f in a.flags)
-    hold_events = any(ev.rule.startswith("conduct.hold") for ev in engine.conduct_events)
+    hold_flags = any(f.rule in HOLD_RULES for a in engine.analyses for f in a.flags)
+    hold_events = any(ev.rule in HOLD_RULES for ev in engine.conduct_events)
     if not (conduct.holds or hold_flags or hold_events or conduct.on_hold_since is not None):
         idle.add("hold")
     upset = any(a.emotion is not None and a.emotion.label in UPSET and a.emotion.intensity >= 0.3
@@ -224,7 +227,7 @@ def format_score(score: PracticeScore, title: str = "") -> str:
     if score.moments:
         lines.append("扣分的地方：")
     for m in score.moments:
-        line = f"  {_clock(m.t)} {m.problem}"
+        line = f"  {clock(m.t)} {m.problem}"
         if m.said:
             line += f"：「{m.said}」"
         if m.better:

@@ -25,6 +25,7 @@ from assist_app.events import (
     LevelEvent,
     PartialText,
     PhaseEvent,
+    PracticeTurn,
     StatusEvent,
     SuggestionEvent,
 )
@@ -66,6 +67,7 @@ class SessionBridge(QObject):
             PhaseEvent: self.phase_changed,
             SuggestionEvent: self.suggestions_ready,
             StatusEvent: self.status_changed,
+            PracticeTurn: self.status_changed,  # a StatusEvent subclass: the practice bar's cue
             CallStarted: self.call_started,
             CallEnded: self.call_ended,
             HoldChanged: self.hold_changed,

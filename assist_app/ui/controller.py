@@ -28,7 +28,7 @@ from assist_app.analysis.engine import GuidanceEngine
 from assist_app.audio.playback import ClipPlayer
 from assist_app.demo.audio import ScenarioAudioSource
 from assist_app.demo.scenario import Scenario
-from assist_app.events import CallEnded, CallStarted, Event, SuggestionUsed
+from assist_app.events import CallEnded, CallStarted, EndReason, Event, SuggestionUsed
 from assist_app.library.model import ScriptLibrary
 from assist_app.pipeline.session import CallSession, CallSource
 from assist_app.store.callstore import CallStore
@@ -320,13 +320,13 @@ class PanelController(QObject):
         if session is None:
             return
         early = self.mode.scripted and session.running and not session.source_finished
-        session.stop(reason="ended_early" if early else "normal", timeout=3.0)
+        session.stop(reason=EndReason.ENDED_EARLY if early else EndReason.NORMAL, timeout=3.0)
         self.bridge.drain()
 
     def shutdown(self) -> None:
         """Stop everything this controller started (window closing, tests)."""
         if self.session is not None:
-            self.session.stop(reason="interrupted", timeout=3.0)
+            self.session.stop(reason=EndReason.INTERRUPTED, timeout=3.0)
         self.bridge.detach()
         self.saves.shutdown()
 
@@ -369,7 +369,8 @@ class PanelController(QObject):
         self.outcome = build_outcome(
             engine, self.scenario if self.mode.scripted else None, self.settings.mask_numbers,
             call_id=ev.call_id, started=self._started, flags=self.live.alerts.shown, emotions=self.live.emotions,
-            saved_call_id=call.saved_call_id if call is not None else None, ended_early=ev.reason == "ended_early",
+            saved_call_id=call.saved_call_id if call is not None else None,
+            ended_early=ev.reason == EndReason.ENDED_EARLY,
             corrector=getattr(self.source, "corrector", None))
         if call is not None:
             self.review.save_score(self.outcome, call.live_score_saved)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from assist_app.analysis.engine import GuidanceEngine, PhraseSettings
+from assist_app.analysis.engine import EngineFactory, GuidanceEngine, PhraseSettings
 from assist_app.asr.engine import RecognizerFactory
 from assist_app.events import Event, FormulaPosition, HoldChanged, Speaker, SuggestionUsed, Utterance, UtteranceAnalysis
 from assist_app.library.model import ScriptLibrary
@@ -55,7 +55,7 @@ class LibraryWarmer:
         with self._lock:
             if self._warmed is library:
                 return
-            engine = GuidanceEngine(library, call_id="warm-up")
+            engine = EngineFactory(library)("warm-up")
             engine.analyze_utterance(Utterance(Speaker.AGENT, "您好，请问有什么可以帮您？"))
             self._warmed = library
 
@@ -206,11 +206,7 @@ class CallLauncher:
                scenario_id: str = "") -> LaunchedCall:
         """Build the engine, the store's recorder and the session for ``source``, and start it."""
         call_id = f"{mode.id_prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
-        ps = phrase_settings(settings)
-
-        def make_engine() -> GuidanceEngine:
-            return GuidanceEngine(library, settings=ps, call_id=call_id)
-
+        make_engine = EngineFactory(library, phrase_settings(settings)).for_call(call_id)
         engine = LazyEngine(make_engine)
         recorder = self._recorder(mode, settings, scenario_id if mode.scripted else "")
         sinks: list[Sink] = [recorder] if recorder is not None else []

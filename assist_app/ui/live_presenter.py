@@ -13,7 +13,9 @@ from dataclasses import replace
 
 from assist_app.analysis.suggest import PhraseSettings
 from assist_app.events import (
+    RATE_RULES,
     ConductEvent,
+    ConductRule,
     EmotionEvent,
     EmotionReading,
     FinalText,
@@ -23,10 +25,12 @@ from assist_app.events import (
     PartialText,
     Phase,
     PhaseEvent,
+    PracticeTurn,
     Speaker,
     StatusEvent,
     Suggestion,
     SuggestionEvent,
+    chars_per_minute,
 )
 from assist_app.library.model import ScriptLibrary
 from assist_app.store.privacy import LiveMasker
@@ -36,15 +40,14 @@ from assist_app.ui.main_window import MainWindow
 from assist_app.ui.settings import AppSettings
 
 HOLD_LIMIT_S = 30.0
-PRACTICE_TURN = "practice_turn"  # the status code the practice controller handles
 
 
 def speaking_rate(ev: FinalText) -> float | None:
     """The agent's speaking rate (字/分) for the rate meter, or None when the utterance is too short
     to say: the acoustic measure when there is one, else characters over the utterance's length."""
     rate = ev.acoustic.rate_cpm if ev.acoustic and ev.acoustic.rate_cpm else None
-    if rate is None and ev.start is not None and ev.end and ev.end > ev.start and len(ev.text) >= 12:
-        rate = len(ev.text) / ((ev.end - ev.start) / 60.0)
+    if rate is None and len(ev.text) >= 12:
+        rate = chars_per_minute(len(ev.text), ev.start, ev.end)
     return rate if len(ev.text) >= 8 else None
 
 
@@ -187,10 +190,9 @@ class LivePresenter:
             self.window.transcript.highlight(ev.speaker.value, text, f.span)
 
     def on_conduct(self, ev: ConductEvent) -> None:
-        rule = ev.rule.removeprefix("conduct.")
-        if rule == "interrupt":
+        if ev.rule == ConductRule.INTERRUPT:
             self.window.conduct.add_interruption()
-        if rule.startswith("rate_"):
+        if ev.rule in RATE_RULES:
             return  # the rate meter already shows it; no banner for a rate wobble
         self.window.conduct.set_note(ev.message)
         self.window.alert.show_notice(ev.message, ev.severity, ev.t)
@@ -209,7 +211,7 @@ class LivePresenter:
         self.window.suggestions.show_suggestions(ev.suggestions)
 
     def on_status(self, ev: StatusEvent) -> None:
-        if ev.code != PRACTICE_TURN:
+        if not isinstance(ev, PracticeTurn):  # the practice controller's cue, not a status line
             self.window.call_bar.set_status(ev.message)
 
     def suggest_greeting(self) -> None:

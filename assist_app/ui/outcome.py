@@ -12,6 +12,7 @@ from assist_app.analysis.engine import GuidanceEngine
 from assist_app.analysis.scoring import QAScore, score_call
 from assist_app.demo.scenario import Scenario
 from assist_app.events import EmotionLabel, EmotionReading, Flag, UtteranceAnalysis
+from assist_app.formatting import clock
 from assist_app.store.corrections import ReviewFeed, review_feed
 from assist_app.store.models import WorkOrder
 from assist_app.store.privacy import mask_numbers
@@ -106,7 +107,7 @@ def said_at(t: float, flag: Flag, analyses: Sequence[UtteranceAnalysis]) -> floa
 
 def practice_moment_text(m: Moment) -> str:
     """One costly moment as the review lists it."""
-    text = m.problem if m.t is None else f"{int(m.t // 60):02d}:{int(m.t % 60):02d} {m.problem}"
+    text = m.problem if m.t is None else f"{clock(m.t)} {m.problem}"
     if m.said:
         text += f"：「{m.said}」"
     if m.better:

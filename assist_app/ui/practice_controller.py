@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from assist_app.events import FinalText, Speaker, StatusEvent
+from assist_app.events import FinalText, PracticeTurn, Speaker, StatusEvent
 from assist_app.training.history import save_practice
 from assist_app.training.judge import ReplyJudge
 from assist_app.training.practice import PracticeSource
 from assist_app.training.scorecard import PracticeScore, score_practice
 from assist_app.ui.call_mode import CallMode
-from assist_app.ui.live_presenter import PRACTICE_TURN
 from assist_app.ui.outcome import CallOutcome
 
 if TYPE_CHECKING:
@@ -102,7 +101,7 @@ class PracticeController(QObject):
             self.window.practice_bar.set_your_turn(None)
 
     def on_status(self, ev: StatusEvent) -> None:
-        if ev.code != PRACTICE_TURN:
+        if not isinstance(ev, PracticeTurn):
             return
         self.window.practice_bar.set_your_turn(ev.message)
         if self.panel.live.finals == 0:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from assist_app import outfiles
+from assist_app.validation import Collector, ValidationError, field_keys
 
 log = logging.getLogger(__name__)
 
@@ -47,55 +48,49 @@ class AppSettings:
     second_pass: bool = False  # 精校转写: Whisper re-decodes finished utterances for the record (issue 14)
 
 
-class SettingsError(ValueError):
+class SettingsError(ValidationError):
     """Invalid settings; ``problems`` lists ``field: why`` in Chinese."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
+
+def _typed(c: Collector, key: str, value: object, default: object) -> object | None:
+    """``value`` read as the type of the field's default (a wrong type is reported)."""
+    if isinstance(default, bool):
+        return c.boolean(key, value)
+    if isinstance(default, int):
+        return c.integer(key, value)
+    return c.text(key, value, required=False)
 
 
 def validate(data: dict[str, Any]) -> tuple[AppSettings, list[str]]:
     """Settings from ``data`` plus every problem found; bad fields fall back to their defaults."""
-    problems: list[str] = []
+    c = Collector()
     defaults = AppSettings()
-    known = {f.name: f for f in fields(AppSettings)}
+    c.unknown_keys("", data, field_keys(AppSettings))
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key not in known:
-            problems.append(f"{key}: 未知设置项")
-            continue
-        default = getattr(defaults, key)
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                problems.append(f"{key}: 应为 true 或 false")
-                continue
-        elif isinstance(default, int):
-            if isinstance(value, bool) or not isinstance(value, int):
-                problems.append(f"{key}: 应为整数")
-                continue
-        elif not isinstance(value, str):
-            problems.append(f"{key}: 应为文本")
-            continue
-        values[key] = value.strip() if isinstance(value, str) else value
+        if key in field_keys(AppSettings):
+            reported = len(c.problems)
+            typed = _typed(c, key, value, getattr(defaults, key))
+            if len(c.problems) == reported:  # a value of the wrong type keeps the default
+                values[key] = typed
     if "font_size" in values and not FONT_MIN <= values["font_size"] <= FONT_MAX:
-        problems.append(f"font_size: 字号应在 {FONT_MIN}–{FONT_MAX} 之间")
+        c.add("font_size", f"字号应在 {FONT_MIN}–{FONT_MAX} 之间")
         del values["font_size"]
     agent_id = values.get("agent_id", "")
     if agent_id and not (agent_id.isalnum() and len(agent_id) <= 12):
-        problems.append("agent_id: 工号只能是字母或数字，最多 12 位")
+        c.add("agent_id", "工号只能是字母或数字，最多 12 位")
         del values["agent_id"]
     for key, limit in (("agent_name", 20), ("company", 30)):
         if len(values.get(key, "")) > limit:
-            problems.append(f"{key}: 最多 {limit} 个字")
+            c.add(key, f"最多 {limit} 个字")
             del values[key]
     for key in ("model_dir", "library_dir"):
         folder = values.get(key, "")
         if folder and not Path(folder).expanduser().is_dir():
-            problems.append(f"{key}: 文件夹不存在：{folder}")
+            c.add(key, f"文件夹不存在：{folder}")
     if values.get("agent_device") and values.get("agent_device") == values.get("customer_device"):
-        problems.append("customer_device: 坐席和客户不能用同一个输入设备")
-    return replace(defaults, **values), problems
+        c.add("customer_device", "坐席和客户不能用同一个输入设备")
+    return replace(defaults, **values), c.messages("zh")
 
 
 def default_path() -> Path:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assist_app.events import StatusCode
 from assist_app.ui.errors import user_message
 from assist_app.ui.settings import AppSettings
 
@@ -58,7 +59,7 @@ class LazyLiveSource:
             # One CPU thread: the pass runs beside capture and analysis on the agent's PC.
             decoder = WhisperEngine(find_whisper_model(None), cpu_threads=1)
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="second_pass_off",
+            emit(StatusEvent(t=0.0, code=StatusCode.SECOND_PASS_OFF,
                              message="精校转写未开启：" + str(getattr(exc, "message_zh", exc)).splitlines()[0]))
             return None
         corrector = CallCorrector(decoder, self._record_sinks, make_engine=self._make_engine,
@@ -84,7 +85,7 @@ class LazyLiveSource:
             capture.resolve()
             factory = _speech(self.speech).pool_for(model).acquire
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start", message=user_message(exc, "录音设备")))
+            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START, message=user_message(exc, "录音设备")))
             return
         corrector = self._corrector(emit)
         if corrector is None:
@@ -163,7 +164,7 @@ class MicVoice:
             capture.resolve()
             factory = _speech(self.speech).pool_for(model).acquire
         except Exception as exc:
-            emit(StatusEvent(t=0.0, code="cannot_start",
+            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START,
                              message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
             return
         LiveSource(capture, factory).run(emit, stop)

@@ -6,6 +6,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 from assist_app.events import EmotionLabel, Phase, Severity
+from assist_app.formatting import clock
 from assist_app.resources import resources_dir
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
@@ -62,5 +63,4 @@ def apply_theme(app: QApplication, font_size: int = 13) -> None:
 
 
 def mmss(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return f"{s // 60:02d}:{s % 60:02d}"
+    return clock(seconds)

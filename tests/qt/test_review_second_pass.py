@@ -118,7 +118,9 @@ def test_history_review_shows_stored_verdicts_and_first_pass_text(qtbot: Any, sh
         rec = store.recorder()
         rec(CallStarted(t=0.0, call_id="s"))
         live = _engine(shipped_library)
-        final = FinalText(t=2.0, speaker=Speaker.AGENT, text=SHIRK, start=0.0, end=2.0, utterance_id="u1")
+        # Numbered as the session numbers finals: the engine copies the index onto its flags.
+        final = FinalText(t=2.0, speaker=Speaker.AGENT, text=SHIRK, start=0.0, end=2.0, utterance_id="u1",
+                          utterance=0)
         events: list[Event] = [final, *live.handle(final)]
         for e in events:
             rec(e)

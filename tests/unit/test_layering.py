@@ -55,7 +55,13 @@ FORBIDDEN = {
     "asr": ("pipeline", "ui", "analysis", "store"),
     "learning": ("ui", "store", "audio", "pipeline"),
     "centre": ("audio", "asr", "pipeline"),
+    "reports": ("analysis", "store", "audio", "asr", "pipeline", "ui", "demo", "training", "centre", "commands",
+                "learning", "library"),
 }
+
+# Shared modules every layer imports (issue 11): they may use ``events`` and each other, nothing else
+# of the app, or a layer importing them would inherit a forbidden edge.
+SHARED = {"events", "enums", "validation", "formatting", "scores"}
 
 
 def test_layer_contracts() -> None:
@@ -89,3 +95,13 @@ def test_panel_logic_imports_without_qt() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_shared_modules_import_only_each_other() -> None:
+    broken = []
+    for name in sorted(SHARED):
+        for imported in _imports(PACKAGE / f"{name}.py"):
+            parts = imported.split(".")
+            if parts[0] == "assist_app" and (len(parts) < 2 or parts[1] not in SHARED):
+                broken.append(f"assist_app/{name}.py imports {imported}")
+    assert broken == []

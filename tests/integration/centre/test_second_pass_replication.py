@@ -37,8 +37,11 @@ def test_late_corrections_and_verdicts_replicate(pg: PgCluster, make_seat: Any, 
         rec = store.recorder()
         engine = build_engine(library)
         rec(CallStarted(t=0.0, call_id="s"))
-        finals = [FinalText(t=2.0, speaker=Speaker.AGENT, text=SHIRK, start=0.0, end=2.0, utterance_id="u1"),
-                  FinalText(t=6.0, speaker=Speaker.AGENT, text="好的我记一下", start=4.0, end=6.0, utterance_id="u2")]
+        # Numbered as the session numbers finals: the engine copies the index onto its flags.
+        finals = [FinalText(t=2.0, speaker=Speaker.AGENT, text=SHIRK, start=0.0, end=2.0, utterance_id="u1",
+                            utterance=0),
+                  FinalText(t=6.0, speaker=Speaker.AGENT, text="好的我记一下", start=4.0, end=6.0, utterance_id="u2",
+                            utterance=1)]
         for f in finals:
             rec(f)
             for e in engine.handle(f):

@@ -34,7 +34,7 @@ def _transcript() -> Transcript:
 
 def test_qa_summary_has_score_flags_emotion_and_coverage(mini_library: ScriptLibrary) -> None:
     engine = GuidanceEngine(mini_library, settings=PhraseSettings(), call_id="qa1")
-    qa = build_qa(_transcript(), engine, audio=["call.wav"])
+    qa = build_qa(_transcript(), engine, audio=["call.wav"]).to_json()
     assert 0 <= qa["score"]["total"] < 100  # a banned phrase costs points
     assert {it["key"] for it in qa["score"]["items"]} >= {"opening", "language"}
     assert [f["matched"] for f in qa["flags"] if f["kind"] == "banned_phrase"] == ["不归我管"]
@@ -76,10 +76,11 @@ def test_html_escapes_transcript_text(mini_library: ScriptLibrary) -> None:
 def test_a_silent_recording_says_there_was_no_speech_and_gets_no_score(mini_library: ScriptLibrary) -> None:
     # Issue 13 item 12: an hour of silence scored 55/100 with no problem listed.
     silent = Transcript(call_id="quiet", finals=(), statuses=(), duration=3600.0, error=None)
-    qa = build_qa(silent, GuidanceEngine(mini_library, PhraseSettings(), "quiet"))
+    result = build_qa(silent, GuidanceEngine(mini_library, PhraseSettings(), "quiet"))
+    qa = result.to_json()
     assert qa["score"]["total"] is None and qa["score"]["items"] == []
     assert any("没有检测到说话声" in p for p in qa["problems"])
-    page = render_html(qa)
+    page = render_html(result)
     assert "没有检测到说话声" in page and "/ 100" not in page
 
 

@@ -25,6 +25,7 @@ from assist_app.events import (
     Speaker,
     Suggestion,
     SuggestionEvent,
+    UtteranceAnalysed,
 )
 from assist_app.store import CallStore
 
@@ -55,26 +56,32 @@ BANNED = Flag(
 
 
 def call_events(call_id: str = "c1", *, end: bool = True, t0: float = 0.0) -> Iterator[Event]:
-    """The events of SCRIPT in engine order: final text, then phase, emotion, flags, suggestions."""
+    """The events of SCRIPT in engine order: the numbered final text, then phase, emotion, flags,
+    suggestions (each naming its utterance) and the engine's ``UtteranceAnalysed`` record."""
     yield CallStarted(t=t0, call_id=call_id, source="test")
     t = t0
     done: list[Phase] = []
-    for speaker, text, phase, emotion in SCRIPT:
+    for n, (speaker, text, phase, emotion) in enumerate(SCRIPT):
         start, t = t, t + 3.0
-        yield FinalText(t=t, speaker=speaker, text=text, start=start, end=t)
+        yield FinalText(t=t, speaker=speaker, text=text, start=start, end=t, utterance=n)
         if phase not in done and phase is not Phase.OTHER:
             done.append(phase)
-        yield PhaseEvent(t=t, speaker=speaker, phase=phase, position=FormulaPosition(tuple(done), phase, None))
-        if emotion is not None:
-            yield EmotionEvent(t=t, speaker=speaker, reading=EmotionReading(emotion, 0.8, ("cue",)), text=text)
+        position = FormulaPosition(tuple(done), phase, None)
+        yield PhaseEvent(t=t, speaker=speaker, phase=phase, position=position, utterance=n)
+        reading = EmotionReading(emotion, 0.8, ("cue",)) if emotion is not None else None
+        if reading is not None:
+            yield EmotionEvent(t=t, speaker=speaker, reading=reading, text=text, utterance=n)
         if "不归我管" in text:
-            yield FlagRaised(t=t, speaker=speaker, flag=BANNED, text=text, final=True)
+            yield FlagRaised(t=t, speaker=speaker, flag=BANNED, text=text, final=True, utterance=n)
         if emotion is EmotionLabel.ANGRY:
             yield SuggestionEvent(
                 t=t,
                 speaker=None,
                 suggestions=(Suggestion(Phase.SOOTHING, "非常抱歉给您带来不便", "客户情绪激动，先安抚"),),
+                utterance=n,
             )
+        yield UtteranceAnalysed(t=t, speaker=speaker, phase=phase, call_phase=position.current, emotion=reading,
+                                utterance=n)
     if end:
         yield CallEnded(t=t, call_id=call_id, reason="normal")
 

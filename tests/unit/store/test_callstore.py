@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from assist_app.events import CallEnded, CallStarted, Event, FinalText, Speaker
+from assist_app.scores import QAScore, ScoreItem
 from assist_app.store import (
     CallFilter,
     CallMeta,
     CallStore,
-    ScoreCard,
-    ScoreItemRecord,
     StoreSettings,
     TraineeSession,
 )
@@ -86,8 +85,8 @@ def test_search_finds_short_and_long_terms_and_combines_them(store: CallStore, r
 def test_filters_select_calls(store: CallStore, record: Record) -> None:
     first = record(store, CallMeta(agent_id="1024"))
     second = record(store, CallMeta(agent_id="2048"))
-    store.save_score(first, ScoreCard(total=55.0, max_total=100.0, items=()))
-    store.save_score(second, ScoreCard(total=90.0, max_total=100.0, items=()))
+    store.save_score(first, QAScore(total=55.0, max_total=100.0, items=()))
+    store.save_score(second, QAScore(total=90.0, max_total=100.0, items=()))
     assert [c.id for c in store.list_calls(CallFilter(agent="2048"))] == [second]
     assert [c.id for c in store.list_calls(CallFilter(max_score=60))] == [first]
     assert len(store.list_calls(CallFilter(has_flags=True, emotion="complaint_escalation"))) == 2
@@ -99,12 +98,12 @@ def test_filters_select_calls(store: CallStore, record: Record) -> None:
 
 def test_score_card_is_kept(store: CallStore, record: Record) -> None:
     call_id = record(store)
-    card = ScoreCard(
+    card = QAScore(
         total=72.5,
         max_total=100.0,
         items=(
-            ScoreItemRecord("greeting", "问候", 10, 10),
-            ScoreItemRecord("banned", "服务忌语", 0, 20, ("不归我管",)),
+            ScoreItem("greeting", "问候", 10, 10),
+            ScoreItem("banned", "服务忌语", 0, 20, ("不归我管",)),
         ),
     )
     store.save_score(call_id, card)
@@ -206,3 +205,54 @@ def test_recording_searching_and_exporting_open_no_network_connection(
         rec = s.get_call(call_id)
         assert rec is not None
         (tmp_path / "r.html").write_text(render_call_report(rec), encoding="utf-8")
+
+
+class _Writes:
+    """A stand-in writer that keeps the SQL the recorder submits."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def submit(self, op: object) -> None:
+        self.sql.append(str(getattr(op, "sql", type(op).__name__)))
+
+    def mark_active(self, call_id: str) -> None: ...
+
+    def mark_finished(self, call_id: str) -> None: ...
+
+
+def test_each_utterance_is_written_once_with_its_analysis(call_events: Events) -> None:
+    from assist_app.store.privacy import Masker
+    from assist_app.store.recorder import CallRecorder
+
+    writes = _Writes()
+    sink = CallRecorder(writes, CallMeta(), Masker())  # type: ignore[arg-type]
+    for ev in call_events():
+        sink(ev)
+    inserts = [s for s in writes.sql if s.startswith("INSERT INTO utterances")]
+    assert len(inserts) == 9  # the scripted call's nine utterances, one row each
+    assert not [s for s in writes.sql if s.startswith("UPDATE utterances")]  # phase/emotion not patched in
+    assert not [s for s in writes.sql if s.startswith("UPDATE flags")]
+
+
+def test_phase_and_emotion_land_on_the_utterance_they_came_from(store: CallStore) -> None:
+    from assist_app.events import EmotionLabel, EmotionReading, Phase, UtteranceAnalysed
+
+    sink = store.recorder()
+    sink(CallStarted(t=0.0, call_id="x", source="test"))
+    # The customer's final arrives while the agent's is still being analysed: no "last utterance of
+    # this speaker" guess decides where each analysis goes, the index does.
+    sink(FinalText(t=1.0, speaker=Speaker.AGENT, text="您好，请问有什么可以帮您", utterance=0))
+    sink(UtteranceAnalysed(t=1.0, speaker=Speaker.AGENT, phase=Phase.GREETING, call_phase=Phase.GREETING,
+                           utterance=0))
+    sink(FinalText(t=2.0, speaker=Speaker.CUSTOMER, text="我要投诉", utterance=1))
+    angry = EmotionReading(EmotionLabel.ANGRY, 0.9, ("投诉",))
+    sink(UtteranceAnalysed(t=2.0, speaker=Speaker.CUSTOMER, phase=Phase.ASKING, call_phase=Phase.ASKING,
+                           emotion=angry, utterance=1))
+    sink(CallEnded(t=3.0, call_id="x"))
+    assert store.flush()
+    [call] = store.list_calls()
+    rec = store.get_call(call.id)
+    assert rec is not None
+    assert [(ln.idx, ln.phase, ln.emotion) for ln in rec.transcript] == [(0, "greeting", None),
+                                                                        (1, "asking", "angry")]

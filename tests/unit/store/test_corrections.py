@@ -24,8 +24,10 @@ def _engine(library: Any) -> Any:
 
 
 def _final(n: int, text: str, start: float) -> FinalText:
+    # Numbered as the session numbers finals (``Event.utterance``): the engine copies the index onto
+    # the flags it raises, and the recorder links them to the utterance by it.
     return FinalText(t=start + 2.0, speaker=Speaker.AGENT, text=text, start=start, end=start + 2.0,
-                     utterance_id=f"u{n}")
+                     utterance_id=f"u{n}", utterance=n - 1)
 
 
 def _correction(engine: Any, final: FinalText, text: str) -> CorrectedText:
@@ -117,3 +119,30 @@ def test_review_feed_without_a_second_pass_is_the_analysed_transcript(shipped_li
     feed = review_feed(None, engine.analyses)
     assert feed.finished and feed.corrections() == []
     assert feed.lines() == [ReviewLine("agent", 1.5, "您好，请问有什么可以帮您")]
+
+
+def test_a_correction_before_the_utterance_is_written_still_reviews_its_flags(
+    tmp_path: Path, shipped_library: Any
+) -> None:
+    """The recorder holds an utterance until its analysis ends (``UtteranceAnalysed``); a correction
+    landing in between is applied to that row, and the live flags raised after it are still marked."""
+    with CallStore(tmp_path / "calls.db") as store:
+        engine = _engine(shipped_library)
+        checker = _engine(shipped_library)
+        rec = store.recorder()
+        rec(CallStarted(t=0.0, call_id="s"))
+        final = _final(1, SHIRK, 0.0)
+        rec(final)
+        rec(_correction(checker, final, POLITE))  # before the engine's flags for this line
+        derived = list(engine.handle(final))
+        assert any(isinstance(e, FlagRaised) for e in derived)
+        for e in derived:
+            rec(e)
+        rec(CallEnded(t=3.0, call_id="s"))
+        assert store.flush() and rec.call_id is not None
+        record = store.get_call(rec.call_id)
+        assert record is not None
+        assert [(ln.text, ln.asr_text, ln.corrected) for ln in record.transcript] == [(POLITE, SHIRK, True)]
+        banned = [f for f in record.flags if f.kind == "banned_phrase"]
+        assert banned and all(f.utterance_idx == 0 and f.second_pass == UNSUPPORTED for f in banned)
+        assert store.list_calls()[0].flag_count == len(record.flags) - len(banned)

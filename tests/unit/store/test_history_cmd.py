@@ -14,7 +14,8 @@ import pytest
 from assist_app.__main__ import main
 from assist_app.commands.history import progress
 from assist_app.events import Event
-from assist_app.store import CallMeta, CallStore, ScoreCard, ScoreItemRecord, draft_work_order
+from assist_app.scores import QAScore, ScoreItem
+from assist_app.store import CallMeta, CallStore, draft_work_order
 
 Events = Callable[..., Iterator[Event]]
 
@@ -31,8 +32,8 @@ def filled_db(db_path: Path, call_events: Events) -> list[str]:
             assert cid
             ids.append(cid)
             assert store.flush()
-            items = (ScoreItemRecord("opening", "开场问候", 10, 10), ScoreItemRecord("banned", "服务忌语", 5, 20))
-            store.save_score(cid, ScoreCard(total=70.0 + k, max_total=100.0, items=items))
+            items = (ScoreItem("opening", "开场问候", 10, 10), ScoreItem("banned", "服务忌语", 5, 20))
+            store.save_score(cid, QAScore(total=70.0 + k, max_total=100.0, items=items))
             rec = store.get_call(cid)
             assert rec is not None
             store.save_work_order(draft_work_order(cid, rec.summary.started, rec.transcript))
