@@ -24,6 +24,7 @@ import jieba
 from rapidfuzz import fuzz
 
 from assist_app.analysis.matcher import PatternSet
+from assist_app.analysis.wordfreq import compact_tokenizer
 from assist_app.events import AcousticFeatures, EmotionLabel, EmotionReading
 from assist_app.library.model import EmotionConfig, ScriptLibrary
 from assist_app.library.patterns import parse_pattern
@@ -66,11 +67,7 @@ def _library_words(library: ScriptLibrary) -> frozenset[str]:
 
 
 def _base_tokenizer() -> jieba.Tokenizer:
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
+    return compact_tokenizer()  # jieba's dictionary in ~7 MB rather than ~60 (issue 15)
 
 
 def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
@@ -87,8 +84,8 @@ def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
 class SharedSegmenter:
     """One jieba tokenizer shared by every kit the app builds, re-keyed to a library's words.
 
-    The dictionary behind a tokenizer is ~70 MB of Python objects; a kit per library reload used
-    to keep its own (issue 15). ``for_library`` undoes the previous library's added words
+    A kit per library reload used to keep a tokenizer of its own (issue 15: ~70 MB each before
+    ``wordfreq.CompactFreq``, ~7 MB since). ``for_library`` undoes the previous library's added words
     (original frequencies and total restored; a word that was absent stays at frequency 0, which
     jieba treats as absent) and adds the new library's, so segmentation is that of a fresh
     ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on the
