@@ -146,7 +146,9 @@ class EmotionModel:
             for word in dutir.get(mapping.category, ()):
                 if len(word) >= 2 and word not in cfg.ignore:
                     lexicon[word].append((mapping.emotion, mapping.weight))
-        self.lexicon = dict(lexicon)
+        # ~27,000 words share a handful of distinct readings: one tuple each, not a list per word.
+        shared: dict[tuple[tuple[EmotionLabel, float], ...], tuple[tuple[EmotionLabel, float], ...]] = {}
+        self.lexicon = {w: shared.setdefault(tuple(r), tuple(r)) for w, r in lexicon.items()}
         self.degree = [(w, d.factor) for d in cfg.degree for w in d.words]
 
 
