@@ -1,7 +1,10 @@
-"""Small process helpers shared by the store (stale-journal detection) and the model installer."""
+"""Small process helpers shared by the store (stale-journal detection), the model installer, and the
+recognizer pool and analysis kits (heap trimming)."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import sys
 
@@ -30,3 +33,17 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def malloc_trim() -> bool:
+    """Return free heap pages to the system (glibc's ``malloc_trim(0)``); False where unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return bool(trim(0))

@@ -52,13 +52,14 @@ sys.path.insert(0, str(ROOT))
 from assist_app import lean_imports  # noqa: E402,F401  (single-character pinyin, as the app)
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings  # noqa: E402
 from assist_app.asr.engine import LIVE_BLOCK_S, LIVE_DECODER, VoskEngine, parse_final, parse_partial  # noqa: E402
-from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip, malloc_trim  # noqa: E402
+from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip  # noqa: E402
 from assist_app.audio.replay import FileReplay  # noqa: E402
 from assist_app.events import FinalText, FlagRaised, PartialText, Speaker  # noqa: E402
 from assist_app.library import load_library  # noqa: E402
 from assist_app.pipeline.live import LiveSource  # noqa: E402
 from assist_app.pipeline.session import CallSession  # noqa: E402
 from assist_app.pipeline.sinks import CollectSink  # noqa: E402
+from assist_app.procutil import malloc_trim  # noqa: E402
 from assist_app.resources import library_dir  # noqa: E402
 
 RATE = 16_000

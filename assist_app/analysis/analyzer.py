@@ -35,6 +35,7 @@ from assist_app.events import (
 )
 from assist_app.library.model import ScriptLibrary
 from assist_app.library.patterns import parse_pattern
+from assist_app.procutil import malloc_trim
 from assist_app.textnorm import NormText, normalize
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
             if len(_kits) >= _MAX_KITS:
                 _kits.pop(next(iter(_kits)))
             kit = AnalysisKit.build(library, tokenizer=_segmenter.for_library(library))
+            # Building churns through ~50 MB of temporary arrays and objects that glibc would keep
+            # in the process (measured: +32 MB of RSS for a 6 MB dictionary without the trim).
+            malloc_trim()
         else:  # a reload that changed nothing keeps its kit (re-keying the segmenter if needed)
             _segmenter.for_library(kit.library)
         _kits[library.root] = kit  # most recently used last

@@ -26,6 +26,8 @@ from typing import IO
 import jieba
 import numpy as np
 
+from assist_app.procutil import malloc_trim
+
 log = logging.getLogger(__name__)
 
 
@@ -126,5 +128,6 @@ def compact_tokenizer() -> jieba.Tokenizer:
     tok.FREQ = freq
     tok.total = total
     tok.initialized = True  # jieba's own loader (and its /tmp cache file) is not used
+    malloc_trim()  # the ~40 MB of temporary arrays would otherwise stay in the process
     log.debug("jieba dictionary: %d keys in %.1f MB", len(freq), freq.nbytes / 1e6)
     return tok
