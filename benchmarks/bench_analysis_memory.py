@@ -1,5 +1,5 @@
 """Memory of the analysis side (issue 15): RSS added by the script library, its analysis kit
-(patterns, DUTIR lexicon, jieba tokenizer, learned layer) and pypinyin, in a fresh process each,
+(patterns, DUTIR lexicon, segmenter on jieba's dictionary, learned layer) and pypinyin, in a fresh process each,
 with and without the app's single-character pinyin mode, and after library reloads; then the
 same build step by step in one process (the app's pinyin mode), RSS added by each part.
 
@@ -72,13 +72,13 @@ from assist_app.analysis.phase import PhaseClassifier
 from assist_app.analysis.suggest import SituationDetector
 from assist_app.events import FinalText, Speaker
 from assist_app.library import load_library
-step("analysis imports (jieba, pypinyin, OpenCC, rapidfuzz, ahocorasick)")
+step("analysis imports (pypinyin, OpenCC, rapidfuzz, ahocorasick; jieba where imported)")
 lib = load_library()
 step("script library (loaded and validated)")
 dutir = emotion.load_dutir()
 step("DUTIR lexicon (words, while building)")
 tok = analyzer._segmenter.for_library(lib)
-step("jieba tokenizer")
+step("segmenter (jieba's dictionary)")
 parts = [BannedPhraseDetector(lib)]
 step("banned-phrase detector")
 parts.append(PhaseClassifier(lib))
