@@ -1,6 +1,7 @@
 """Memory of the analysis side (issue 15): RSS added by the script library, its analysis kit
-(patterns, DUTIR lexicon, jieba tokenizer, learned layer) and pypinyin, in a fresh process each,
-with and without the app's single-character pinyin mode, and after library reloads.
+(patterns, DUTIR lexicon, segmenter on jieba's dictionary, learned layer) and pypinyin, in a fresh process each,
+with and without the app's single-character pinyin mode, and after library reloads; then the
+same build step by step in one process (the app's pinyin mode), RSS added by each part.
 
     .venv/bin/python benchmarks/bench_analysis_memory.py [--reloads 3]
 """
@@ -45,6 +46,62 @@ print(json.dumps({{"base": base, "kit": after - base, "reloaded": rss() - base}}
 """
 
 
+STEPS = """
+import gc, json
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+import assist_app.lean_imports
+steps = []
+last = rss()
+def step(name):
+    global last
+    gc.collect()
+    now = rss()
+    steps.append((name, now - last))
+    last = now
+import numpy
+step("numpy")
+from assist_app.analysis import analyzer, emotion
+from assist_app.analysis.banned import BannedPhraseDetector
+from assist_app.analysis.conduct import ConductPatterns
+from assist_app.analysis.engine import GuidanceEngine
+from assist_app.analysis.learned.store import default_layer
+from assist_app.analysis.phase import PhaseClassifier
+from assist_app.analysis.suggest import SituationDetector
+from assist_app.events import FinalText, Speaker
+from assist_app.library import load_library
+step("analysis imports (pypinyin, OpenCC, rapidfuzz, ahocorasick; jieba where imported)")
+lib = load_library()
+step("script library (loaded and validated)")
+dutir = emotion.load_dutir()
+step("DUTIR lexicon (words, while building)")
+tok = analyzer._segmenter.for_library(lib)
+step("segmenter (jieba's dictionary)")
+parts = [BannedPhraseDetector(lib)]
+step("banned-phrase detector")
+parts.append(PhaseClassifier(lib))
+step("phase classifier")
+parts.append(SituationDetector(lib))
+step("situations")
+parts.append(emotion.EmotionModel(lib, dutir, tok))
+del dutir
+step("emotion model (cues, lexicon)")
+parts.append(ConductPatterns(lib.conduct))
+step("conduct patterns")
+layer = default_layer()
+step("learned layer")
+del parts
+kit = analyzer.kit_for(lib)  # the real kit: reuses the tokenizer and the layer, frees the parts above
+step("kit (replacing the parts above)")
+engine = GuidanceEngine(lib, call_id="m")
+engine.handle(FinalText(t=1.0, speaker=Speaker.CUSTOMER, text="宽带又断了你们到底管不管我要投诉"))
+step("one call")
+print(json.dumps(steps, ensure_ascii=False))
+"""
+
+
 def probe(lean: bool, reloads: int) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
     env["PYTHONPATH"] = str(ROOT)
@@ -64,6 +121,13 @@ def main() -> int:
         r = probe(lean, args.reloads)
         name = "single character (app entry point)" if lean else "with phrase dictionary"
         print(f"| {name} | {r['kit']:.0f} MB | {r['reloaded']:.0f} MB |")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", STEPS], env=env, cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=300)
+    print("\n| step (one process, app pinyin mode) | RSS added |\n|---|---|")
+    for name, mb in json.loads(out.stdout.strip().splitlines()[-1]):
+        print(f"| {name} | {mb:+.1f} MB |")
     return 0
 
 

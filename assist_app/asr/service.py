@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assist_app.asr.engine import LIVE_DECODER, VoskEngine
-from assist_app.asr.warm import RECYCLE_AFTER_S, WarmRecognizerPool, load_warmup_clip, malloc_trim
+from assist_app.asr.warm import RECYCLE_AFTER_S, WarmRecognizerPool, load_warmup_clip
+from assist_app.procutil import malloc_trim
 
 log = logging.getLogger(__name__)
 

