@@ -61,14 +61,22 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @lru_cache(maxsize=65536)
-def char_code(ch: str) -> str:
-    """The sound code of one normalised character (non-Han characters code as themselves)."""
+def char_sound(ch: str) -> str:
+    """The folded toneless syllable of one normalised character ("zi" for 知 and 资); a character
+    without a reading (not Han, or unknown to pypinyin) stands for itself."""
     if not _HAN.match(ch):
         return ch
     py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
     if not py or not py[0] or not py[0][0]:
         return ch
-    return _syllable_code(_fold(py[0][0]))
+    return _fold(py[0][0])
+
+
+@lru_cache(maxsize=65536)
+def char_code(ch: str) -> str:
+    """The sound code of one normalised character (non-Han characters code as themselves)."""
+    sound = char_sound(ch)
+    return ch if sound == ch else _syllable_code(sound)
 
 
 @lru_cache(maxsize=512)

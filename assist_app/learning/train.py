@@ -22,17 +22,17 @@ from typing import Any
 import numpy as np
 
 from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer, RuleView
-from assist_app.analysis.learned.features import clause_units
+from assist_app.analysis.learned.features import FeatureSpec, clause_units
 from assist_app.analysis.learned.layer import (
     MANIFEST,
     MANIFEST_VERSION,
     OK,
     LearnedLayer,
     PhaseContext,
-    banned_features,
     emotion_features,
     phase_features,
 )
+from assist_app.analysis.learned.layer import banned_features as unit_features
 from assist_app.analysis.learned.linear import LinearModel, SparseRows, predict_rows, train_softmax
 from assist_app.analysis.phase import looks_like_identifier
 from assist_app.events import EmotionLabel, FlagKind, Phase, Speaker, Utterance
@@ -71,6 +71,17 @@ class Hyper:
     learning_rate: float = 0.08
     min_count: int = 2
     balance: float = 0.5  # class weight = (n_max / n_class) ** balance
+    # Sound n-grams (folded toneless syllables) read by each model, up to this length (0: none);
+    # chosen by cross-validation (eval/learned_cv.py, EVALUATION.md).
+    banned_sound_n: int = 2
+    emotion_sound_n: int = 2
+    phase_sound_n: int = 2
+    sound_weight: float = 2.0
+    sound_min: int = 1
+
+    def spec(self, task: str) -> FeatureSpec:
+        sound_n = {"banned": self.banned_sound_n, "emotion": self.emotion_sound_n, "phase": self.phase_sound_n}[task]
+        return FeatureSpec(sound_n=sound_n, sound_weight=self.sound_weight, sound_min=self.sound_min)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +143,12 @@ def _norm_spans(norm: NormText, spans: Sequence[tuple[int, int]]) -> list[tuple[
     return out
 
 
-def banned_dataset(seen: Sequence[SeenTurn], categories: Sequence[str]) -> Dataset:
+def banned_dataset(seen: Sequence[SeenTurn], categories: Sequence[str], spec: FeatureSpec) -> Dataset:
     ds = Dataset((OK, *categories))
+
+    def banned_features(text: str) -> Feats:
+        return unit_features(text, spec)
+
     for st in seen:
         t = st.turn
         if t.speaker is not Speaker.AGENT or t.category is None or t.category not in ds.labels:
@@ -160,19 +175,19 @@ EMOTIONS = tuple(e.value for e in EmotionLabel)
 PHASES = tuple(p.value for p in Phase)
 
 
-def emotion_dataset(seen: Sequence[SeenTurn]) -> Dataset:
+def emotion_dataset(seen: Sequence[SeenTurn], spec: FeatureSpec) -> Dataset:
     ds = Dataset(EMOTIONS)
     for st in seen:
         if st.turn.speaker is Speaker.CUSTOMER and st.turn.emotion is not None:
-            ds.add(emotion_features(st.norm, st.view.emotion), st.turn.emotion.value, st.weight)
+            ds.add(emotion_features(st.norm, st.view.emotion, spec), st.turn.emotion.value, st.weight)
     return ds
 
 
-def phase_dataset(seen: Sequence[SeenTurn]) -> Dataset:
+def phase_dataset(seen: Sequence[SeenTurn], spec: FeatureSpec) -> Dataset:
     ds = Dataset(PHASES)
     for st in seen:
         if st.turn.phase is not None:
-            ds.add(phase_features(st.context), st.turn.phase.value, st.weight)
+            ds.add(phase_features(st.context, spec), st.turn.phase.value, st.weight)
     return ds
 
 
@@ -200,13 +215,13 @@ def fit(task: str, ds: Dataset, hyper: Hyper, meta: dict[str, Any] | None = None
     # Drop features whose weights are all but zero: a smaller file, the same predictions.
     keep = np.abs(w).max(axis=1) >= 1e-4
     keep_idx = np.flatnonzero(keep)
-    model = LinearModel(
-        task=task,
-        labels=ds.labels,
-        features=tuple(vocab[i] for i in keep_idx),
-        weights=np.ascontiguousarray(w[keep_idx]).astype(np.float32),
-        bias=b.astype(np.float32),
-        meta={"examples": ds.counts(), **(meta or {})},
+    model = LinearModel.from_names(
+        task,
+        ds.labels,
+        [vocab[i] for i in keep_idx],
+        np.ascontiguousarray(w[keep_idx]).astype(np.float32),
+        b.astype(np.float32),
+        {"examples": ds.counts(), "feature_spec": hyper.spec(task).to_meta(), **(meta or {})},
     )
     train_pred = predict_rows(w, b, x).argmax(axis=1)
     log.info("%s: %d examples, %d features kept of %d, train accuracy %.3f", task, len(ds.rows),
@@ -259,50 +274,90 @@ def fold_of(dialogue_id: str, folds: int) -> int:
     return int(hashlib.sha256(base.encode("utf-8")).hexdigest()[:8], 16) % folds
 
 
-def out_of_fold_banned_scores(
-    seen: Sequence[SeenTurn], categories: Sequence[str], hyper: Hyper, folds: int
-) -> list[tuple[float, bool, bool]]:
-    """Banned scores of every labelled agent turn from a model trained without its fold."""
+Scored = tuple[np.ndarray, str, str | None]  # (probabilities, gold label, the rules' label)
+
+
+def scored_rows(model: LinearModel, rows: Sequence[tuple[Feats, str, str | None]]) -> list[Scored]:
+    out: list[Scored] = []
+    for feats, gold, rule in rows:
+        idx, val = model.encode(feats)
+        out.append((model.proba(idx, val), gold, rule))
+    return out
+
+
+def emotion_rows(seen: Sequence[SeenTurn], spec: FeatureSpec) -> list[tuple[Feats, str, str | None]]:
+    return [(emotion_features(st.norm, st.view.emotion, spec), st.turn.emotion.value,
+             st.view.emotion.label.value if st.view.emotion else None)
+            for st in seen if st.turn.speaker is Speaker.CUSTOMER and st.turn.emotion is not None]
+
+
+def phase_rows(seen: Sequence[SeenTurn], spec: FeatureSpec) -> list[tuple[Feats, str, str | None]]:
+    return [(phase_features(st.context, spec), st.turn.phase.value, st.view.phase.value)
+            for st in seen if st.turn.phase is not None]
+
+
+@dataclass(slots=True)
+class OutOfFold:
+    """Every training turn scored by models that did not see its fold."""
+
+    banned: list[tuple[float, bool, bool]] = field(default_factory=list)
+    emotion: list[Scored] = field(default_factory=list)
+    phase: list[Scored] = field(default_factory=list)
+
+
+def out_of_fold(
+    seen: Sequence[SeenTurn], categories: Sequence[str], hyper: Hyper, folds: int,
+    say: Callable[[str], None] = lambda _m: None,
+) -> OutOfFold:
+    """Scores of every labelled turn from models trained without its fold (noisy copies stay with
+    their original's fold), for choosing the threshold and margins on wordings the models did not see."""
+    oof = OutOfFold()
     if folds < 2:
-        return []
-    out: list[tuple[float, bool, bool]] = []
+        return oof
     for k in range(folds):
+        say(f"交叉验证 {k + 1}/{folds}…")
         train = [st for st in seen if fold_of(st.dialogue, folds) != k]
         held = [st for st in seen if fold_of(st.dialogue, folds) == k]
-        model = fit("banned", banned_dataset(train, categories), hyper)
-        out.extend(banned_scores(model, held))
-    return out
+        banned = fit("banned", banned_dataset(train, categories, hyper.spec("banned")), hyper)
+        oof.banned.extend(banned_scores(banned, held))
+        emotion = fit("emotion", emotion_dataset(train, hyper.spec("emotion")), hyper)
+        oof.emotion.extend(scored_rows(emotion, emotion_rows(held, hyper.spec("emotion"))))
+        phase = fit("phase", phase_dataset(train, hyper.spec("phase")), hyper)
+        oof.phase.extend(scored_rows(phase, phase_rows(held, hyper.spec("phase"))))
+    return oof
 
 
 MARGINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def choose_margin(
-    model: LinearModel, rows: Sequence[tuple[Feats, str, str | None]]
-) -> tuple[float, dict[str, float]]:
-    """How much the model must beat the rules' label to override it: the margin with the best
-    macro-F1 on the tuning turns (ties: the smaller margin). Without tuning turns: 0."""
-    if not rows:
+def choose_margin(labels: Sequence[str], groups: Sequence[Sequence[Scored]]) -> tuple[float, dict[str, float]]:
+    """How much the model must beat the rules' label to override it: the margin with the best mean
+    macro-F1 over the non-empty ``groups`` (ties: the smaller margin), so a large group of one kind
+    of wording does not outvote a small group of another. Without scored turns: 0."""
+    groups = [g for g in groups if g]
+    if not groups:
         return 0.0, {}
-    probs = []
-    for feats, gold, rule in rows:
-        idx, val = model.encode(feats)
-        probs.append((model.proba(idx, val), gold, rule))
+    index_of = {lab: i for i, lab in enumerate(labels)}
     best: tuple[float, float, float] | None = None
     for margin in MARGINS:
-        pairs = []
-        for p, gold, rule in probs:
-            k = int(np.argmax(p))
-            if rule is not None and rule in model.index_of_label:
-                r = model.index_of_label[rule]
-                k = k if float(p[k] - p[r]) >= margin else r
-            pairs.append((gold, model.labels[k]))
-        f1 = macro_f1(pairs, model.labels)
-        acc = sum(g == q for g, q in pairs) / len(pairs)
+        f1s, correct, total = [], 0, 0
+        for scored in groups:
+            pairs = []
+            for p, gold, rule in scored:
+                k = int(np.argmax(p))
+                if rule is not None and rule in index_of:
+                    r = index_of[rule]
+                    k = k if float(p[k] - p[r]) >= margin else r
+                pairs.append((gold, labels[k]))
+            f1s.append(macro_f1(pairs, labels))
+            correct += sum(g == q for g, q in pairs)
+            total += len(pairs)
+        f1 = sum(f1s) / len(f1s)
         if best is None or f1 > best[1] + 1e-9:
-            best = (margin, f1, acc)
+            best = (margin, f1, correct / total)
     assert best is not None
-    return best[0], {"macro_f1": round(best[1], 4), "accuracy": round(best[2], 4), "turns": len(rows)}
+    return best[0], {"macro_f1": round(best[1], 4), "accuracy": round(best[2], 4),
+                     "turns": sum(len(g) for g in groups)}
 
 
 # -- the whole build ----------------------------------------------------------------------------------
@@ -324,32 +379,32 @@ def build_models(
     folds: int = 3,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Train the three models on ``train``; choose the banned threshold on out-of-fold scores of
-    ``train`` (each fold scored by a model that did not see it) together with ``tune``."""
+    """Train the three models on ``train``; choose the banned threshold and the emotion and phase
+    override margins on out-of-fold scores of ``train`` (each fold scored by models that did not see
+    it) together with ``tune``."""
     hyper = hyper or Hyper()
     say = progress or (lambda _m: None)
     categories = [c.id for c in kit.library.banned.categories]
     say("规则层读取训练数据…")
     seen = rule_pass(kit, train)
     say("训练：服务忌语…")
-    banned = fit("banned", banned_dataset(seen, categories), hyper)
+    banned = fit("banned", banned_dataset(seen, categories, hyper.spec("banned")), hyper)
     say("训练：客户情绪…")
-    emotion = fit("emotion", emotion_dataset(seen), hyper)
+    emotion = fit("emotion", emotion_dataset(seen, hyper.spec("emotion")), hyper)
     say("训练：通话阶段…")
-    phase = fit("phase", phase_dataset(seen), hyper)
-    say("选择与规则层的结合方式…")
+    phase = fit("phase", phase_dataset(seen, hyper.spec("phase")), hyper)
     tuned = rule_pass(kit, tune) if tune else []
+    oof = out_of_fold(seen, categories, hyper, folds, say)
+    say("选择与规则层的结合方式…")
+    # Margins and threshold are chosen on the training turns scored out of fold together with the
+    # tuning turns: the first are everyday wordings, the second the library's own style; each
+    # margin serves both equally (mean macro-F1), however many turns each has.
     emotion.meta["override_margin"], emo_stats = choose_margin(
-        emotion, [(emotion_features(st.norm, st.view.emotion), st.turn.emotion.value,
-                   st.view.emotion.label.value if st.view.emotion else None)
-                  for st in tuned if st.turn.emotion is not None]
-    )
+        emotion.labels, [oof.emotion, scored_rows(emotion, emotion_rows(tuned, hyper.spec("emotion")))])
     phase.meta["override_margin"], phase_stats = choose_margin(
-        phase, [(phase_features(st.context), st.turn.phase.value, st.view.phase.value)
-                for st in tuned if st.turn.phase is not None]
-    )
+        phase.labels, [oof.phase, scored_rows(phase, phase_rows(tuned, hyper.spec("phase")))])
     say("选择服务忌语阈值…")
-    scores = out_of_fold_banned_scores(seen, categories, hyper, folds) + banned_scores(banned, tuned)
+    scores = oof.banned + banned_scores(banned, tuned)
     threshold, stats = choose_threshold(scores, min_precision)
     banned.meta["threshold"] = threshold
     banned.meta["threshold_chosen_on"] = {
@@ -361,7 +416,7 @@ def build_models(
         "tune_dialogues": len(tune),
         "hyper": {k: getattr(hyper, k) for k in hyper.__slots__},
         "examples": {m.task: m.meta["examples"] for m in (banned, emotion, phase)},
-        "features": {m.task: len(m.features) for m in (banned, emotion, phase)},
+        "features": {m.task: m.n_features for m in (banned, emotion, phase)},
         "banned_threshold": threshold,
         "banned_tune": stats,
         "emotion_override_margin": emotion.meta["override_margin"],

@@ -1,17 +1,29 @@
-"""Features shared by training and inference: character n-grams of normalised text, and units.
+"""Features shared by training and inference: character and sound n-grams of normalised text,
+and units.
 
 Text is normalised by ``textnorm`` first (traditional → simplified, full-width → half-width,
-digits as characters, punctuation dropped), so recognition output and written text meet. An
-example's n-gram features are binary and scaled to unit length; named extra features (the rule
-layer's reading, the speaker, the previous turn…) are added with value 1.
+digits as characters, punctuation dropped), so recognition output and written text meet. Two
+blocks of binary n-grams, each scaled to unit length:
+
+- characters (1–3-grams with boundary marks);
+- sounds: each character's folded toneless syllable (``matcher.char_sound``: zh/z, ch/c, sh/s,
+  n/l, -ng/-n folded, the confusions Mandarin recognisers and accents make), so a homophone that a
+  recogniser wrote in place of the spoken character still meets the weight learned for it.
+
+Which blocks a model reads is part of the model (``FeatureSpec`` in its metadata), so a model
+trained before the sound block existed still reads exactly what it was trained on. Named extra
+features (the rule layer's reading, the speaker, the previous turn…) are added with value 1.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
+from assist_app.analysis.matcher import char_sound
 from assist_app.textnorm import NormText
 
 N_MAX = 3
@@ -46,15 +58,79 @@ def gram_list(text: str, n_max: int = N_MAX) -> list[str]:
     return [g for g in out if g != BOUNDARY_START and g != BOUNDARY_END]
 
 
-def gram_features(text: str, prefix: str = "", n_max: int = N_MAX) -> list[tuple[str, float]]:
-    """Unit-length binary n-gram features of ``text`` (empty text → no features)."""
-    grams = list(dict.fromkeys(gram_list(text, n_max)))
+SOUND_PREFIX = "y:"
+SOUND_JOIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """Which n-gram blocks a model reads: character n-grams up to ``char_n``, sound n-grams from
+    ``sound_min`` to ``sound_n`` syllables (``sound_n`` 0: none) scaled by ``sound_weight``."""
+
+    char_n: int = N_MAX
+    sound_n: int = 0
+    sound_weight: float = 1.0
+    sound_min: int = 1
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"char_n": self.char_n, "sound_n": self.sound_n, "sound_weight": self.sound_weight,
+                "sound_min": self.sound_min}
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> FeatureSpec:
+        """The spec a model was trained with (models without one read characters only)."""
+        raw = meta.get("feature_spec")
+        if not isinstance(raw, Mapping):
+            return cls()
+        return cls(int(raw.get("char_n", N_MAX)), int(raw.get("sound_n", 0)), float(raw.get("sound_weight", 1.0)),
+                   int(raw.get("sound_min", 1)))
+
+
+CHARS_ONLY = FeatureSpec()
+
+
+def sounds(text: str) -> list[str]:
+    return [char_sound(ch) for ch in text]
+
+
+def sound_grams(text: str, n_max: int, n_min: int = 1) -> Iterator[tuple[str, int, int]]:
+    """Sound n-grams of ``text`` with boundary marks, as (name, start, end) in ``text``."""
+    padded = [BOUNDARY_START, *sounds(text), BOUNDARY_END]
+    size = len(padded)
+    for n in range(n_min, n_max + 1):
+        for i in range(size - n + 1):
+            if n == 1 and i in (0, size - 1):
+                continue
+            yield SOUND_PREFIX + SOUND_JOIN.join(padded[i : i + n]), max(0, i - 1), min(len(text), i - 1 + n)
+
+
+def _unit_block(names: Iterable[str], prefix: str, scale: float = 1.0) -> list[tuple[str, float]]:
+    grams = list(dict.fromkeys(names))
     if not grams:
         return []
-    v = 1.0 / math.sqrt(len(grams))
-    if prefix:
-        return [(prefix + g, v) for g in grams]
-    return [(g, v) for g in grams]
+    v = scale / math.sqrt(len(grams))
+    return [(prefix + g, v) for g in grams]
+
+
+def gram_features(
+    text: str, prefix: str = "", n_max: int = N_MAX, spec: FeatureSpec = CHARS_ONLY
+) -> list[tuple[str, float]]:
+    """Unit-length binary n-gram features of ``text``, one block per kind the spec reads (empty
+    text → no features). ``n_max`` caps both kinds (context features read shorter grams)."""
+    feats = _unit_block(gram_list(text, min(n_max, spec.char_n)), prefix)
+    sound_n = min(n_max, spec.sound_n)
+    if sound_n and text:
+        grams = (g for g, _, _ in sound_grams(text, sound_n, spec.sound_min))
+        feats += _unit_block(grams, prefix, spec.sound_weight)
+    return feats
+
+
+def spanned_grams(text: str, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, int, int]]:
+    """Every n-gram name the spec reads, with its span in ``text`` (for explaining a score)."""
+    out = [(g, s, e) for g, s, e in ngrams(text, spec.char_n)]
+    if spec.sound_n:
+        out.extend(sound_grams(text, spec.sound_n, spec.sound_min))
+    return out
 
 
 def extra(names: Iterable[str]) -> list[tuple[str, float]]:

@@ -24,7 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from assist_app.analysis.learned.features import analysis_units, extra, gram_features, gram_list, max_span, ngrams
+from assist_app.analysis.learned.features import (
+    CHARS_ONLY,
+    FeatureSpec,
+    analysis_units,
+    extra,
+    gram_features,
+    gram_list,
+    max_span,
+    spanned_grams,
+)
 from assist_app.analysis.learned.linear import FloatArray, LinearModel, ModelFileError, sha256_file
 from assist_app.events import EmotionLabel, EmotionReading, Phase, Speaker
 from assist_app.textnorm import NormText
@@ -43,12 +52,14 @@ MAX_CHARS = 400  # longer utterances are scored on their first MAX_CHARS charact
 # -- feature builders (shared with training) -----------------------------------------------------
 
 
-def banned_features(text: str) -> list[tuple[str, float]]:
-    return gram_features(text)
+def banned_features(text: str, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, float]]:
+    return gram_features(text, spec=spec)
 
 
-def emotion_features(norm: NormText, rule: EmotionReading | None) -> list[tuple[str, float]]:
-    feats = gram_features(norm.text[:MAX_CHARS])
+def emotion_features(
+    norm: NormText, rule: EmotionReading | None, spec: FeatureSpec = CHARS_ONLY
+) -> list[tuple[str, float]]:
+    feats = gram_features(norm.text[:MAX_CHARS], spec=spec)
     names: list[str] = []
     if rule is not None:
         names.append(f"rule={rule.label.value}")
@@ -82,12 +93,13 @@ class PhaseContext:
     prev_rule_phase: Phase | None = None
 
 
-def phase_features(ctx: PhaseContext) -> list[tuple[str, float]]:
+def phase_features(ctx: PhaseContext, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, float]]:
     text = ctx.text[:MAX_CHARS]
     spk = "a" if ctx.speaker is Speaker.AGENT else "c"
-    feats = gram_features(text) + gram_features(text, prefix=spk + ":")
+    feats = gram_features(text, spec=spec) + gram_features(text, prefix=spk + ":", spec=spec)
     if ctx.prev_text:
-        feats += [(name, 0.5 * v) for name, v in gram_features(ctx.prev_text[-30:], prefix="p:", n_max=2)]
+        prev = gram_features(ctx.prev_text[-30:], prefix="p:", n_max=2, spec=spec)
+        feats += [(name, 0.5 * v) for name, v in prev]
     names = [
         f"spk={spk}",
         f"rule={ctx.rule_phase.value}",
@@ -158,11 +170,19 @@ class LearnedLayer:
     phase: LinearModel | None = None
     _banned_threshold: float = field(default=DEFAULT_THRESHOLD, init=False)
     _ok: int = field(default=0, init=False)
+    _specs: dict[str, FeatureSpec] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if self.banned is not None:
             self._banned_threshold = float(self.banned.meta.get("threshold", DEFAULT_THRESHOLD))
             self._ok = self.banned.labels.index(OK)
+        for model in (self.banned, self.emotion, self.phase):
+            if model is not None:
+                self._specs[model.task] = FeatureSpec.from_meta(model.meta)
+
+    def spec(self, task: str) -> FeatureSpec:
+        """The features the ``task`` model was trained on."""
+        return self._specs.get(task, CHARS_ONLY)
 
     @classmethod
     def load(cls, folder: Path) -> LearnedLayer:
@@ -199,7 +219,7 @@ class LearnedLayer:
             if start >= len(text):
                 continue
             end = min(end, len(text))
-            idx, val = model.encode(banned_features(text[start:end]))
+            idx, val = model.encode(banned_features(text[start:end], self.spec("banned")))
             p = model.proba(idx, val)
             p_banned = 1.0 - float(p[self._ok])
             if best is None or p_banned > best[0]:
@@ -227,17 +247,19 @@ class LearnedLayer:
         """The run of characters whose n-grams push hardest towards ``label`` over ``ok``."""
         model = self.banned
         assert model is not None
-        grams = list(ngrams(unit))
-        idx, val = model.encode((g, 1.0) for g, _, _ in grams)
-        if not len(idx):
+        grams = spanned_grams(unit, self.spec("banned"))
+        rows = model.lookup([g for g, _, _ in grams])
+        known = rows[rows >= 0]
+        if not len(known):
             return None
-        push = dict(zip(idx.tolist(), model.contributions(idx, val, label, self._ok).tolist(), strict=True))
+        ones = np.ones(len(known), dtype=np.float32)
+        push_of = model.contributions(known, ones, label, self._ok).tolist()
+        push = dict(zip(known.tolist(), push_of, strict=True))
         per_char = [0.0] * len(unit)
-        for g, s, e in grams:
-            i = model.index.get(g)
-            if i is None or e <= s:
+        for (_, s, e), i in zip(grams, rows.tolist(), strict=True):
+            if i < 0 or e <= s:
                 continue
-            share = push.get(i, 0.0) / (e - s)
+            share = push[i] / (e - s)
             for k in range(s, e):
                 per_char[k] += share
         # Characters with no push of their own are mildly against, so the span stays tight.
@@ -253,7 +275,7 @@ class LearnedLayer:
         model = self.emotion
         if model is None or not norm.text:
             return None
-        feats = emotion_features(norm, rule)
+        feats = emotion_features(norm, rule, self.spec("emotion"))
         idx, val = model.encode(feats)
         p = model.proba(idx, val)
         k = _decide(model, p, rule.label.value if rule is not None else None)
@@ -267,10 +289,12 @@ class LearnedLayer:
     def _top_words(text: str, model: LinearModel, label: int, limit: int = 2) -> tuple[str, ...]:
         """The strongest n-grams (2+ characters) pushing towards ``label``, for the cue list."""
         scored: dict[str, float] = {}
-        grams = [g for g in dict.fromkeys(gram_list(text)) if len(g.strip("^$")) >= 2 and g in model.index]
+        candidates = [g for g in dict.fromkeys(gram_list(text)) if len(g.strip("^$")) >= 2]
+        found = model.lookup(candidates)
+        grams = [g for g, i in zip(candidates, found.tolist(), strict=True) if i >= 0]
         if not grams:
             return ()
-        rows = model.weights[[model.index[g] for g in grams]]
+        rows = model.weights[found[found >= 0]]
         push = rows[:, label] - rows.mean(axis=1)
         for g, w in zip(grams, push.tolist(), strict=True):
             if w > 0.3:
@@ -292,7 +316,7 @@ class LearnedLayer:
         model = self.phase
         if model is None:
             return None
-        idx, val = model.encode(phase_features(ctx))
+        idx, val = model.encode(phase_features(ctx, self.spec("phase")))
         p = model.proba(idx, val)
         k = _decide(model, p, ctx.rule_phase.value)
         return Phase(model.labels[k]), round(float(p[k]), 3)

@@ -3,8 +3,11 @@
 Small enough to train on a seat (``assist-app learn``): tens of thousands of examples train in
 seconds with full-batch Adam, deterministically (no random initialisation, fixed iteration
 count, fixed summation order). A model is one ``.npz`` file: labels, the feature vocabulary in
-index order, the weight matrix, the bias and a JSON metadata string; it loads with
-``allow_pickle=False``.
+index order (names, for people reading the file, and their 64-bit BLAKE2b keys), the weight
+matrix, the bias and a JSON metadata string; it loads with ``allow_pickle=False``.
+
+A loaded model holds no feature names: features are found by key in one sorted ``int64`` array
+(``searchsorted``), which takes 8 bytes a feature where a dict of names took about 150.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,8 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 files carry names only; their keys are computed at load
 
 
 class ModelFileError(ValueError):
@@ -53,36 +58,85 @@ class SparseRows:
         return cls(ptr, cols_all, vals_all)
 
 
+@lru_cache(maxsize=1 << 15)
+def feature_key(name: str) -> int:
+    """A feature name's stable 64-bit key (BLAKE2b; Python's own ``hash`` changes per process)."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+def feature_keys(names: Iterable[str]) -> IntArray:
+    return np.fromiter((feature_key(n) for n in names), dtype=np.int64)
+
+
 @dataclass(slots=True)
 class LinearModel:
-    """``softmax(x @ weights + bias)`` over named features and labels."""
+    """``softmax(x @ weights + bias)`` over keyed features and named labels.
+
+    ``keys`` is sorted and ``weights`` row ``i`` belongs to ``keys[i]``; ``names`` (same order) is
+    kept only for a freshly trained model, to be written into its file."""
 
     task: str
     labels: tuple[str, ...]
-    features: tuple[str, ...]
+    keys: IntArray  # (n_features,) sorted, unique
     weights: FloatArray  # (n_features, n_labels)
     bias: FloatArray  # (n_labels,)
     meta: dict[str, Any] = field(default_factory=dict)
-    index: dict[str, int] = field(init=False, repr=False)
+    names: tuple[str, ...] = ()
     index_of_label: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.index = {f: i for i, f in enumerate(self.features)}
         self.index_of_label = {lab: i for i, lab in enumerate(self.labels)}
+
+    @classmethod
+    def from_names(
+        cls, task: str, labels: Sequence[str], names: Sequence[str], weights: FloatArray, bias: FloatArray,
+        meta: dict[str, Any] | None = None, *, keep_names: bool = True,
+    ) -> LinearModel:
+        """A model over named features (rows of ``weights`` in ``names`` order), sorted by key."""
+        keys = feature_keys(names)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
+            raise ModelFileError("two feature names share a 64-bit key")
+        return cls(
+            task=task,
+            labels=tuple(labels),
+            keys=keys,
+            weights=np.ascontiguousarray(weights[order], dtype=np.float32),
+            bias=np.asarray(bias, dtype=np.float32),
+            meta=dict(meta or {}),
+            names=tuple(names[i] for i in order.tolist()) if keep_names else (),
+        )
+
+    @property
+    def n_features(self) -> int:
+        return len(self.keys)
 
     # -- inference -----------------------------------------------------------------------------
 
+    def lookup(self, names: Sequence[str]) -> IntArray:
+        """The weight row of each name, or -1 for a name the model does not know."""
+        if not names:
+            return np.zeros(0, dtype=np.int64)
+        wanted = feature_keys(names)
+        pos = np.searchsorted(self.keys, wanted)
+        pos[pos >= len(self.keys)] = 0
+        found = self.keys[pos] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
+        out: IntArray = np.where(found, pos, -1)
+        return out
+
     def encode(self, feats: Iterable[tuple[str, float]]) -> tuple[IntArray, FloatArray]:
-        """Known features of one example as (indices, values); unknown names are ignored."""
-        get = self.index.get
-        found = {}
-        for name, v in feats:
-            i = get(name)
-            if i is not None and i not in found:
-                found[i] = v
-        return np.fromiter(found.keys(), dtype=np.int64, count=len(found)), np.fromiter(
-            found.values(), dtype=np.float32, count=len(found)
-        )
+        """Known features of one example as (indices, values); unknown names are ignored, and a
+        repeated name counts once (its first value)."""
+        pairs = list(feats)
+        rows = self.lookup([n for n, _ in pairs])
+        vals = np.fromiter((v for _, v in pairs), dtype=np.float32, count=len(pairs))
+        known = rows >= 0
+        rows, vals = rows[known], vals[known]
+        if len(rows) > 1:
+            rows, first = np.unique(rows, return_index=True)
+            vals = vals[first]
+        return rows.astype(np.int64), vals
 
     def scores(self, idx: IntArray, val: FloatArray) -> FloatArray:
         """Class logits of one encoded example."""
@@ -107,13 +161,16 @@ class LinearModel:
 
     def save(self, path: Path) -> str:
         """Write the model; returns the file's SHA-256."""
+        if len(self.names) != self.n_features:
+            raise ValueError("only a model that still has its feature names can be saved")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         arrays = {
             "format_version": np.asarray(FORMAT_VERSION),
             "task": np.asarray(self.task),
             "labels": np.asarray(self.labels),
-            "features": np.asarray(self.features),
+            "features": np.asarray(self.names),
+            "feature_keys": self.keys.astype(np.int64),
             "weights": self.weights.astype(np.float32),
             "bias": self.bias.astype(np.float32),
             "meta": np.asarray(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
@@ -134,23 +191,29 @@ class LinearModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 version = int(data["format_version"])
-                if version != FORMAT_VERSION:
+                if version not in READABLE_VERSIONS:
                     raise ModelFileError(f"{path.name}: format version {version}, expected {FORMAT_VERSION}")
-                model = cls(
-                    task=str(data["task"]),
-                    labels=tuple(str(x) for x in data["labels"]),
-                    features=tuple(str(x) for x in data["features"]),
-                    weights=np.asarray(data["weights"], dtype=np.float32),
-                    bias=np.asarray(data["bias"], dtype=np.float32),
-                    meta=json.loads(str(data["meta"])),
-                )
+                labels = tuple(str(x) for x in data["labels"])
+                weights = np.asarray(data["weights"], dtype=np.float32)
+                bias = np.asarray(data["bias"], dtype=np.float32)
+                meta = json.loads(str(data["meta"]))
+                if version == 1:
+                    names = [str(x) for x in data["features"]]
+                    if weights.shape[0] != len(names):
+                        raise ModelFileError(f"{path.name}: weight shapes do not match its labels and features")
+                    model = cls.from_names(str(data["task"]), labels, names, weights, bias, meta, keep_names=False)
+                else:
+                    keys = np.asarray(data["feature_keys"], dtype=np.int64)
+                    if len(keys) > 1 and not bool((keys[1:] > keys[:-1]).all()):
+                        raise ModelFileError(f"{path.name}: feature keys are not sorted and unique")
+                    model = cls(str(data["task"]), labels, keys, weights, bias, meta)
         except ModelFileError:
             raise
         except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
             raise ModelFileError(f"{path.name}: not a readable model file ({exc})") from exc
         if task is not None and model.task != task:
             raise ModelFileError(f"{path.name}: a {model.task!r} model, expected {task!r}")
-        if model.weights.shape != (len(model.features), len(model.labels)) or model.bias.shape != (len(model.labels),):
+        if model.weights.shape != (model.n_features, len(model.labels)) or model.bias.shape != (len(model.labels),):
             raise ModelFileError(f"{path.name}: weight shapes do not match its labels and features")
         return model
 

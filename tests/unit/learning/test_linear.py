@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist_app.analysis.learned.features import analysis_units, clause_units, max_span, ngrams
+from assist_app.analysis.learned.features import (
+    FeatureSpec,
+    analysis_units,
+    clause_units,
+    gram_features,
+    max_span,
+    ngrams,
+    spanned_grams,
+)
 from assist_app.analysis.learned.layer import LearnedLayer, check_folder
 from assist_app.analysis.learned.linear import LinearModel, ModelFileError, SparseRows, predict_rows, train_softmax
 from assist_app.textnorm import normalize
@@ -37,8 +45,8 @@ def test_rows_may_be_empty() -> None:
 
 
 def _model(task: str = "banned") -> LinearModel:
-    return LinearModel(task, ("ok", "shirk"), ("a", "b"), np.asarray([[0, 1], [1, 0]], np.float32),
-                       np.zeros(2, np.float32), {"threshold": 0.5})
+    return LinearModel.from_names(task, ("ok", "shirk"), ("a", "b"), np.asarray([[0, 1], [1, 0]], np.float32),
+                                  np.zeros(2, np.float32), {"threshold": 0.5})
 
 
 def test_model_file_round_trip_and_errors(tmp_path: Path) -> None:
@@ -46,7 +54,13 @@ def test_model_file_round_trip_and_errors(tmp_path: Path) -> None:
     digest = _model().save(path)
     assert len(digest) == 64
     back = LinearModel.load(path, "banned")
-    assert back.labels == ("ok", "shirk") and back.features == ("a", "b") and back.meta["threshold"] == 0.5
+    assert back.labels == ("ok", "shirk") and back.n_features == 2 and back.meta["threshold"] == 0.5
+    # Features are found by key after loading: "a" pushes towards shirk, "b" towards ok, "c" is unknown.
+    rows = back.lookup(["a", "b", "c"])
+    assert rows[2] == -1
+    assert back.weights[rows[0]].tolist() == [0.0, 1.0] and back.weights[rows[1]].tolist() == [1.0, 0.0]
+    idx, val = back.encode([("a", 1.0), ("c", 1.0), ("a", 0.5)])
+    assert idx.tolist() == [rows[0]] and val.tolist() == [1.0]
     with pytest.raises(ModelFileError, match="expected 'emotion'"):
         LinearModel.load(path, "emotion")
     path.write_bytes(b"not a model")
@@ -81,6 +95,28 @@ def test_ngrams_mark_turn_boundaries_and_spans() -> None:
     grams = {g: (s, e) for g, s, e in ngrams("喂你好")}
     assert "^喂" in grams and "好$" in grams and "喂你" in grams
     assert grams["你好"] == (1, 3)
+
+
+def test_sound_grams_survive_a_homophone_the_recogniser_wrote() -> None:
+    # "知道" heard as "资道" (zh/z folded) and "解决" as "姐决": the character grams change, the
+    # sound grams do not, so a weight learned on the spoken words still applies.
+    spec = FeatureSpec(sound_n=3)
+    spoken = dict(gram_features("我不知道怎么解决", spec=spec))
+    heard = dict(gram_features("我不资道怎么姐决", spec=spec))
+    sound = {g for g in spoken if g.startswith("y:")}
+    assert sound and sound == {g for g in heard if g.startswith("y:")}
+    assert "知道" in spoken and "知道" not in heard
+    # Each block is scaled to unit length on its own; a characters-only spec has no sound block.
+    assert sum(v * v for g, v in spoken.items() if g.startswith("y:")) == pytest.approx(1.0)
+    assert not any(g.startswith("y:") for g, _ in gram_features("我不知道", spec=FeatureSpec()))
+    spans = {g: (s, e) for g, s, e in spanned_grams("不知道", spec)}
+    assert spans["y:zi-dao"] == (1, 3) and spans["知道"] == (1, 3)
+
+
+def test_spec_travels_in_the_model_metadata() -> None:
+    spec = FeatureSpec(sound_n=2, sound_weight=0.5)
+    assert FeatureSpec.from_meta({"feature_spec": spec.to_meta()}) == spec
+    assert FeatureSpec.from_meta({}) == FeatureSpec()  # models trained before the sound block
 
 
 def test_units_follow_the_original_punctuation() -> None:
