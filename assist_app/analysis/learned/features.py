@@ -104,6 +104,16 @@ def sound_grams(text: str, n_max: int, n_min: int = 1) -> Iterator[tuple[str, in
             yield SOUND_PREFIX + SOUND_JOIN.join(padded[i : i + n]), max(0, i - 1), min(len(text), i - 1 + n)
 
 
+def sound_gram_list(text: str, n_max: int, n_min: int = 1) -> list[str]:
+    """The names of ``sound_grams`` without their spans (the hot path: joins and slices only)."""
+    padded = [BOUNDARY_START, *sounds(text), BOUNDARY_END]
+    size = len(padded)
+    out = [SOUND_PREFIX + sy for sy in padded[1:-1]] if n_min <= 1 else []
+    out += [SOUND_PREFIX + SOUND_JOIN.join(padded[i : i + n]) for n in range(max(n_min, 2), n_max + 1)
+            for i in range(size - n + 1)]
+    return out  # the order of ``sound_grams``: a model's inputs, so its training, do not change
+
+
 def _unit_block(names: Iterable[str], prefix: str, scale: float = 1.0) -> list[tuple[str, float]]:
     grams = list(dict.fromkeys(names))
     if not grams:
@@ -120,8 +130,7 @@ def gram_features(
     feats = _unit_block(gram_list(text, min(n_max, spec.char_n)), prefix)
     sound_n = min(n_max, spec.sound_n)
     if sound_n and text:
-        grams = (g for g, _, _ in sound_grams(text, sound_n, spec.sound_min))
-        feats += _unit_block(grams, prefix, spec.sound_weight)
+        feats += _unit_block(sound_gram_list(text, sound_n, spec.sound_min), prefix, spec.sound_weight)
     return feats
 
 

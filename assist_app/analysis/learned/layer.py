@@ -214,18 +214,17 @@ class LearnedLayer:
         if model is None or len(norm.text) < 2:
             return None
         text = norm.text[:MAX_CHARS]
-        best: tuple[float, int, int, int] | None = None
-        for start, end in analysis_units(norm):
-            if start >= len(text):
-                continue
-            end = min(end, len(text))
-            idx, val = model.encode(banned_features(text[start:end], self.spec("banned")))
-            p = model.proba(idx, val)
-            p_banned = 1.0 - float(p[self._ok])
-            if best is None or p_banned > best[0]:
-                label = int(np.argmax(np.where(np.arange(len(p)) == self._ok, -1.0, p)))
-                best = (p_banned, label, start, end)
-        return best
+        units = [(start, min(end, len(text))) for start, end in analysis_units(norm) if start < len(text)]
+        if not units:
+            return None
+        spec = self.spec("banned")
+        p = model.proba_many([banned_features(text[s:e], spec) for s, e in units])
+        p_banned = 1.0 - p[:, self._ok]
+        best = int(np.argmax(p_banned))  # the first of equals, as units are listed whole-first
+        others = p[best].copy()
+        others[self._ok] = -1.0
+        start, end = units[best]
+        return float(p_banned[best]), int(np.argmax(others)), start, end
 
     def banned_guess(self, norm: NormText, *, partial: bool = False) -> BannedGuess | None:
         """The most confident banned unit of the utterance, if it reaches the threshold."""

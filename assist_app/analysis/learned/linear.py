@@ -18,7 +18,6 @@ import json
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,14 +57,24 @@ class SparseRows:
         return cls(ptr, cols_all, vals_all)
 
 
-@lru_cache(maxsize=1 << 15)
+_KEYS: dict[str, int] = {}
+KEY_CACHE_MAX = 1 << 16  # names whose keys are remembered (~10 MB at most); then it starts afresh
+
+
 def feature_key(name: str) -> int:
     """A feature name's stable 64-bit key (BLAKE2b; Python's own ``hash`` changes per process)."""
-    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+    key = _KEYS.get(name)
+    if key is None:
+        key = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+        if len(_KEYS) >= KEY_CACHE_MAX:
+            _KEYS.clear()
+        _KEYS[name] = key
+    return key
 
 
-def feature_keys(names: Iterable[str]) -> IntArray:
-    return np.fromiter((feature_key(n) for n in names), dtype=np.int64)
+def feature_keys(names: Sequence[str]) -> IntArray:
+    get = _KEYS.get
+    return np.fromiter((get(n) or feature_key(n) for n in names), dtype=np.int64, count=len(names))
 
 
 @dataclass(slots=True)
@@ -137,6 +146,18 @@ class LinearModel:
             rows, first = np.unique(rows, return_index=True)
             vals = vals[first]
         return rows.astype(np.int64), vals
+
+    def proba_many(self, examples: Sequence[Sequence[tuple[str, float]]]) -> FloatArray:
+        """Class probabilities of several examples in one look-up, shape (examples, labels). Each
+        example's names must be distinct (``gram_features`` blocks are)."""
+        names = [n for ex in examples for n, _ in ex]
+        vals = np.fromiter((v for ex in examples for _, v in ex), dtype=np.float32, count=len(names))
+        owner = np.repeat(np.arange(len(examples)), [len(ex) for ex in examples])
+        rows = self.lookup(names)
+        known = rows >= 0
+        logits = np.zeros((len(examples), len(self.labels)), dtype=np.float32)
+        np.add.at(logits, owner[known], self.weights[rows[known]] * vals[known, None])
+        return _softmax(logits + self.bias)
 
     def scores(self, idx: IntArray, val: FloatArray) -> FloatArray:
         """Class logits of one encoded example."""
