@@ -152,12 +152,14 @@ class LinearModel:
         example's names must be distinct (``gram_features`` blocks are)."""
         names = [n for ex in examples for n, _ in ex]
         vals = np.fromiter((v for ex in examples for _, v in ex), dtype=np.float32, count=len(names))
-        owner = np.repeat(np.arange(len(examples)), [len(ex) for ex in examples])
         rows = self.lookup(names)
         known = rows >= 0
-        logits = np.zeros((len(examples), len(self.labels)), dtype=np.float32)
-        np.add.at(logits, owner[known], self.weights[rows[known]] * vals[known, None])
-        return _softmax(logits + self.bias)
+        owner = np.repeat(np.arange(len(examples)), [len(ex) for ex in examples])
+        # Known features per example, in order: the row pointers of a sparse matrix.
+        ptr = np.zeros(len(examples) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[known], minlength=len(examples)), out=ptr[1:])
+        contrib = self.weights[rows[known]] * vals[known, None]
+        return _softmax(_row_sums(contrib, ptr, len(examples), len(self.labels)) + self.bias)
 
     def scores(self, idx: IntArray, val: FloatArray) -> FloatArray:
         """Class logits of one encoded example."""
