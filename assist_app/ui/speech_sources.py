@@ -108,7 +108,7 @@ class LazyLiveSource(DeviceSpeech):
         try:
             from assist_app.asr.models import find_whisper_model
             from assist_app.asr.whisper import WhisperEngine, whisper_runtime_available
-            from assist_app.pipeline.second_pass import CallCorrector
+            from assist_app.pipeline.call_corrector import CallCorrector
 
             if not whisper_runtime_available():
                 raise RuntimeError("没有安装 Whisper 运行库（faster-whisper）")
