@@ -1,3 +1,4 @@
+# Kept whole at ~410 lines: the composition of one window's features, each of which has its own module.
 """Panel controller: the composition of one ``MainWindow``'s features (issue 11).
 
 It owns the mode (``CallMode``), the library and settings, and the running call; each feature
