@@ -129,14 +129,30 @@ class PatternSet(Generic[P]):
     """
 
     def __init__(self, entries: Iterable[tuple[str, P]]) -> None:
-        texts: list[str] = []
-        seg_codes: list[str] = []
-        seg_index: dict[str, int] = {}
         self._payloads: list[P] = []
         self._patterns: list[str] = []
         self._anchors = bytearray()  # per variant: 1 anchored at the start, 2 at the end
         self._var_segs = array("i")
         self._var_at = array("i", [0])
+        texts, seg_codes = self._add_variants(entries)
+        self._index_first_segments(len(texts))
+        self._empty = not self._build_automaton(texts, seg_codes)
+        # One string each for all segment texts and codes: ~40,000 fewer objects for the library.
+        self._texts = "".join(texts)
+        self._codes = "".join(seg_codes)
+        self._seg_at = array("i", [0])
+        for text in texts:
+            self._seg_at.append(self._seg_at[-1] + len(text))
+        if len(self._codes) != len(self._texts):
+            raise AssertionError("sound codes must be one per character")
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def _add_variants(self, entries: Iterable[tuple[str, P]]) -> tuple[list[str], list[str]]:
+        """Every pattern's variants, their segments shared: returns the segment texts and codes."""
+        texts: list[str] = []
+        seg_codes: list[str] = []
+        seg_index: dict[str, int] = {}
         for pattern, payload in entries:
             for v in parse_pattern(pattern):
                 for s in v.segments:
@@ -150,9 +166,10 @@ class PatternSet(Generic[P]):
                 self._payloads.append(payload)
                 self._patterns.append(pattern)
                 self._anchors.append((1 if v.anchor_start else 0) | (2 if v.anchor_end else 0))
-        del seg_index
-        # Variants by their first segment, in variant order: ``_first_vids[_first_at[sid]:_first_at[sid + 1]]``.
-        n_seg = len(texts)
+        return texts, seg_codes
+
+    def _index_first_segments(self, n_seg: int) -> None:
+        """Variants by their first segment, in variant order: ``_first_vids[_first_at[sid]:_first_at[sid + 1]]``."""
         firsts = [self._var_segs[self._var_at[vid]] for vid in range(len(self._payloads))]
         counts = [0] * (n_seg + 1)
         for sid in firsts:
@@ -166,8 +183,10 @@ class PatternSet(Generic[P]):
             first_vids[slots[sid]] = vid
             slots[sid] += 1
         self._first_vids = array("i", first_vids)
-        del firsts, counts, slots, first_vids
 
+    def _build_automaton(self, texts: list[str], seg_codes: list[str]) -> bool:
+        """The automaton over the segments' sound codes (whole, and halves for fuzzy matching);
+        False when there is nothing to find."""
         keys: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code key -> (seg id, offset in seg)
         for sid, (text, codes) in enumerate(zip(texts, seg_codes, strict=True)):
             if len(text) == 1:
@@ -190,17 +209,7 @@ class PatternSet(Generic[P]):
                 self._tgt_sid.append(sid)
                 self._tgt_off.append(offset)
             self._tgt_at.append(len(self._tgt_sid))
-        # One string each for all segment texts and codes: ~40,000 fewer objects for the library.
-        self._texts = "".join(texts)
-        self._codes = "".join(seg_codes)
-        self._seg_at = array("i", [0])
-        for text in texts:
-            self._seg_at.append(self._seg_at[-1] + len(text))
-        if len(self._codes) != len(self._texts):
-            raise AssertionError("sound codes must be one per character")
-        self._empty = not keys
-        if not self._empty:
-            self._automaton.make_automaton()
+        return bool(keys)
 
     def __len__(self) -> int:
         return len(self._payloads)

@@ -7,7 +7,8 @@ seat keeps: with "store nothing" the centre sees the seat online and idle, never
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 NEGATIVE = ("angry", "complaint_escalation", "anxious", "negative_other")
 
@@ -30,6 +31,20 @@ class LiveState:
     flag_wall: float | None = None
     flags_in_call: int = 0
     banned_repeats: int = 0
+
+
+_LIVE_COLUMNS = tuple(f.name for f in fields(LiveState))  # ``assist.seat_live``'s columns, in this order
+
+#: The centre's insert-or-update of one seat's live row (``live_row`` gives its parameters).
+SEAT_LIVE_UPSERT = (
+    f"INSERT INTO assist.seat_live(seat_id, {', '.join(_LIVE_COLUMNS)}, sent, updated) "
+    f"VALUES ({','.join(['%s'] * (len(_LIVE_COLUMNS) + 2))}, now()) ON CONFLICT (seat_id) DO UPDATE SET "
+    + "".join(f"{c} = excluded.{c}, " for c in _LIVE_COLUMNS) + "sent = excluded.sent, updated = now()"
+)
+
+
+def live_row(seat_id: str, state: LiveState, sent: float) -> tuple[Any, ...]:
+    return (seat_id, *(getattr(state, c) for c in _LIVE_COLUMNS), sent)
 
 
 def is_escalating(readings: list[tuple[str, float]]) -> bool:

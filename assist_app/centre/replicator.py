@@ -28,8 +28,8 @@ from typing import Any
 
 from assist_app.centre.config import CentreConfig
 from assist_app.centre.counts import central_counts, local_counts
-from assist_app.centre.live import LiveState, read_live_state
-from assist_app.centre.tables import CALLS, SWEPT, TABLES, TableSpec, upsert_sql
+from assist_app.centre.live import SEAT_LIVE_UPSERT, LiveState, live_row, read_live_state
+from assist_app.centre.tables import CALLS, SWEPT, SYNC_STATE_UPSERT, TABLES, TableSpec, upsert_sql
 from assist_app.events import StatusCode, StatusEvent
 
 log = logging.getLogger(__name__)
@@ -304,12 +304,7 @@ class Replicator:
                 n += len(rows)
                 self.stats.per_table[spec.central] = self.stats.per_table.get(spec.central, 0) + len(rows)
             for tbl, mark in new_marks.items():
-                cur.execute(
-                    "INSERT INTO assist.sync_state(seat_id, tbl, hwm, hwm_key, updated) "
-                    "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (seat_id, tbl) DO UPDATE SET "
-                    "hwm = excluded.hwm, hwm_key = excluded.hwm_key, updated = now()",
-                    (self.seat_id, tbl, mark.value, mark.key),
-                )
+                cur.execute(SYNC_STATE_UPSERT, (self.seat_id, tbl, mark.value, mark.key))
         self._marks.update(new_marks)
         self.stats.rows_sent += n
         self.stats.rounds += 1
@@ -405,22 +400,7 @@ class Replicator:
         if not force and state == self._last_live and now - self._last_live_sent < self.KEEPALIVE_S:
             return
         with pg.transaction():
-            pg.execute(
-                "INSERT INTO assist.seat_live(seat_id, state, agent_name, call_id, call_started, emotion, "
-                "emotion_intensity, emotion_wall, escalating, flag_rule, flag_matched, flag_severity, flag_wall, "
-                "flags_in_call, banned_repeats, sent, updated) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s, now()) "
-                "ON CONFLICT (seat_id) DO UPDATE SET state = excluded.state, agent_name = excluded.agent_name, "
-                "call_id = excluded.call_id, call_started = excluded.call_started, emotion = excluded.emotion, "
-                "emotion_intensity = excluded.emotion_intensity, emotion_wall = excluded.emotion_wall, "
-                "escalating = excluded.escalating, flag_rule = excluded.flag_rule, "
-                "flag_matched = excluded.flag_matched, flag_severity = excluded.flag_severity, "
-                "flag_wall = excluded.flag_wall, flags_in_call = excluded.flags_in_call, "
-                "banned_repeats = excluded.banned_repeats, sent = excluded.sent, updated = now()",
-                (self.seat_id, state.state, state.agent_name, state.call_id, state.call_started, state.emotion,
-                 state.emotion_intensity, state.emotion_wall, state.escalating, state.flag_rule, state.flag_matched,
-                 state.flag_severity, state.flag_wall, state.flags_in_call, state.banned_repeats, now),
-            )
+            pg.execute(SEAT_LIVE_UPSERT, live_row(self.seat_id, state, now))
         self._last_live = state
         self._last_live_sent = now
         self.stats.heartbeats += 1

@@ -113,3 +113,11 @@ def upsert_sql(spec: TableSpec) -> str:
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in spec.columns if c not in spec.key)
     return (f"INSERT INTO assist.{spec.central} ({cols}) VALUES ({marks}) "
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
+
+
+#: A seat's high-water mark for one table, written in the same transaction as the rows it covers.
+SYNC_STATE_UPSERT = (
+    "INSERT INTO assist.sync_state(seat_id, tbl, hwm, hwm_key, updated) "
+    "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (seat_id, tbl) DO UPDATE SET "
+    "hwm = excluded.hwm, hwm_key = excluded.hwm_key, updated = now()"
+)

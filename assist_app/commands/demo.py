@@ -128,7 +128,7 @@ def run_headless(scenario: Any, args: argparse.Namespace) -> int:
             print(f"通话记录已保存：{args.db}（{saved}）")
     if shot is not None:
         try:
-            from assist_app.ui.app import render_result
+            from assist_app.ui.screenshot import render_result
 
             stand_in = shot.with_name(f"{shot.stem}.partial-{os.getpid()}{shot.suffix}")  # Qt reads the suffix
             render_result(result, stand_in)

@@ -148,7 +148,7 @@ def _run_session(args: argparse.Namespace, capture: Any, resolved: Any, factory:
         return EXIT_CANNOT_START
     source: Any = LiveSource(capture, factory, on_utterance=corrector.submit if corrector else None)
     if corrector is not None:
-        from assist_app.pipeline.second_pass import CorrectedSource
+        from assist_app.pipeline.call_corrector import CorrectedSource
 
         source = CorrectedSource(source, corrector)
     session = CallSession(
@@ -184,7 +184,7 @@ def _listen_corrector(args: argparse.Namespace, sinks: list[Any], call_id: str) 
     or None after saying why it cannot run."""
     from assist_app.asr.models import ModelNotFoundError, find_whisper_model
     from assist_app.asr.whisper import WhisperEngine, whisper_runtime_available
-    from assist_app.pipeline.second_pass import CallCorrector
+    from assist_app.pipeline.call_corrector import CallCorrector
 
     if not whisper_runtime_available():
         err("精校转写需要 Whisper 运行库（faster-whisper），请安装：pip install 'assist-app[whisper]'")

@@ -1,3 +1,4 @@
+# Kept whole at ~400 lines: one plain function per query, sharing only the row readers at the top.
 """Read and edit queries; each takes the writer's connection and runs on the writer thread."""
 
 from __future__ import annotations

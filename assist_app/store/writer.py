@@ -1,3 +1,4 @@
+# Kept whole at ~450 lines: one thread's state machine (queue, pending buffer, retries); file steps are in dbfile.py.
 """The single writer thread: owns the only SQLite connection, writes in small batches.
 
 Everything that touches the file goes through one bounded queue to this thread (STYLE.md: one

@@ -374,32 +374,3 @@ def quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
     pulse.timeout.connect(lambda: None)
     pulse.start(250)
     return pulse
-
-
-def render_result(result: Any, screenshot: Path, *, font_size: int = 13) -> Path:
-    """Replay a headless demo run into an offscreen window and save the review as a PNG."""
-    ensure_app(font_size, offscreen=True)
-    library = getattr(result.engine, "library", None) or _load_library_quietly()
-    window, controller = build_panel(AppSettings(font_size=font_size), library=library,
-                                     scenarios=[result.scenario], with_live=False)
-    try:
-        controller.select_scenario(0)
-        controller.replay(result.events, result.engine)
-        window.resize(440, 980)
-        window.show()
-        QApplication.processEvents()
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(screenshot)):
-            raise OSError(f"无法写入截图：{screenshot}")
-    finally:
-        controller.shutdown()
-        window.close()
-        window.deleteLater()
-        QApplication.processEvents()
-    return screenshot
-
-
-def _load_library_quietly() -> Any:
-    from assist_app.library import load_library
-
-    return load_library()

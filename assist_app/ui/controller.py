@@ -1,3 +1,4 @@
+# Kept whole at ~410 lines: the composition of one window's features, each of which has its own module.
 """Panel controller: the composition of one ``MainWindow``'s features (issue 11).
 
 It owns the mode (``CallMode``), the library and settings, and the running call; each feature
@@ -32,6 +33,7 @@ from assist_app.events import CallEnded, CallStarted, EndReason, Event, Suggesti
 from assist_app.library.model import ScriptLibrary
 from assist_app.pipeline.session import CallSession, CallSource
 from assist_app.store.callstore import CallStore
+from assist_app.store.models import WorkOrder
 from assist_app.training.scorecard import PracticeScore
 from assist_app.ui.background import BackgroundJobs
 from assist_app.ui.bridge import SessionBridge
@@ -51,7 +53,6 @@ from assist_app.ui.main_window import MainWindow
 from assist_app.ui.outcome import CallOutcome, build_outcome
 from assist_app.ui.panel_config import PanelConfig
 from assist_app.ui.practice_controller import PracticeController
-from assist_app.ui.review import WorkOrderDraft
 from assist_app.ui.review_controller import ReviewController
 from assist_app.ui.settings import AppSettings
 
@@ -268,7 +269,7 @@ class PanelController(QObject):
     def show_history(self) -> None:
         self.review.show_history()
 
-    def save_work_order(self, d: WorkOrderDraft) -> None:
+    def save_work_order(self, d: WorkOrder) -> None:
         self.review.save_work_order(d)
 
     # -- calls ---------------------------------------------------------------------------------

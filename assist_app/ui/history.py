@@ -33,8 +33,7 @@ from assist_app.store.models import CallRecord, CallSummary, SearchHit, WorkOrde
 from assist_app.ui.background import BackgroundJobs
 from assist_app.ui.errors import user_message
 from assist_app.ui.history_view import HistoryDialog
-from assist_app.ui.review import ScoreLine, WorkOrderDraft
-from assist_app.ui.work_order_form import draft_of, order_of
+from assist_app.ui.review import ScoreLine
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +193,7 @@ class HistoryController(QObject):
         r.show_flags(review_flags_marked(rec))
         r.show_emotions(review_emotions(rec))
         order, saved = stored_work_order(rec)
-        r.show_draft(draft_of(order))
+        r.show_draft(order)
         if not saved:
             r.set_save_status("工单尚未保存：以下为根据通话内容生成的草稿。")
         elif order.is_complaint:
@@ -206,13 +205,13 @@ class HistoryController(QObject):
         d.show_detail()
         self.call_opened.emit(rec)
 
-    def save_work_order(self, draft: WorkOrderDraft) -> None:
+    def save_work_order(self, draft: WorkOrder) -> None:
         rec = self.record
         if rec is None or self.store is None:
             return
         old = rec.work_order
         status = old.status if old is not None else ("open" if draft.is_complaint else "draft")
-        order = order_of(draft, WorkOrder(call_id=rec.summary.id, date=draft.date, time=draft.time, status=status))
+        order = replace(draft, call_id=rec.summary.id, status=status)
         store = self.store
         self.dialog.review.set_save_status("正在保存…")
         self._reads.submit(lambda: store.save_work_order(order), self._on_saved, self._on_save_error)

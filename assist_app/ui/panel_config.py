@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from assist_app.library.model import ScriptLibrary
 from assist_app.ui.guidance import StepInfo
 from assist_app.ui.settings import AppSettings
+from assist_app.validation import ValidationError
 
 if TYPE_CHECKING:
     from assist_app.ui.controller import PanelController
@@ -45,8 +46,9 @@ class PanelConfig(QObject):
             folder = Path(self.panel.settings.library_dir)
         try:
             lib = loader(folder)
-        except Exception as exc:  # LibraryError lists every problem; anything else is one problem
-            problems = [str(p) for p in getattr(exc, "problems", [])] or str(exc).splitlines() or [repr(exc)]
+        except Exception as exc:  # LibraryError lists every problem, in Chinese for the staff; else one problem
+            problems = exc.messages("zh") if isinstance(exc, ValidationError) else []
+            problems = problems or str(exc).splitlines() or [repr(exc)]
             self.panel.library_problems = problems
             self.panel.library_reloaded.emit(problems)
             self.panel.refresh_status()

@@ -1,5 +1,5 @@
 """Post-call review view (layout only): QA score card, flags with timestamps, the call's transcript,
-the emotion timeline and an editable work-order draft with seed 004's fields.
+the emotion timeline and the call's work order to edit (``ui.work_order_form``).
 
 With 精校转写 on, the review follows the call's second pass (``follow``, a ``ReviewFeed``): the
 transcript shows the corrected text, corrected lines marked 精校 with the live text in the tooltip,
@@ -11,22 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -37,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from assist_app.events import EmotionReading, Flag
 from assist_app.store.corrections import UNSUPPORTED, ReviewFeed, ReviewFlag, ReviewLine, mark_live_flags
+from assist_app.store.models import WorkOrder
 from assist_app.ui.meters import EmotionTimeline
 from assist_app.ui.theme import mmss
+from assist_app.ui.work_order_form import WorkOrderForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +64,6 @@ def merge_notes(notes: tuple[str, ...]) -> list[str]:
     return [f"{n}：{'、'.join(merged[n])}" if n in merged else n for n in out]
 
 
-@dataclass(frozen=True, slots=True)
-class WorkOrderDraft:
-    """The editable fields of the work order (seed 004: 日期、时间、姓名、性别、电话、简要内容、处理状况)."""
-
-    date: str = ""
-    time: str = ""
-    caller_name: str = ""
-    caller_title: str = ""
-    gender: str = ""
-    phone: str = ""  # already masked when privacy masking is on
-    summary: str = ""
-    handling: str = ""
-    follow_up: datetime | None = None
-    is_complaint: bool = False
-
-
 def _section(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame()
     frame.setObjectName("section")
@@ -107,7 +87,7 @@ def score_colour(total: float) -> str:
 class ReviewView(QWidget):
     """Emits ``save_requested`` with the edited draft and ``back_requested`` to return to the panel."""
 
-    save_requested = Signal(object)  # WorkOrderDraft
+    save_requested = Signal(object)  # the edited WorkOrder
     back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -117,6 +97,31 @@ class ReviewView(QWidget):
         outer.setSpacing(0)
         # The title and 返回面板 stay above the scrolling part: scrolled down to the work order,
         # the way back used to scroll out of view (issue 12.19).
+        outer.addWidget(self._build_header())
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll_area, 1)
+        inner = QWidget()
+        inner.setObjectName("root")
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        for section in (self._build_score_card(), self._build_practice(), self._build_flags(),
+                        self._build_transcript(), self._build_emotions(), self._build_work_order()):
+            lay.addWidget(section)
+        lay.addStretch(1)
+        self.scroll_area.setWidget(inner)
+        self.score_total: float | None = None
+        self._feed: ReviewFeed | None = None
+        self._live_flags: list[tuple[float, Flag]] = []
+        self._seen: tuple[int, bool] | None = None  # the feed's (version, finished) last shown
+        self._feed_timer = QTimer(self)
+        self._feed_timer.setInterval(300)
+        self._feed_timer.timeout.connect(self._refresh_feed)
+
+    def _build_header(self) -> QWidget:
         header = QWidget()
         header.setObjectName("root")
         head = QHBoxLayout(header)
@@ -128,18 +133,9 @@ class ReviewView(QWidget):
         self.back_button = QPushButton("返回面板")
         self.back_button.clicked.connect(self.back_requested)
         head.addWidget(self.back_button)
-        outer.addWidget(header)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(self.scroll_area, 1)
-        inner = QWidget()
-        inner.setObjectName("root")
-        lay = QVBoxLayout(inner)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
+        return header
 
+    def _build_score_card(self) -> QFrame:
         card, card_lay = _section("质检评分")
         top = QHBoxLayout()
         self.total = QLabel("—")
@@ -154,9 +150,10 @@ class ReviewView(QWidget):
         self.items_grid.setVerticalSpacing(2)
         self.items_grid.setColumnStretch(1, 1)
         card_lay.addLayout(self.items_grid)
-        lay.addWidget(card)
+        return card
 
-        # practice mode only: pass/fail and the moments that cost points, with the better phrase
+    def _build_practice(self) -> QFrame:
+        """Practice mode only: pass/fail and the moments that cost points, with the better phrase."""
         self.practice_frame, practice_lay = _section("扣分的地方与更好的说法")
         self.practice_result = QLabel("")
         self.practice_result.setWordWrap(True)
@@ -166,15 +163,17 @@ class ReviewView(QWidget):
         self.moments_list.setMinimumHeight(120)
         practice_lay.addWidget(self.moments_list)
         self.practice_frame.hide()
-        lay.addWidget(self.practice_frame)
+        return self.practice_frame
 
+    def _build_flags(self) -> QFrame:
         flags_frame, flags_lay = _section("服务忌语与规范提示")
         self.flags_list = QListWidget()
         self.flags_list.setWordWrap(True)
         self.flags_list.setFixedHeight(70)
         flags_lay.addWidget(self.flags_list)
-        lay.addWidget(flags_frame)
+        return flags_frame
 
+    def _build_transcript(self) -> QFrame:
         self.transcript_frame, transcript_lay = _section("通话内容")
         self.second_pass_status = QLabel("")
         self.second_pass_status.setObjectName("muted")
@@ -186,73 +185,21 @@ class ReviewView(QWidget):
         self.transcript_list.setMinimumHeight(140)
         transcript_lay.addWidget(self.transcript_list)
         self.transcript_frame.hide()  # shown when a call's transcript is given (``follow``)
-        lay.addWidget(self.transcript_frame)
+        return self.transcript_frame
 
+    def _build_emotions(self) -> QFrame:
         emo_frame, emo_lay = _section("客户情绪变化")
         self.timeline = EmotionTimeline()
         self.timeline.setFixedHeight(150)
         emo_lay.addWidget(self.timeline)
-        lay.addWidget(emo_frame)
+        return emo_frame
 
+    def _build_work_order(self) -> QFrame:
         wo_frame, wo_lay = _section("工单草稿")
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.date_edit = QLineEdit()
-        self.time_edit = QLineEdit()
-        self.name_edit = QLineEdit()
-        self.title_edit = QComboBox()
-        self.title_edit.setEditable(True)
-        self.title_edit.addItems(["", "先生", "女士", "小姐"])
-        self.gender_edit = QComboBox()
-        self.gender_edit.addItems(["", "男", "女"])
-        self.phone_edit = QLineEdit()
-        self.phone_edit.setToolTip("按隐私设置，号码中间几位已隐去")
-        self.summary_edit = QPlainTextEdit()
-        self.summary_edit.setFixedHeight(64)
-        self.handling_edit = QPlainTextEdit()
-        self.handling_edit.setFixedHeight(64)
-        self.follow_edit = QDateTimeEdit()
-        self.follow_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.follow_edit.setCalendarPopup(True)
-        # A QDateTimeEdit cannot be empty: its minimum stands for "no follow-up" (else every saved
-        # order got a follow-up on 2000-01-01, the widget's default).
-        self.follow_edit.setMinimumDateTime(QDateTime(QDate(2000, 1, 1), QTime(0, 0)))
-        self.follow_edit.setSpecialValueText("无需回访")
-        when = QHBoxLayout()
-        when.addWidget(self.date_edit)
-        when.addWidget(self.time_edit)
-        who = QHBoxLayout()
-        who.addWidget(self.name_edit, 2)
-        who.addWidget(self.title_edit, 1)
-        who.addWidget(self.gender_edit, 1)
-        form.addRow("日期时间", when)
-        form.addRow("来电人", who)
-        form.addRow("电话", self.phone_edit)
-        form.addRow("简要内容", self.summary_edit)
-        form.addRow("处理情况", self.handling_edit)
-        form.addRow("回访时间", self.follow_edit)
-        wo_lay.addLayout(form)
-        buttons = QHBoxLayout()
-        self.save_status = QLabel("")
-        self.save_status.setObjectName("muted")
-        self.save_status.setWordWrap(True)
-        buttons.addWidget(self.save_status, 1)
-        self.save_button = QPushButton("保存工单")
-        self.save_button.setObjectName("primary")
-        self.save_button.clicked.connect(lambda: self.save_requested.emit(self.draft()))
-        buttons.addWidget(self.save_button)
-        wo_lay.addLayout(buttons)
-        lay.addWidget(wo_frame)
-        lay.addStretch(1)
-        self.scroll_area.setWidget(inner)
-        self._is_complaint = False
-        self.score_total: float | None = None
-        self._feed: ReviewFeed | None = None
-        self._live_flags: list[tuple[float, Flag]] = []
-        self._seen: tuple[int, bool] | None = None  # the feed's (version, finished) last shown
-        self._feed_timer = QTimer(self)
-        self._feed_timer.setInterval(300)
-        self._feed_timer.timeout.connect(self._refresh_feed)
+        self.work_order = WorkOrderForm()
+        self.work_order.save_requested.connect(self.save_requested)
+        wo_lay.addWidget(self.work_order)
+        return wo_frame
 
     def verticalScrollBar(self) -> QScrollBar:
         return self.scroll_area.verticalScrollBar()
@@ -409,38 +356,12 @@ class ReviewView(QWidget):
     def show_emotions(self, points: list[tuple[float, EmotionReading]]) -> None:
         self.timeline.set_points(points)
 
-    def show_draft(self, d: WorkOrderDraft) -> None:
-        self.date_edit.setText(d.date)
-        self.time_edit.setText(d.time)
-        self.name_edit.setText(d.caller_name)
-        self.title_edit.setCurrentText(d.caller_title)
-        self.gender_edit.setCurrentText(d.gender)
-        self.phone_edit.setText(d.phone)
-        self.summary_edit.setPlainText(d.summary)
-        self.handling_edit.setPlainText(d.handling)
-        if d.follow_up is not None:
-            self.follow_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(d.follow_up.timestamp())))
-        else:
-            self.follow_edit.setDateTime(self.follow_edit.minimumDateTime())
-        self._is_complaint = d.is_complaint
-        self.save_status.setText("投诉工单：请在 24 小时内回访。" if d.is_complaint else "")
+    def show_draft(self, order: WorkOrder) -> None:
+        """The work order to edit; ``draft()`` and ``save_requested`` give it back edited."""
+        self.work_order.show_order(order)
 
-    def draft(self) -> WorkOrderDraft:
-        follow = self.follow_edit.dateTime().toPython()
-        if self.follow_edit.dateTime() <= self.follow_edit.minimumDateTime():
-            follow = None
-        return WorkOrderDraft(
-            date=self.date_edit.text().strip(),
-            time=self.time_edit.text().strip(),
-            caller_name=self.name_edit.text().strip(),
-            caller_title=self.title_edit.currentText().strip(),
-            gender=self.gender_edit.currentText(),
-            phone=self.phone_edit.text().strip(),
-            summary=self.summary_edit.toPlainText().strip(),
-            handling=self.handling_edit.toPlainText().strip(),
-            follow_up=follow if isinstance(follow, datetime) else None,
-            is_complaint=self._is_complaint,
-        )
+    def draft(self) -> WorkOrder:
+        return self.work_order.order()
 
     def set_save_status(self, text: str) -> None:
-        self.save_status.setText(text)
+        self.work_order.save_status.setText(text)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from assist_app.store.models import WorkOrder
 from assist_app.training.scorecard import PracticeScore
 from assist_app.ui.errors import user_message
 from assist_app.ui.history import open_history
 from assist_app.ui.outcome import CallOutcome, practice_moment_text
-from assist_app.ui.review import ScoreLine, WorkOrderDraft
-from assist_app.ui.work_order_form import draft_of, order_of
+from assist_app.ui.review import ScoreLine
 
 if TYPE_CHECKING:
     from assist_app.ui.controller import PanelController
@@ -95,7 +95,7 @@ class ReviewController(QObject):
             r.show_practice(None, 0, [])
         r.follow(o.feed, o.flags)
         r.show_emotions(o.emotions)
-        r.show_draft(draft_of(o.draft))
+        r.show_draft(o.draft)
         r.set_save_status("投诉工单：请在 24 小时内回访。" if o.draft.is_complaint else
                           ("" if self.panel.store is not None else NO_STORE_ZH))
         self.window.show_review()
@@ -113,12 +113,12 @@ class ReviewController(QObject):
         open_history(self.window, self.panel.store, focus_call_id=o.saved_call_id if o is not None else None,
                      last_review=self.show_last if o is not None else None)
 
-    def save_work_order(self, d: WorkOrderDraft) -> None:
+    def save_work_order(self, d: WorkOrder) -> None:
         """保存工单: the store writes it on its own thread; the review says when it is in."""
         o = self.panel.outcome
         if o is None:
             return
-        o.draft = order_of(d, o.draft)
+        o.draft = d  # the review edits the order it was shown (``replace``)
         store = self.panel.store
         if store is None:
             self.window.review.set_save_status("未连接通话记录库，工单没有保存")

@@ -22,21 +22,77 @@ def model_folder(settings: AppSettings) -> Path | None:
     return Path(settings.model_dir).expanduser() if settings.model_dir else None
 
 
-class LazyLiveSource:
-    """A live ``CallSource`` that opens the devices on the session's own thread and lends the
-    app's warm recognizers (``SpeechService``): the model is loaded once, at start-up, not per
-    call, so capture runs as soon as 开始通话 is pressed (issue 15). If the model is still loading
-    (or another one was chosen in 设置) this waits for it here, never on the window's thread."""
+class DeviceSpeech:
+    """Speech from sound devices through the app's warm recognizers (``SpeechService``): the
+    devices open, and the model (if still loading, or another one was chosen in 设置) is waited
+    for, on the session's own thread, never on the window's. The live call (``LazyLiveSource``)
+    and the trainee's microphone (``MicVoice``) differ only in the devices they open, what they say
+    when they cannot start, and the live call's second pass."""
 
-    name = "live"
+    name = "device"
 
     def __init__(self, settings: AppSettings, speech: Any = None) -> None:
         self.settings = settings
         self.speech = speech
+
+    def _capture_config(self) -> Any:
+        """The devices to open (``audio.capture.CaptureConfig``); raises when they are not set."""
+        raise NotImplementedError
+
+    def _cannot_start(self, exc: Exception) -> str:
+        """What the status line says when the devices or the model cannot be opened."""
+        raise NotImplementedError
+
+    def _open(self, emit: Callable[[Any], None]) -> tuple[Any, Any] | None:  # pragma: no cover - devices
+        """The opened capture and a recognizer factory, or None after saying why not."""
+        from assist_app.asr.models import find_model
+        from assist_app.audio.capture import DeviceCapture
+        from assist_app.audio.devices import SoundDeviceBackend
+        from assist_app.events import StatusEvent
+
+        try:
+            config = self._capture_config()
+            model = find_model(model_folder(self.settings))
+            capture = DeviceCapture(config, SoundDeviceBackend())
+            capture.resolve()
+            factory = _speech(self.speech).pool_for(model).acquire
+        except Exception as exc:
+            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START, message=self._cannot_start(exc)))
+            return None
+        return capture, factory
+
+    def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
+        from assist_app.pipeline.live import LiveSource
+
+        opened = self._open(emit)
+        if opened is not None:
+            LiveSource(*opened).run(emit, stop)
+
+
+class LazyLiveSource(DeviceSpeech):
+    """A live ``CallSource``: the agent microphone and the customer line, each through a warm
+    recognizer, so capture runs as soon as 开始通话 is pressed (the model is loaded once, at
+    start-up, not per call; issue 15). With 精校转写 on, the call's second pass runs beside it."""
+
+    name = "live"
+
+    def __init__(self, settings: AppSettings, speech: Any = None) -> None:
+        super().__init__(settings, speech)
         self._record_sinks: list[Callable[[Any], None]] = []
         self._make_engine: Callable[[], Any] | None = None
         self._on_rescored: Callable[[Any], None] | None = None
         self.corrector: Any = None  # this call's second pass (the review follows it), once running
+
+    def _capture_config(self) -> Any:
+        from assist_app.audio.capture import CaptureConfig
+
+        s = self.settings
+        if not (s.agent_device and s.customer_device):
+            raise RuntimeError("请先在“设置 → 设备”中选择坐席麦克风和客户线路")
+        return CaptureConfig.two_devices(s.agent_device, s.customer_device)
+
+    def _cannot_start(self, exc: Exception) -> str:
+        return user_message(exc, "录音设备")
 
     def attach_record(self, sinks: list[Callable[[Any], None]], make_engine: Callable[[], Any],
                       on_rescored: Callable[[Any], None]) -> None:
@@ -52,7 +108,7 @@ class LazyLiveSource:
         try:
             from assist_app.asr.models import find_whisper_model
             from assist_app.asr.whisper import WhisperEngine, whisper_runtime_available
-            from assist_app.pipeline.second_pass import CallCorrector
+            from assist_app.pipeline.call_corrector import CallCorrector
 
             if not whisper_runtime_available():
                 raise RuntimeError("没有安装 Whisper 运行库（faster-whisper）")
@@ -69,31 +125,17 @@ class LazyLiveSource:
         return corrector
 
     def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
-        from assist_app.asr.models import find_model
-        from assist_app.audio.capture import CaptureConfig, DeviceCapture
-        from assist_app.audio.devices import SoundDeviceBackend
-        from assist_app.events import StatusEvent
         from assist_app.pipeline.live import LiveSource
 
-        s = self.settings
-        try:
-            if not (s.agent_device and s.customer_device):
-                raise RuntimeError("请先在“设置 → 设备”中选择坐席麦克风和客户线路")
-            model = find_model(model_folder(s))
-            capture = DeviceCapture(CaptureConfig.two_devices(s.agent_device, s.customer_device),
-                                    SoundDeviceBackend())
-            capture.resolve()
-            factory = _speech(self.speech).pool_for(model).acquire
-        except Exception as exc:
-            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START, message=user_message(exc, "录音设备")))
+        opened = self._open(emit)
+        if opened is None:
             return
         corrector = self._corrector(emit)
         if corrector is None:
-            LiveSource(capture, factory).run(emit, stop)
+            LiveSource(*opened).run(emit, stop)
             return
         try:
-            LiveSource(capture, factory, on_utterance=corrector.submit).run(
-                corrector.wrap_emit(emit), stop)
+            LiveSource(*opened, on_utterance=corrector.submit).run(corrector.wrap_emit(emit), stop)
         finally:
             corrector.call_ended()  # finishes in the background if behind, and says so
 
@@ -139,35 +181,19 @@ def live_source_factory(speech: Any = None) -> Callable[[AppSettings], Any] | No
     return lambda settings: LazyLiveSource(settings, speech)
 
 
-class MicVoice:
-    """The trainee's side of a practice call: the agent microphone through the recogniser. The
-    device opens (and, if not loaded yet, the model loads) on the practice's voice thread."""
+class MicVoice(DeviceSpeech):
+    """The trainee's side of a practice call: the agent microphone through the recogniser."""
 
     name = "practice-mic"
 
-    def __init__(self, settings: AppSettings, speech: Any = None) -> None:
-        self.settings = settings
-        self.speech = speech
+    def _capture_config(self) -> Any:
+        from assist_app.audio.capture import CaptureConfig, InputSpec
+        from assist_app.events import Speaker
 
-    def run(self, emit: Callable[[Any], None], stop: Any) -> None:  # pragma: no cover - devices
-        from assist_app.asr.models import find_model
-        from assist_app.audio.capture import CaptureConfig, DeviceCapture, InputSpec
-        from assist_app.audio.devices import SoundDeviceBackend
-        from assist_app.events import Speaker, StatusEvent
-        from assist_app.pipeline.live import LiveSource
+        return CaptureConfig(inputs=(InputSpec(self.settings.agent_device, {Speaker.AGENT: 0}),))
 
-        s = self.settings
-        try:
-            model = find_model(model_folder(s))
-            config = CaptureConfig(inputs=(InputSpec(s.agent_device, {Speaker.AGENT: 0}),))
-            capture = DeviceCapture(config, SoundDeviceBackend())
-            capture.resolve()
-            factory = _speech(self.speech).pool_for(model).acquire
-        except Exception as exc:
-            emit(StatusEvent(t=0.0, code=StatusCode.CANNOT_START,
-                             message="无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")))
-            return
-        LiveSource(capture, factory).run(emit, stop)
+    def _cannot_start(self, exc: Exception) -> str:
+        return "无法使用麦克风，请改为输入回复：" + user_message(exc, "麦克风")
 
 
 def practice_voice_factory(speech: Any = None) -> Callable[[AppSettings], Any] | None:

@@ -30,8 +30,9 @@ from assist_app.demo.runner import build_engine, run_demo
 from assist_app.demo.scenario import Scenario, find_scenario, load_scenarios
 from assist_app.events import Event, FinalText, Speaker, StatusEvent
 from assist_app.library import ScriptLibrary
+from assist_app.pipeline.call_corrector import rescore
 from assist_app.pipeline.live import LiveSource
-from assist_app.pipeline.second_pass import SecondPass, rescore
+from assist_app.pipeline.second_pass import SecondPass
 from assist_app.pipeline.session import CallSession
 from assist_app.pipeline.sinks import CollectSink
 from assist_app.store import CallStore

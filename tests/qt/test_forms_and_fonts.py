@@ -25,17 +25,17 @@ def test_the_wheel_scrolls_past_unfocused_fields_and_changes_focused_ones(panel:
     review = window.review
     window.resize(420, 600)
     QApplication.processEvents()
-    follow = review.follow_edit
+    follow = review.work_order.follow_edit
     before = follow.dateTime()
     bar = review.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
     at = bar.value()
     window.activateWindow()
-    review.summary_edit.setFocus()
+    review.work_order.summary_edit.setFocus()
     wheel(follow)  # scrolling the page over 回访时间
     assert follow.dateTime() == before
     assert bar.value() != at  # the page scrolled instead
-    gender = review.gender_edit
+    gender = review.work_order.gender_edit
     index = gender.currentIndex()
     wheel(gender, steps=-1)
     assert gender.currentIndex() == index

@@ -201,12 +201,12 @@ def test_editing_the_work_order_persists(qtbot: Any, history: HistoryWindow, ids
     with qtbot.waitSignal(history.controller.call_opened, timeout=WAIT):
         qtbot.mouseClick(history.open_button, Qt.MouseButton.LeftButton)
     review = history.review
-    assert review.save_status.text().startswith("工单尚未保存")
-    review.handling_edit.setPlainText("已预约周三上门移机，客户同意。")
-    review.name_edit.setText("王")
+    assert review.work_order.save_status.text().startswith("工单尚未保存")
+    review.work_order.handling_edit.setPlainText("已预约周三上门移机，客户同意。")
+    review.work_order.name_edit.setText("王")
     with qtbot.waitSignal(history.controller.work_order_saved, timeout=WAIT):
-        qtbot.mouseClick(review.save_button, Qt.MouseButton.LeftButton)
-    assert review.save_status.text().startswith("已保存")
+        qtbot.mouseClick(review.work_order.save_button, Qt.MouseButton.LeftButton)
+    assert review.work_order.save_status.text().startswith("已保存")
 
     saved = store.get_call(call_id)
     assert saved is not None and saved.work_order is not None
@@ -224,10 +224,10 @@ def test_editing_the_work_order_persists(qtbot: Any, history: HistoryWindow, ids
     assert again.selected_call_id() == call_id
     with qtbot.waitSignal(again.controller.call_opened, timeout=WAIT):
         again.controller.open_selected()
-    assert again.review.handling_edit.toPlainText() == "已预约周三上门移机，客户同意。"
-    assert again.review.name_edit.text() == "王"
+    assert again.review.work_order.handling_edit.toPlainText() == "已预约周三上门移机，客户同意。"
+    assert again.review.work_order.name_edit.text() == "王"
     assert again.review.draft().follow_up is None
-    assert again.review.save_status.text().startswith("工单状态")
+    assert again.review.work_order.save_status.text().startswith("工单状态")
     again.close()
 
 

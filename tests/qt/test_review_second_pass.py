@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from assist_app.asr.engine import RecognitionResult
 from assist_app.events import CallEnded, CallStarted, Event, FinalText, Flag, FlagRaised, Speaker
-from assist_app.pipeline.second_pass import CallCorrector, UtteranceAudio
+from assist_app.pipeline.call_corrector import CallCorrector
+from assist_app.pipeline.second_pass import UtteranceAudio
 from assist_app.store import CallStore
 from assist_app.ui.app import build_panel, ensure_app
 from assist_app.ui.review import ReviewView

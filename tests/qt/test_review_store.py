@@ -26,11 +26,11 @@ def test_work_order_is_saved_and_masked(qtbot: Any, shipped_library: Any, tmp_pa
         outcome = blocker.args[0]
         assert outcome.saved_call_id, "the call was recorded by the store"
         review = window.review
-        review.handling_edit.setPlainText("已提交账单核查，24小时内回电。")
-        qtbot.mouseClick(review.save_button, Qt.MouseButton.LeftButton)
+        review.work_order.handling_edit.setPlainText("已提交账单核查，24小时内回电。")
+        qtbot.mouseClick(review.work_order.save_button, Qt.MouseButton.LeftButton)
         # saved off the GUI thread (issue 11): the review says so once the store has it
         qtbot.waitUntil(lambda: not controller.saves.busy, timeout=10_000)
-        assert review.save_status.text().startswith("已保存"), review.save_status.text()
+        assert review.work_order.save_status.text().startswith("已保存"), review.work_order.save_status.text()
         store.flush()
         record = store.get_call(outcome.saved_call_id)
         assert record is not None

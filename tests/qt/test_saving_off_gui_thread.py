@@ -52,15 +52,15 @@ def test_a_slow_store_does_not_freeze_the_review(qtbot: Any, shipped_library: An
             # the review is up while the score is still being written
             assert window.stack.currentWidget() is window.review and not store.gate.is_set()
             review = window.review
-            qtbot.mouseClick(review.save_button, Qt.MouseButton.LeftButton)
-            assert review.save_status.text() == "正在保存…"
+            qtbot.mouseClick(review.work_order.save_button, Qt.MouseButton.LeftButton)
+            assert review.work_order.save_status.text() == "正在保存…"
             # the window still works meanwhile: back to the panel and to the review again
             review.back_button.click()
             assert window.stack.currentWidget() is window.live_page
             controller.show_last_review()
             assert window.stack.currentWidget() is window.review
             store.gate.set()
-            qtbot.waitUntil(lambda: review.save_status.text().startswith("已保存"), timeout=10_000)
+            qtbot.waitUntil(lambda: review.work_order.save_status.text().startswith("已保存"), timeout=10_000)
             qtbot.waitUntil(lambda: not controller.saves.busy, timeout=10_000)
             assert store.threads and threading.main_thread().name not in store.threads
             real.flush()

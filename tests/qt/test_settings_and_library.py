@@ -107,6 +107,7 @@ def test_broken_library_keeps_the_last_good_one_and_shows_errors(panel: Any, qtb
     assert controller.library is good  # still analysing with the last good library
     assert "banned.yaml" in dlg.library_report.toPlainText()
     assert "仍在使用上次可用" in dlg.library_report.toPlainText()
+    assert "未知取值" in dlg.library_report.toPlainText()  # the problems in Chinese, for the centre's staff
     assert "话术库有" in window.call_bar.status_label.text()
 
     # fix the file: reload takes effect without a restart

@@ -17,7 +17,8 @@ from assist_app.audio.blocks import AudioBlock
 from assist_app.events import CallEnded, CallStarted, CorrectedText, Event, FinalText, Speaker, StatusEvent
 from assist_app.pipeline.acoustics import AcousticTracker
 from assist_app.pipeline.asr_worker import AsrWorker
-from assist_app.pipeline.second_pass import SecondPass, UtteranceAudio, better_text, corrected_finals
+from assist_app.pipeline.call_corrector import corrected_finals
+from assist_app.pipeline.second_pass import SecondPass, UtteranceAudio, better_text
 from assist_app.store import CallStore
 
 from .fakes import FakeRecognizer
@@ -158,7 +159,7 @@ def test_call_corrector_sends_corrections_to_the_record_and_rescores(shipped_lib
     """What the agent window wires up: statuses to the live session while the call runs,
     corrections straight to the recorder, and a re-score on the corrected text at the end."""
     from assist_app.demo.runner import build_engine
-    from assist_app.pipeline.second_pass import CallCorrector
+    from assist_app.pipeline.call_corrector import CallCorrector
 
     session_events: list[Event] = []
     record: list[Event] = []
@@ -185,7 +186,7 @@ def test_call_corrector_sends_corrections_to_the_record_and_rescores(shipped_lib
     assert len(rescored) == 1 and rescored[0] is corrector.score
     # The re-score saw the corrected text: the shirking phrase is now caught.
     engine = build_engine(shipped_library)
-    from assist_app.pipeline.second_pass import rescore
+    from assist_app.pipeline.call_corrector import rescore
 
     assert rescore(engine, session_events + fixes).total == rescored[0].total
     assert any(f.rule.startswith("shirk") for a in engine.analyses for f in a.flags)
@@ -195,7 +196,7 @@ def test_call_corrector_is_the_reviews_feed_with_banned_phrases_checked(shipped_
     """What the post-call review follows: the transcript with corrected lines (live text kept),
     each agent correction checked for banned phrases, and a version that moves until it is done."""
     from assist_app.demo.runner import build_engine
-    from assist_app.pipeline.second_pass import CallCorrector
+    from assist_app.pipeline.call_corrector import CallCorrector
 
     decoder = ScriptedDecoder({1: "这不归我管", 2: "好的，我帮您查询一下"})
     decoder.release.clear()
