@@ -85,10 +85,12 @@ class LazyLiveSource(DeviceSpeech):
 
     def _capture_config(self) -> Any:
         from assist_app.audio.capture import CaptureConfig
+        from assist_app.audio.errors import DeviceError
 
         s = self.settings
         if not (s.agent_device and s.customer_device):
-            raise RuntimeError("请先在“设置 → 设备”中选择坐席麦克风和客户线路")
+            raise DeviceError("no agent or customer input device chosen in settings",
+                              "请先在“设置 → 设备”中选择坐席麦克风和客户线路")
         return CaptureConfig.two_devices(s.agent_device, s.customer_device)
 
     def _cannot_start(self, exc: Exception) -> str:

@@ -20,7 +20,9 @@ def _run(source: LazyLiveSource | MicVoice) -> list[StatusEvent]:
 def test_a_live_call_without_devices_does_not_start() -> None:
     [status] = _run(LazyLiveSource(AppSettings()))
     assert status.code == StatusCode.CANNOT_START
-    assert status.message.startswith("录音设备")
+    # The user learns what to do, not that "something failed (RuntimeError)".
+    assert "请先在“设置 → 设备”中选择坐席麦克风和客户线路" in status.message
+    assert "Error" not in status.message
 
 
 def test_practice_without_a_model_falls_back_to_typing(tmp_path: Path) -> None:
