@@ -42,22 +42,18 @@ from assist_app.learning.train import (  # noqa: E402
     EMOTIONS,
     PHASES,
     Hyper,
-    Scored,
     SeenTurn,
     banned_dataset,
     banned_scores,
-    choose_margin,
-    choose_threshold,
     emotion_dataset,
     emotion_rows,
     fit,
-    fold_of,
-    macro_f1,
     phase_dataset,
     phase_rows,
     rule_pass,
     scored_rows,
 )
+from assist_app.learning.tuning import Scored, choose_margin, choose_threshold, fold_of, macro_f1  # noqa: E402
 from assist_app.library.loader import load_library  # noqa: E402
 
 VARIANTS = {

@@ -24,7 +24,8 @@ from assist_app.analysis.learned.store import default_layer, forget, user_dir
 from assist_app.events import FlagKind, Utterance
 from assist_app.learning.builtin import NOISE_RATE, shipped_corpus
 from assist_app.learning.corpus import OK, Dialogue, library_dialogues, noisy_copies, read_labelled_jsonl
-from assist_app.learning.train import build_models, macro_f1, write_folder
+from assist_app.learning.train import build_models, write_folder
+from assist_app.learning.tuning import macro_f1
 from assist_app.library import LibraryError, load_library
 
 CENTRE_WEIGHT = 3.0
