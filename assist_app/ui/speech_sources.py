@@ -8,6 +8,7 @@ settings pinned to that folder, so the model checked is the model used.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ def model_folder(settings: AppSettings) -> Path | None:
     return Path(settings.model_dir).expanduser() if settings.model_dir else None
 
 
-class DeviceSpeech:
+class DeviceSpeech(ABC):
     """Speech from sound devices through the app's warm recognizers (``SpeechService``): the
     devices open, and the model (if still loading, or another one was chosen in 设置) is waited
     for, on the session's own thread, never on the window's. The live call (``LazyLiveSource``)
@@ -35,13 +36,13 @@ class DeviceSpeech:
         self.settings = settings
         self.speech = speech
 
+    @abstractmethod
     def _capture_config(self) -> Any:
         """The devices to open (``audio.capture.CaptureConfig``); raises when they are not set."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _cannot_start(self, exc: Exception) -> str:
         """What the status line says when the devices or the model cannot be opened."""
-        raise NotImplementedError
 
     def _open(self, emit: Callable[[Any], None]) -> tuple[Any, Any] | None:  # pragma: no cover - devices
         """The opened capture and a recognizer factory, or None after saying why not."""
