@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer, RuleView
-from assist_app.analysis.learned.features import FeatureSpec, clause_units
+from assist_app.analysis.learned.features import Features, FeatureSpec, clause_units
 from assist_app.analysis.learned.layer import (
     MANIFEST,
     MANIFEST_VERSION,
@@ -52,9 +52,9 @@ class Dataset:
     y: list[int] = field(default_factory=list)
     weight: list[float] = field(default_factory=list)
 
-    def add(self, feats: Feats, label: str, weight: float = 1.0) -> None:
+    def add(self, feats: Features, label: str, weight: float = 1.0) -> None:
         if feats:
-            self.rows.append(feats)
+            self.rows.append(feats.pairs())
             self.y.append(self.labels.index(label))
             self.weight.append(weight)
 
@@ -145,7 +145,7 @@ def _norm_spans(norm: NormText, spans: Sequence[tuple[int, int]]) -> list[tuple[
 def banned_dataset(seen: Sequence[SeenTurn], categories: Sequence[str], spec: FeatureSpec) -> Dataset:
     ds = Dataset((OK, *categories))
 
-    def banned_features(text: str) -> Feats:
+    def banned_features(text: str) -> Features:
         return unit_features(text, spec)
 
     for st in seen:
@@ -244,7 +244,7 @@ def banned_scores(layer_model: LinearModel, seen: Sequence[SeenTurn]) -> list[tu
     return out
 
 
-def scored_rows(model: LinearModel, rows: Sequence[tuple[Feats, str, str | None]]) -> list[Scored]:
+def scored_rows(model: LinearModel, rows: Sequence[tuple[Features, str, str | None]]) -> list[Scored]:
     out: list[Scored] = []
     for feats, gold, rule in rows:
         idx, val = model.encode(feats)
@@ -252,13 +252,13 @@ def scored_rows(model: LinearModel, rows: Sequence[tuple[Feats, str, str | None]
     return out
 
 
-def emotion_rows(seen: Sequence[SeenTurn], spec: FeatureSpec) -> list[tuple[Feats, str, str | None]]:
+def emotion_rows(seen: Sequence[SeenTurn], spec: FeatureSpec) -> list[tuple[Features, str, str | None]]:
     return [(emotion_features(st.norm, st.view.emotion, spec), st.turn.emotion.value,
              st.view.emotion.label.value if st.view.emotion else None)
             for st in seen if st.turn.speaker is Speaker.CUSTOMER and st.turn.emotion is not None]
 
 
-def phase_rows(seen: Sequence[SeenTurn], spec: FeatureSpec) -> list[tuple[Feats, str, str | None]]:
+def phase_rows(seen: Sequence[SeenTurn], spec: FeatureSpec) -> list[tuple[Features, str, str | None]]:
     return [(phase_features(st.context, spec), st.turn.phase.value, st.view.phase.value)
             for st in seen if st.turn.phase is not None]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -114,24 +114,53 @@ def sound_gram_list(text: str, n_max: int, n_min: int = 1) -> list[str]:
     return out  # the order of ``sound_grams``: a model's inputs, so its training, do not change
 
 
-def _unit_block(names: Iterable[str], prefix: str, scale: float = 1.0) -> list[tuple[str, float]]:
-    grams = list(dict.fromkeys(names))
-    if not grams:
-        return []
-    v = scale / math.sqrt(len(grams))
-    return [(prefix + g, v) for g in grams]
+@dataclass(slots=True)
+class Features:
+    """One example's features in blocks; every name of a block has the block's value.
+
+    A block is (prefix, names, value): its features are ``prefix + name``. Names within a block are
+    distinct and prefixes keep blocks apart, so an example never repeats a feature. Training reads
+    the (name, value) pairs; the models find blocks by key without building the prefixed names
+    (``linear.LinearModel.encode_features``), and two blocks may share one list of names.
+    """
+
+    blocks: list[tuple[str, list[str], float]] = field(default_factory=list)
+
+    def add(self, prefix: str, names: list[str], value: float) -> None:
+        if names:
+            self.blocks.append((prefix, names, value))
+
+    def extend(self, other: Features, prefix: str = "", factor: float = 1.0) -> None:
+        """Add ``other``'s blocks under a further prefix, their values times ``factor``."""
+        for p, names, v in other.blocks:
+            self.blocks.append((prefix + p, names, v if factor == 1.0 else factor * v))
+
+    def extra(self, names: Iterable[str]) -> None:
+        """Named features with value 1 (the rule layer's reading, the speaker, …)."""
+        self.add("__", list(names), 1.0)
+
+    def pairs(self) -> list[tuple[str, float]]:
+        return [(prefix + n, v) for prefix, names, v in self.blocks for n in names]
+
+    def __len__(self) -> int:
+        return sum(len(names) for _, names, _ in self.blocks)
 
 
-def gram_features(
-    text: str, prefix: str = "", n_max: int = N_MAX, spec: FeatureSpec = CHARS_ONLY
-) -> list[tuple[str, float]]:
-    """Unit-length binary n-gram features of ``text``, one block per kind the spec reads (empty
-    text → no features). ``n_max`` caps both kinds (context features read shorter grams)."""
-    feats = _unit_block(gram_list(text, min(n_max, spec.char_n)), prefix)
+def unit_blocks(text: str, n_max: int = N_MAX, spec: FeatureSpec = CHARS_ONLY) -> Features:
+    """Unit-length binary n-gram blocks of ``text``, one per kind the spec reads (empty text → no
+    blocks). ``n_max`` caps both kinds (context features read shorter grams)."""
+    out = Features()
+    _add_unit(out, gram_list(text, min(n_max, spec.char_n)))
     sound_n = min(n_max, spec.sound_n)
     if sound_n and text:
-        feats += _unit_block(sound_gram_list(text, sound_n, spec.sound_min), prefix, spec.sound_weight)
-    return feats
+        _add_unit(out, sound_gram_list(text, sound_n, spec.sound_min), spec.sound_weight)
+    return out
+
+
+def _add_unit(out: Features, names: list[str], scale: float = 1.0) -> None:
+    grams = list(dict.fromkeys(names))
+    if grams:
+        out.add("", grams, scale / math.sqrt(len(grams)))
 
 
 def spanned_grams(text: str, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, int, int]]:
@@ -140,10 +169,6 @@ def spanned_grams(text: str, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, 
     if spec.sound_n:
         out.extend(sound_grams(text, spec.sound_n, spec.sound_min))
     return out
-
-
-def extra(names: Iterable[str]) -> list[tuple[str, float]]:
-    return [("__" + n, 1.0) for n in names]
 
 
 def clause_units(norm: NormText) -> list[tuple[int, int]]:

@@ -26,13 +26,13 @@ import numpy as np
 
 from assist_app.analysis.learned.features import (
     CHARS_ONLY,
+    Features,
     FeatureSpec,
     analysis_units,
-    extra,
-    gram_features,
     gram_list,
     max_span,
     spanned_grams,
+    unit_blocks,
 )
 from assist_app.analysis.learned.linear import FloatArray, LinearModel, ModelFileError, sha256_file
 from assist_app.events import EmotionLabel, EmotionReading, Phase, Speaker
@@ -52,14 +52,12 @@ MAX_CHARS = 400  # longer utterances are scored on their first MAX_CHARS charact
 # -- feature builders (shared with training) -----------------------------------------------------
 
 
-def banned_features(text: str, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, float]]:
-    return gram_features(text, spec=spec)
+def banned_features(text: str, spec: FeatureSpec = CHARS_ONLY) -> Features:
+    return unit_blocks(text, spec=spec)
 
 
-def emotion_features(
-    norm: NormText, rule: EmotionReading | None, spec: FeatureSpec = CHARS_ONLY
-) -> list[tuple[str, float]]:
-    feats = gram_features(norm.text[:MAX_CHARS], spec=spec)
+def emotion_features(norm: NormText, rule: EmotionReading | None, spec: FeatureSpec = CHARS_ONLY) -> Features:
+    feats = unit_blocks(norm.text[:MAX_CHARS], spec=spec)
     names: list[str] = []
     if rule is not None:
         names.append(f"rule={rule.label.value}")
@@ -71,7 +69,8 @@ def emotion_features(
     if "?" in orig or "？" in orig:
         names.append("question")
     names.append(f"len={_bucket(len(norm.text))}")
-    return feats + extra(names)
+    feats.extra(names)
+    return feats
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +92,15 @@ class PhaseContext:
     prev_rule_phase: Phase | None = None
 
 
-def phase_features(ctx: PhaseContext, spec: FeatureSpec = CHARS_ONLY) -> list[tuple[str, float]]:
+def phase_features(ctx: PhaseContext, spec: FeatureSpec = CHARS_ONLY) -> Features:
     text = ctx.text[:MAX_CHARS]
     spk = "a" if ctx.speaker is Speaker.AGENT else "c"
-    feats = gram_features(text, spec=spec) + gram_features(text, prefix=spk + ":", spec=spec)
+    grams = unit_blocks(text, spec=spec)
+    feats = Features()
+    feats.extend(grams)  # the text's n-grams twice: as they are, and as this speaker's
+    feats.extend(grams, spk + ":")
     if ctx.prev_text:
-        prev = gram_features(ctx.prev_text[-30:], prefix="p:", n_max=2, spec=spec)
-        feats += [(name, 0.5 * v) for name, v in prev]
+        feats.extend(unit_blocks(ctx.prev_text[-30:], n_max=2, spec=spec), "p:", 0.5)
     names = [
         f"spk={spk}",
         f"rule={ctx.rule_phase.value}",
@@ -127,7 +128,8 @@ def phase_features(ctx: PhaseContext, spec: FeatureSpec = CHARS_ONLY) -> list[tu
         if ctx.prev_rule_phase is not None:
             names.append(f"prevrule={ctx.prev_rule_phase.value}")
             names.append(f"{spk}:prevrule={same}:{ctx.prev_rule_phase.value}")
-    return feats + extra(names)
+    feats.extra(names)
+    return feats
 
 
 def _bucket(n: int) -> str:

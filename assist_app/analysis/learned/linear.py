@@ -16,13 +16,15 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from assist_app.analysis.learned.features import Features
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -57,24 +59,53 @@ class SparseRows:
         return cls(ptr, cols_all, vals_all)
 
 
-_KEYS: dict[str, int] = {}
+# prefix -> name -> key: an example's blocks are looked up without building "prefix + name".
+_KEYS: dict[str, dict[str, int]] = {}
 KEY_CACHE_MAX = 1 << 16  # names whose keys are remembered (~10 MB at most); then it starts afresh
+_cached = [0]
+
+
+def _blake_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+def block_keys(prefix: str, names: Sequence[str]) -> list[int]:
+    """The keys of ``prefix + name`` for each name (cached per prefix)."""
+    cache = _KEYS.get(prefix)
+    if cache is None:
+        cache = _KEYS[prefix] = {}
+    get = cache.get
+    keys = [get(n) for n in names]
+    if None in keys:
+        if _cached[0] + len(names) > KEY_CACHE_MAX:
+            _KEYS.clear()
+            _cached[0] = 0
+            cache = _KEYS[prefix] = {}
+        for i, key in enumerate(keys):
+            if key is None:
+                name = names[i]
+                keys[i] = cache[name] = _blake_key(prefix + name)
+                _cached[0] += 1
+    return keys  # type: ignore[return-value]  # no None is left
 
 
 def feature_key(name: str) -> int:
     """A feature name's stable 64-bit key (BLAKE2b; Python's own ``hash`` changes per process)."""
-    key = _KEYS.get(name)
-    if key is None:
-        key = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
-        if len(_KEYS) >= KEY_CACHE_MAX:
-            _KEYS.clear()
-        _KEYS[name] = key
-    return key
+    return block_keys("", (name,))[0]
 
 
 def feature_keys(names: Sequence[str]) -> IntArray:
-    get = _KEYS.get
-    return np.fromiter((get(n) or feature_key(n) for n in names), dtype=np.int64, count=len(names))
+    return np.array(block_keys("", names), dtype=np.int64)
+
+
+def feature_arrays(feats: Features) -> tuple[IntArray, FloatArray]:
+    """An example's (keys, values), block by block."""
+    keys: list[int] = []
+    for prefix, names, _ in feats.blocks:
+        keys += block_keys(prefix, names)
+    counts = [len(names) for _, names, _ in feats.blocks]
+    values = np.asarray([v for _, _, v in feats.blocks], dtype=np.float32)
+    return np.array(keys, dtype=np.int64), np.repeat(values, counts)
 
 
 @dataclass(slots=True)
@@ -125,21 +156,23 @@ class LinearModel:
 
     def lookup(self, names: Sequence[str]) -> IntArray:
         """The weight row of each name, or -1 for a name the model does not know."""
-        if not names:
+        return self.rows_of(feature_keys(names))
+
+    def rows_of(self, wanted: IntArray) -> IntArray:
+        """The weight row of each key, or -1 for a key the model does not know."""
+        if not len(wanted):
             return np.zeros(0, dtype=np.int64)
-        wanted = feature_keys(names)
         pos = np.searchsorted(self.keys, wanted)
         pos[pos >= len(self.keys)] = 0
         found = self.keys[pos] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
         out: IntArray = np.where(found, pos, -1)
         return out
 
-    def encode(self, feats: Iterable[tuple[str, float]]) -> tuple[IntArray, FloatArray]:
+    def encode(self, feats: Features) -> tuple[IntArray, FloatArray]:
         """Known features of one example as (indices, values); unknown names are ignored, and a
         repeated name counts once (its first value)."""
-        pairs = list(feats)
-        rows = self.lookup([n for n, _ in pairs])
-        vals = np.fromiter((v for _, v in pairs), dtype=np.float32, count=len(pairs))
+        keys, vals = feature_arrays(feats)
+        rows = self.rows_of(keys)
         known = rows >= 0
         rows, vals = rows[known], vals[known]
         if len(rows) > 1:
@@ -147,14 +180,15 @@ class LinearModel:
             vals = vals[first]
         return rows.astype(np.int64), vals
 
-    def proba_many(self, examples: Sequence[Sequence[tuple[str, float]]]) -> FloatArray:
-        """Class probabilities of several examples in one look-up, shape (examples, labels). Each
-        example's names must be distinct (``gram_features`` blocks are)."""
-        names = [n for ex in examples for n, _ in ex]
-        vals = np.fromiter((v for ex in examples for _, v in ex), dtype=np.float32, count=len(names))
-        rows = self.lookup(names)
+    def proba_many(self, examples: Sequence[Features]) -> FloatArray:
+        """Class probabilities of several examples in one look-up, shape (examples, labels). No
+        example may repeat a feature (``Features`` never does)."""
+        arrays = [feature_arrays(ex) for ex in examples]
+        keys = np.concatenate([k for k, _ in arrays]) if arrays else np.zeros(0, dtype=np.int64)
+        vals = np.concatenate([v for _, v in arrays]) if arrays else np.zeros(0, dtype=np.float32)
+        rows = self.rows_of(keys)
         known = rows >= 0
-        owner = np.repeat(np.arange(len(examples)), [len(ex) for ex in examples])
+        owner = np.repeat(np.arange(len(examples)), [len(k) for k, _ in arrays])
         # Known features per example, in order: the row pointers of a sparse matrix.
         ptr = np.zeros(len(examples) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[known], minlength=len(examples)), out=ptr[1:])

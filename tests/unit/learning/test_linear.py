@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from assist_app.analysis.learned.features import (
+    Features,
     FeatureSpec,
     analysis_units,
     clause_units,
-    gram_features,
     max_span,
     ngrams,
     spanned_grams,
+    unit_blocks,
 )
 from assist_app.analysis.learned.layer import LearnedLayer, check_folder
 from assist_app.analysis.learned.linear import LinearModel, ModelFileError, SparseRows, predict_rows, train_softmax
@@ -59,7 +60,7 @@ def test_model_file_round_trip_and_errors(tmp_path: Path) -> None:
     rows = back.lookup(["a", "b", "c"])
     assert rows[2] == -1
     assert back.weights[rows[0]].tolist() == [0.0, 1.0] and back.weights[rows[1]].tolist() == [1.0, 0.0]
-    idx, val = back.encode([("a", 1.0), ("c", 1.0), ("a", 0.5)])
+    idx, val = back.encode(Features([("", ["a", "c"], 1.0), ("", ["a"], 0.5)]))
     assert idx.tolist() == [rows[0]] and val.tolist() == [1.0]
     with pytest.raises(ModelFileError, match="expected 'emotion'"):
         LinearModel.load(path, "emotion")
@@ -101,14 +102,14 @@ def test_sound_grams_survive_a_homophone_the_recogniser_wrote() -> None:
     # "知道" heard as "资道" (zh/z folded) and "解决" as "姐决": the character grams change, the
     # sound grams do not, so a weight learned on the spoken words still applies.
     spec = FeatureSpec(sound_n=3)
-    spoken = dict(gram_features("我不知道怎么解决", spec=spec))
-    heard = dict(gram_features("我不资道怎么姐决", spec=spec))
+    spoken = dict(unit_blocks("我不知道怎么解决", spec=spec).pairs())
+    heard = dict(unit_blocks("我不资道怎么姐决", spec=spec).pairs())
     sound = {g for g in spoken if g.startswith("y:")}
     assert sound and sound == {g for g in heard if g.startswith("y:")}
     assert "知道" in spoken and "知道" not in heard
     # Each block is scaled to unit length on its own; a characters-only spec has no sound block.
     assert sum(v * v for g, v in spoken.items() if g.startswith("y:")) == pytest.approx(1.0)
-    assert not any(g.startswith("y:") for g, _ in gram_features("我不知道", spec=FeatureSpec()))
+    assert not any(g.startswith("y:") for g, _ in unit_blocks("我不知道", spec=FeatureSpec()).pairs())
     spans = {g: (s, e) for g, s, e in spanned_grams("不知道", spec)}
     assert spans["y:zi-dao"] == (1, 3) and spans["知道"] == (1, 3)
 
