@@ -228,14 +228,14 @@ class PatternSet(Generic[P]):
             for t in range(tgt_at[k], tgt_at[k + 1]):
                 sid, offset = tgt_sid[t], tgt_off[t]
                 at, end = seg_at[sid], seg_at[sid + 1]
-                text = texts[at:end]
                 if offset == -1:
-                    if norm[kstart] == text:
+                    if norm[kstart] == texts[at]:
                         hits[sid][(kstart, kstart + 1)] = 0
                     continue
-                seg_code = all_codes[at:end]
-                if offset == 0 and klen == len(seg_code):  # the key is the whole segment
+                n = end - at
+                if offset == 0 and klen == n:  # the key is the whole segment
                     window = norm[kstart : end_idx + 1]
+                    text = texts[at:end]
                     if window == text:
                         hits[sid][(kstart, end_idx + 1)] = 0
                     elif len(text) > 2 or _strict(window) == _strict(text):
@@ -244,13 +244,19 @@ class PatternSet(Generic[P]):
                         hits[sid][(kstart, end_idx + 1)] = 1
                     continue
                 # A half of a long segment: look for the whole with one edit around it.
-                n = len(seg_code)
                 base = kstart - offset
+                # An inserted character keeps every sound of the phrase; a dropped or replaced
+                # one loses information, so only long phrases may lose one.
+                shortest = n + 1 if n < FUZZY_LOSSY_MIN_LEN else n - 1
+                # Cheap first: the whole must start (base ± 1) and end with the segment's sounds.
+                if all_codes[at] not in codes[max(0, base - 1) : base + 2] or all_codes[end - 1] not in codes[
+                    max(0, base + shortest - 2) : base + n + 2
+                ]:
+                    continue
                 if (sid, base) in checked:
                     continue
                 checked.add((sid, base))
-                # An inserted character keeps every sound of the phrase; a dropped or replaced
-                # one loses information, so only long phrases may lose one.
+                seg_code = all_codes[at:end]
                 lengths = (n + 1,) if n < FUZZY_LOSSY_MIN_LEN else (n + 1, n, n - 1)
                 for start in (base - 1, base, base + 1):
                     # Edits only inside: both ends must sound right, or a growing partial

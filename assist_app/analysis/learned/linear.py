@@ -162,23 +162,34 @@ class LinearModel:
         """The weight row of each key, or -1 for a key the model does not know."""
         if not len(wanted):
             return np.zeros(0, dtype=np.int64)
-        pos = np.searchsorted(self.keys, wanted)
+        # Searched in key order: each search starts where the last one ended, half the time of
+        # searching them as they come.
+        order = np.argsort(wanted)
+        pos = np.empty(len(wanted), dtype=np.int64)
+        pos[order] = np.searchsorted(self.keys, wanted[order])
         pos[pos >= len(self.keys)] = 0
         found = self.keys[pos] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
         out: IntArray = np.where(found, pos, -1)
         return out
 
     def encode(self, feats: Features) -> tuple[IntArray, FloatArray]:
-        """Known features of one example as (indices, values); unknown names are ignored, and a
-        repeated name counts once (its first value)."""
+        """Known features of one example as (indices, values) in index order; unknown names are
+        ignored, and a repeated name counts once (its first value)."""
         keys, vals = feature_arrays(feats)
-        rows = self.rows_of(keys)
-        known = rows >= 0
-        rows, vals = rows[known], vals[known]
+        if not len(keys) or not len(self.keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        order = np.argsort(keys, kind="stable")  # searched in key order, and rows come out sorted
+        keys = keys[order]
+        pos = np.searchsorted(self.keys, keys)
+        pos[pos >= len(self.keys)] = 0
+        known = self.keys[pos] == keys
+        rows, vals = pos[known], vals[order][known]
         if len(rows) > 1:
-            rows, first = np.unique(rows, return_index=True)
-            vals = vals[first]
-        return rows.astype(np.int64), vals
+            first = np.ones(len(rows), dtype=bool)
+            np.not_equal(rows[1:], rows[:-1], out=first[1:])
+            if not first.all():
+                rows, vals = rows[first], vals[first]
+        return rows, vals
 
     def proba_many(self, examples: Sequence[Features]) -> FloatArray:
         """Class probabilities of several examples in one look-up, shape (examples, labels). No
