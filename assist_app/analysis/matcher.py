@@ -222,6 +222,7 @@ class PatternSet(Generic[P]):
             return hits
         texts, all_codes, seg_at = self._texts, self._codes, self._seg_at
         tgt_sid, tgt_off, tgt_at, key_len = self._tgt_sid, self._tgt_off, self._tgt_at, self._key_len
+        n_codes = len(codes)
         for end_idx, k in self._automaton.iter(codes):
             klen = key_len[k]
             kstart = end_idx - klen + 1
@@ -248,10 +249,13 @@ class PatternSet(Generic[P]):
                 # An inserted character keeps every sound of the phrase; a dropped or replaced
                 # one loses information, so only long phrases may lose one.
                 shortest = n + 1 if n < FUZZY_LOSSY_MIN_LEN else n - 1
-                # Cheap first: the whole must start (base ± 1) and end with the segment's sounds.
-                if all_codes[at] not in codes[max(0, base - 1) : base + 2] or all_codes[end - 1] not in codes[
-                    max(0, base + shortest - 2) : base + n + 2
-                ]:
+                # Cheap first: the whole must fit, and start (base ± 1) and end with the segment's sounds.
+                last = base + shortest - 2  # the earliest its last sound can be
+                if (
+                    last >= n_codes
+                    or all_codes[at] not in codes[base - 1 if base > 0 else 0 : base + 2]
+                    or all_codes[end - 1] not in codes[last if last > 0 else 0 : base + n + 2]
+                ):
                     continue
                 if (sid, base) in checked:
                     continue
