@@ -292,9 +292,14 @@ class PatternSet(Generic[P]):
         candidates: dict[tuple[int, str], list[Match[P]]] = defaultdict(list)
         first_at, first_vids, var_at, var_segs = self._first_at, self._first_vids, self._var_at, self._var_segs
         for first_sid, occs in ranked.items():
+            if not occs:
+                continue
             for vid in first_vids[first_at[first_sid] : first_at[first_sid + 1]]:
+                a, b = var_at[vid], var_at[vid + 1]
+                if b - a > 1 and not all(ranked.get(var_segs[j]) for j in range(a + 1, b)):
+                    continue  # a later segment occurs nowhere in the utterance
                 payload, pattern, anchors = self._payloads[vid], self._patterns[vid], self._anchors[vid]
-                ids = var_segs[var_at[vid] : var_at[vid + 1]]
+                ids = var_segs[a:b]
                 for (s0, e0), q0 in occs:
                     if anchors & 1 and s0 != 0:
                         continue

@@ -277,9 +277,9 @@ class Suggester:
                 return 1
             return 3 if tags & {"inbound", "outbound"} else 2
 
-        # Best fit first; among equals, the one shown least recently (rotates the phrasing).
-        candidates.sort(key=lambda p: (fit(p), self.shown.get(p.id, 0)))
-        best = candidates[0]
-        if fit(best) >= 2:
+        # Best fit first; among equals, the one shown least recently (rotates the phrasing); the
+        # first listed of equals.
+        best_fit, _, i = min((fit(p), self.shown.get(p.id, 0), i) for i, p in enumerate(candidates))
+        if best_fit >= 2:
             return None  # only phrases for other situations left: don't offer them out of context
-        return best
+        return candidates[i]

@@ -54,8 +54,11 @@ def gram_list(text: str, n_max: int = N_MAX) -> list[str]:
     """The n-grams of ``ngrams`` without their spans (the hot path: built with slicing only)."""
     padded = BOUNDARY_START + text + BOUNDARY_END
     size = len(padded)
-    out = [padded[i : i + n] for n in range(1, n_max + 1) for i in range(size - n + 1)]
-    return [g for g in out if g != BOUNDARY_START and g != BOUNDARY_END]
+    out = list(text) if n_max >= 1 else []  # the 1-grams: a mark alone is no gram, wherever it is
+    if BOUNDARY_START in text or BOUNDARY_END in text:
+        out = [c for c in out if c != BOUNDARY_START and c != BOUNDARY_END]
+    out += [padded[i : i + n] for n in range(2, n_max + 1) for i in range(size - n + 1)]
+    return out
 
 
 SOUND_PREFIX = "y:"
@@ -106,11 +109,15 @@ def sound_grams(text: str, n_max: int, n_min: int = 1) -> Iterator[tuple[str, in
 
 def sound_gram_list(text: str, n_max: int, n_min: int = 1) -> list[str]:
     """The names of ``sound_grams`` without their spans (the hot path: joins and slices only)."""
-    padded = [BOUNDARY_START, *sounds(text), BOUNDARY_END]
+    syllables = sounds(text)
+    padded = [BOUNDARY_START, *syllables, BOUNDARY_END]
     size = len(padded)
-    out = [SOUND_PREFIX + sy for sy in padded[1:-1]] if n_min <= 1 else []
-    out += [SOUND_PREFIX + SOUND_JOIN.join(padded[i : i + n]) for n in range(max(n_min, 2), n_max + 1)
-            for i in range(size - n + 1)]
+    out = [SOUND_PREFIX + sy for sy in syllables] if n_min <= 1 else []
+    for n in range(max(n_min, 2), n_max + 1):
+        if n == 2:  # the common case, without a list per gram
+            out += [f"{SOUND_PREFIX}{a}{SOUND_JOIN}{b}" for a, b in pairwise(padded)]
+        else:
+            out += [SOUND_PREFIX + SOUND_JOIN.join(padded[i : i + n]) for i in range(size - n + 1)]
     return out  # the order of ``sound_grams``: a model's inputs, so its training, do not change
 
 
