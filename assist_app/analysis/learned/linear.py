@@ -69,43 +69,53 @@ def _blake_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
-def block_keys(prefix: str, names: Sequence[str]) -> list[int]:
-    """The keys of ``prefix + name`` for each name (cached per prefix)."""
+def _cache(prefix: str) -> dict[str, int]:
     cache = _KEYS.get(prefix)
     if cache is None:
         cache = _KEYS[prefix] = {}
-    get = cache.get
-    keys = [get(n) for n in names]
-    if None in keys:
-        if _cached[0] + len(names) > KEY_CACHE_MAX:
-            _KEYS.clear()
-            _cached[0] = 0
-            cache = _KEYS[prefix] = {}
-        for i, key in enumerate(keys):
+    return cache
+
+
+def _key_array(blocks: Sequence[tuple[str, Sequence[str]]]) -> IntArray:
+    """The keys of ``prefix + name`` for every name of every (prefix, names) block, in order."""
+    found: list[int | None] = []
+    for prefix, names in blocks:
+        found += map(_cache(prefix).get, names)
+    try:
+        return np.array(found, dtype=np.int64)
+    except TypeError:  # a None: names not seen yet (or since the cache started afresh)
+        pass
+    if len(found) > KEY_CACHE_MAX // 4:  # a model's whole vocabulary: not worth remembering
+        return np.array([_blake_key(prefix + name) for prefix, names in blocks for name in names], dtype=np.int64)
+    if _cached[0] + len(found) > KEY_CACHE_MAX:
+        _KEYS.clear()
+        _cached[0] = 0
+    keys: list[int] = []
+    for prefix, names in blocks:
+        cache = _cache(prefix)
+        for name in names:
+            key = cache.get(name)
             if key is None:
-                name = names[i]
-                keys[i] = cache[name] = _blake_key(prefix + name)
+                key = cache[name] = _blake_key(prefix + name)
                 _cached[0] += 1
-    return keys  # type: ignore[return-value]  # no None is left
+            keys.append(key)
+    return np.array(keys, dtype=np.int64)
 
 
 def feature_key(name: str) -> int:
     """A feature name's stable 64-bit key (BLAKE2b; Python's own ``hash`` changes per process)."""
-    return block_keys("", (name,))[0]
+    return int(_key_array((("", (name,)),))[0])
 
 
 def feature_keys(names: Sequence[str]) -> IntArray:
-    return np.array(block_keys("", names), dtype=np.int64)
+    return _key_array((("", names),))
 
 
 def feature_arrays(feats: Features) -> tuple[IntArray, FloatArray]:
     """An example's (keys, values), block by block."""
-    keys: list[int] = []
-    for prefix, names, _ in feats.blocks:
-        keys += block_keys(prefix, names)
     counts = [len(names) for _, names, _ in feats.blocks]
     values = np.asarray([v for _, _, v in feats.blocks], dtype=np.float32)
-    return np.array(keys, dtype=np.int64), np.repeat(values, counts)
+    return _key_array([(prefix, names) for prefix, names, _ in feats.blocks]), np.repeat(values, counts)
 
 
 @dataclass(slots=True)
