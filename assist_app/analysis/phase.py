@@ -7,6 +7,7 @@ an utterance gets the label of its main function (DESIGN.md §5 label meanings).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assist_app.analysis.matcher import PatternSet
@@ -42,18 +43,15 @@ class PhaseVote:
 
 _QUESTION_WORDS = ("吗", "呢", "怎么", "为什么", "什么时候", "多少", "哪", "几", "能不能", "是不是", "凭什么")
 _DIGITS = frozenset("零一二三四五六七八九幺两0123456789")
+_DIGIT_RUN = re.compile(f"[{''.join(sorted(_DIGITS))}]{{6}}")
 
 
 def looks_like_identifier(text: str) -> bool:
     """Numbers read out for a lookup (phone, account, ID): mostly digits or a long digit run."""
     if not text:
         return False
-    digits = sum(c in _DIGITS for c in text)
-    run = longest = 0
-    for c in text:
-        run = run + 1 if c in _DIGITS else 0
-        longest = max(longest, run)
-    return digits / len(text) >= 0.4 or longest >= 6
+    digits = sum(map(_DIGITS.__contains__, text))
+    return digits / len(text) >= 0.4 or (digits >= 6 and _DIGIT_RUN.search(text) is not None)
 
 
 def refine_phase(
