@@ -173,34 +173,41 @@ class Segmenter:
                 self.FREQ[word[:end]] = 0
 
     def get_DAG(self, sentence: str) -> dict[int, list[int]]:
-        dag: dict[int, list[int]] = {}
+        return {k: [end for end, _ in ends] for k, ends in enumerate(self._dag(sentence))}
+
+    def _dag(self, sentence: str) -> list[list[tuple[int, int]]]:
+        """jieba's ``get_DAG`` with each word's frequency beside its end (``_route`` needs it):
+        one dictionary look-up per fragment where jieba makes two, and ``_route`` a third."""
+        get = self.FREQ.get
+        dag: list[list[tuple[int, int]]] = []
         n = len(sentence)
         for k in range(n):
             ends = []
             i = k
             frag = sentence[k]
-            while i < n and frag in self.FREQ:
-                if self.FREQ[frag]:
-                    ends.append(i)
+            while i < n:
+                freq = get(frag)
+                if freq is None:
+                    break
+                if freq:
+                    ends.append((i, freq))
                 i += 1
                 frag = sentence[k : i + 1]
             if not ends:
-                ends.append(k)
-            dag[k] = ends
+                ends.append((k, 0))
+            dag.append(ends)
         return dag
 
-    def _route(self, sentence: str, dag: dict[int, list[int]]) -> dict[int, tuple[float, int]]:
+    def _route(self, sentence: str, dag: list[list[tuple[int, int]]]) -> dict[int, tuple[float, int]]:
         n = len(sentence)
         route: dict[int, tuple[float, int]] = {n: (0, 0)}
         logtotal = math.log(self.total)
         for idx in range(n - 1, -1, -1):
-            route[idx] = max(
-                (math.log(self.FREQ.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in dag[idx]
-            )
+            route[idx] = max((math.log(freq or 1) - logtotal + route[x + 1][0], x) for x, freq in dag[idx])
         return route
 
     def _cut_block(self, sentence: str) -> Iterator[str]:
-        route = self._route(sentence, self.get_DAG(sentence))
+        route = self._route(sentence, self._dag(sentence))
         x = 0
         n = len(sentence)
         buf = ""
