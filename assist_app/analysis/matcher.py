@@ -284,7 +284,9 @@ class PatternSet(Generic[P]):
         # Per segment: exact before sound-alike, longer before shorter, so a pattern prefers the
         # best reading of the same place.
         ranked = {
-            sid: sorted(occ.items(), key=lambda o: (o[0][0], o[1], -(o[0][1] - o[0][0]))) for sid, occ in hits.items()
+            sid: sorted(occ.items(), key=lambda o: (o[0][0], o[1], -(o[0][1] - o[0][0])))
+            for sid, occ in hits.items()
+            if occ
         }
         # Start offsets per segment (``ranked`` is ordered by start): ``_extend`` bisects them so a
         # gap looks only at the occurrences within its reach, not at every one in the utterance.
@@ -292,12 +294,14 @@ class PatternSet(Generic[P]):
         candidates: dict[tuple[int, str], list[Match[P]]] = defaultdict(list)
         first_at, first_vids, var_at, var_segs = self._first_at, self._first_vids, self._var_at, self._var_segs
         for first_sid, occs in ranked.items():
-            if not occs:
-                continue
             for vid in first_vids[first_at[first_sid] : first_at[first_sid + 1]]:
                 a, b = var_at[vid], var_at[vid + 1]
-                if b - a > 1 and not all(ranked.get(var_segs[j]) for j in range(a + 1, b)):
-                    continue  # a later segment occurs nowhere in the utterance
+                # A later segment that occurs nowhere in the utterance: no match.
+                if b - a > 1 and (
+                    not ranked.get(var_segs[a + 1])
+                    or (b - a > 2 and not all(ranked.get(var_segs[j]) for j in range(a + 2, b)))
+                ):
+                    continue
                 payload, pattern, anchors = self._payloads[vid], self._patterns[vid], self._anchors[vid]
                 ids = var_segs[a:b]
                 for (s0, e0), q0 in occs:

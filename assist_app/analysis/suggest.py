@@ -270,12 +270,12 @@ class Suggester:
             return None
 
         def fit(p: Phrase) -> int:
-            tags = set(p.situations)
+            tags = p.situations
             if sit is not None and sit.id in tags:
                 return 0
-            if not tags or tags & {"general", direction}:
+            if not tags or "general" in tags or direction in tags:
                 return 1
-            return 3 if tags & {"inbound", "outbound"} else 2
+            return 3 if "inbound" in tags or "outbound" in tags else 2
 
         # Best fit first; among equals, the one shown least recently (rotates the phrasing); the
         # first listed of equals.
