@@ -61,7 +61,11 @@ class SparseRows:
 
 # prefix -> name -> key: an example's blocks are looked up without building "prefix + name".
 _KEYS: dict[str, dict[str, int]] = {}
-KEY_CACHE_MAX = 1 << 16  # names whose keys are remembered (~10 MB at most); then it starts afresh
+# Names whose keys are remembered (~10 MB at most): the first ones seen, which are mostly the common
+# n-grams (a name seen once is rarely worth keeping, and starting afresh would drop the common ones).
+KEY_CACHE_MAX = 1 << 16
+ROW_CACHE_MAX = 1 << 15  # names whose rows a model remembers, the same way (~5 MB at most)
+EXAMPLE_MAX = 1 << 12
 _cached = [0]
 
 
@@ -83,23 +87,21 @@ def _key_array(blocks: Sequence[tuple[str, Sequence[str]]]) -> IntArray:
         found += map(_cache(prefix).get, names)
     try:
         return np.array(found, dtype=np.int64)
-    except TypeError:  # a None: names not seen yet (or since the cache started afresh)
+    except TypeError:  # a None: a name not seen before
         pass
-    if len(found) > KEY_CACHE_MAX // 4:  # a model's whole vocabulary: not worth remembering
-        return np.array([_blake_key(prefix + name) for prefix, names in blocks for name in names], dtype=np.int64)
-    if _cached[0] + len(found) > KEY_CACHE_MAX:
-        _KEYS.clear()
-        _cached[0] = 0
-    keys: list[int] = []
+    # An example's names are remembered; a model's whole vocabulary (loading, training) is not.
+    remember = len(found) <= EXAMPLE_MAX and _cached[0] + len(found) <= KEY_CACHE_MAX
+    at = 0
     for prefix, names in blocks:
         cache = _cache(prefix)
-        for name in names:
-            key = cache.get(name)
-            if key is None:
-                key = cache[name] = _blake_key(prefix + name)
-                _cached[0] += 1
-            keys.append(key)
-    return np.array(keys, dtype=np.int64)
+        for i, name in enumerate(names, at):
+            if found[i] is None:
+                key = found[i] = _blake_key(prefix + name)
+                if remember:
+                    cache[name] = key
+                    _cached[0] += 1
+        at += len(names)
+    return np.array(found, dtype=np.int64)
 
 
 def feature_key(name: str) -> int:
@@ -109,13 +111,6 @@ def feature_key(name: str) -> int:
 
 def feature_keys(names: Sequence[str]) -> IntArray:
     return _key_array((("", names),))
-
-
-def feature_arrays(feats: Features) -> tuple[IntArray, FloatArray]:
-    """An example's (keys, values), block by block."""
-    counts = [len(names) for _, names, _ in feats.blocks]
-    values = np.asarray([v for _, _, v in feats.blocks], dtype=np.float32)
-    return _key_array([(prefix, names) for prefix, names, _ in feats.blocks]), np.repeat(values, counts)
 
 
 @dataclass(slots=True)
@@ -133,6 +128,10 @@ class LinearModel:
     meta: dict[str, Any] = field(default_factory=dict)
     names: tuple[str, ...] = ()
     index_of_label: dict[str, int] = field(init=False, repr=False)
+    # prefix -> name -> weight row (-1: unknown) for names seen lately: most of an utterance's
+    # n-grams are common ones, found here without hashing or searching.
+    _row_cache: dict[str, dict[str, int]] = field(init=False, repr=False, default_factory=dict)
+    _row_cached: int = field(init=False, repr=False, default=0)
 
     def __post_init__(self) -> None:
         self.index_of_label = {lab: i for i, lab in enumerate(self.labels)}
@@ -182,19 +181,43 @@ class LinearModel:
         out: IntArray = np.where(found, pos, -1)
         return out
 
+    def feature_rows(self, feats: Features) -> tuple[IntArray, FloatArray]:
+        """Each feature's weight row (-1: unknown to the model) and value, in the example's order."""
+        blocks = feats.blocks
+        found: list[int | None] = []
+        for prefix, names, _ in blocks:
+            cache = self._row_cache.get(prefix)
+            if cache is None:
+                cache = self._row_cache[prefix] = {}
+            found += map(cache.get, names)
+        counts = [len(names) for _, names, _ in blocks]
+        vals = np.repeat(np.asarray([v for _, _, v in blocks], dtype=np.float32), counts)
+        try:
+            return np.array(found, dtype=np.int64), vals
+        except TypeError:  # names not seen lately: look them up by key
+            pass
+        missing = [i for i, row in enumerate(found) if row is None]
+        names_at = [(prefix, name) for prefix, names, _ in blocks for name in names]
+        rows = self.rows_of(_key_array([(names_at[i][0], (names_at[i][1],)) for i in missing])).tolist()
+        remember = self._row_cached + len(missing) <= ROW_CACHE_MAX
+        for i, row in zip(missing, rows, strict=True):
+            found[i] = row
+            if remember:
+                prefix, name = names_at[i]
+                self._row_cache[prefix][name] = row
+        if remember:
+            self._row_cached += len(missing)
+        return np.array(found, dtype=np.int64), vals
+
     def encode(self, feats: Features) -> tuple[IntArray, FloatArray]:
         """Known features of one example as (indices, values) in index order; unknown names are
         ignored, and a repeated name counts once (its first value)."""
-        keys, vals = feature_arrays(feats)
-        if not len(keys) or not len(self.keys):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        order = np.argsort(keys, kind="stable")  # searched in key order, and rows come out sorted
-        keys = keys[order]
-        pos = np.searchsorted(self.keys, keys)
-        pos[pos >= len(self.keys)] = 0
-        known = self.keys[pos] == keys
-        rows, vals = pos[known], vals[order][known]
+        rows, vals = self.feature_rows(feats)
+        known = rows >= 0
+        rows, vals = rows[known], vals[known]
         if len(rows) > 1:
+            order = np.argsort(rows, kind="stable")
+            rows, vals = rows[order], vals[order]
             first = np.ones(len(rows), dtype=bool)
             np.not_equal(rows[1:], rows[:-1], out=first[1:])
             if not first.all():
@@ -204,12 +227,11 @@ class LinearModel:
     def proba_many(self, examples: Sequence[Features]) -> FloatArray:
         """Class probabilities of several examples in one look-up, shape (examples, labels). No
         example may repeat a feature (``Features`` never does)."""
-        arrays = [feature_arrays(ex) for ex in examples]
-        keys = np.concatenate([k for k, _ in arrays]) if arrays else np.zeros(0, dtype=np.int64)
+        arrays = [self.feature_rows(ex) for ex in examples]
+        rows = np.concatenate([r for r, _ in arrays]) if arrays else np.zeros(0, dtype=np.int64)
         vals = np.concatenate([v for _, v in arrays]) if arrays else np.zeros(0, dtype=np.float32)
-        rows = self.rows_of(keys)
         known = rows >= 0
-        owner = np.repeat(np.arange(len(examples)), [len(k) for k, _ in arrays])
+        owner = np.repeat(np.arange(len(examples)), [len(r) for r, _ in arrays])
         # Known features per example, in order: the row pointers of a sparse matrix.
         ptr = np.zeros(len(examples) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[known], minlength=len(examples)), out=ptr[1:])
