@@ -94,8 +94,9 @@ def _key_array(blocks: Sequence[tuple[str, Sequence[str]]]) -> IntArray:
     at = 0
     for prefix, names in blocks:
         cache = _cache(prefix)
-        for i, name in enumerate(names, at):
+        for i in range(at, at + len(names)):
             if found[i] is None:
+                name = names[i - at]
                 key = found[i] = _blake_key(prefix + name)
                 if remember:
                     cache[name] = key
@@ -196,17 +197,26 @@ class LinearModel:
             return np.array(found, dtype=np.int64), vals
         except TypeError:  # names not seen lately: look them up by key
             pass
-        missing = [i for i, row in enumerate(found) if row is None]
-        names_at = [(prefix, name) for prefix, names, _ in blocks for name in names]
-        rows = self.rows_of(_key_array([(names_at[i][0], (names_at[i][1],)) for i in missing])).tolist()
-        remember = self._row_cached + len(missing) <= ROW_CACHE_MAX
-        for i, row in zip(missing, rows, strict=True):
-            found[i] = row
-            if remember:
-                prefix, name = names_at[i]
-                self._row_cache[prefix][name] = row
+        # The names not remembered, block by block: found by key, and remembered while there is room.
+        missing: list[list[int]] = []  # per block, positions in ``found``
+        wanted: list[tuple[str, list[str]]] = []
+        at = 0
+        for prefix, names, _ in blocks:
+            miss = [i for i in range(len(names)) if found[at + i] is None]
+            missing.append([at + i for i in miss])
+            wanted.append((prefix, [names[i] for i in miss]))
+            at += len(names)
+        rows = iter(self.rows_of(_key_array(wanted)).tolist())
+        n_missing = sum(map(len, missing))
+        remember = self._row_cached + n_missing <= ROW_CACHE_MAX
+        for (prefix, names), miss in zip(wanted, missing, strict=True):
+            cache = self._row_cache[prefix]
+            for i, name in zip(miss, names, strict=True):
+                found[i] = row = next(rows)
+                if remember:
+                    cache[name] = row
         if remember:
-            self._row_cached += len(missing)
+            self._row_cached += n_missing
         return np.array(found, dtype=np.int64), vals
 
     def encode(self, feats: Features) -> tuple[IntArray, FloatArray]:
