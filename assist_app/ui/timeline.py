@@ -10,7 +10,7 @@ keeps the last few minutes in view and scrolls, the review shows the whole call.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QHelpEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -66,6 +66,10 @@ class EmotionTimeline(QWidget):
         self.points: list[tuple[float, EmotionReading]] = []
         self.setMinimumHeight(70)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        # A painted widget has no natural size; this is the panel's width (the panel fixes the height).
+        return QSize(360, max(self.minimumHeight(), 88))
 
     # -- data -------------------------------------------------------------------------------------
 
