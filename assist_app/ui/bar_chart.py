@@ -132,8 +132,9 @@ class BarChart(QWidget):
         ticks = self.y_ticks()
         top = ticks[-1] if ticks[-1] > 0 else 1.0
         slot = area.width() / len(self.categories)
-        group = slot * 0.8
-        width = group / len(self.series)
+        # Bars no wider than a few characters: four categories across a wall screen made slabs.
+        width = min(slot * 0.8 / len(self.series), self.fontMetrics().height() * 4.0)
+        group = width * len(self.series)
         out = []
         for c in range(len(self.categories)):
             for j, s in enumerate(self.series):
