@@ -1,6 +1,6 @@
 """A small bar chart painted with QPainter, for the supervisor's team trends.
 
-It replaced pyqtgraph's ``BarGraphItem`` plots (issue 15: pyqtgraph cost 35 MB of RSS per GUI
+It replaced pyqtgraph's ``BarGraphItem`` plots (issue 15: pyqtgraph cost 23–32 MB of RSS per GUI
 process). Categories along the bottom, one bar per series in each category (grouped, e.g. one per
 week), counts on a round-numbered axis with faint grid lines, each bar's count written above it, a
 legend when there is more than one series, and 暂无数据 when there is nothing to show.

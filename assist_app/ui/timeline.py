@@ -1,7 +1,7 @@
 """The customer emotion timeline, painted with QPainter.
 
 It replaced a pyqtgraph ``PlotWidget`` (issue 15): pyqtgraph pulled QtOpenGL, QtOpenGLWidgets, QtSvg
-and QtTest into the seat's GUI process, 35 MB of RSS for one small chart. It shows what the plot
+and QtTest into the seat's GUI process, 23 MB of RSS for one small chart. It shows what the plot
 showed: the emotion level over call time (angry/escalating up, pleased down), one dot per reading in
 the label's colour joined by a grey line, a shaded band for the agitated zone, 激动/平静/满意 on the
 left and call time under it. The time axis reads MM:SS like the rest of the panel; the live panel

@@ -156,7 +156,7 @@ def test_trend_charts_show_the_weeks_scores_and_emotions(qtbot: Any) -> None:
 
 def test_the_gui_loads_only_the_qt_modules_the_bundle_ships() -> None:
     """The panel and the supervisor window need QtCore, QtGui and QtWidgets only (pyqtgraph pulled
-    in QtOpenGL, QtOpenGLWidgets, QtSvg and QtTest: 35 MB per process; build_installer.spec excludes them)."""
+    in QtOpenGL, QtOpenGLWidgets, QtSvg and QtTest: 23–32 MB per process; build_installer.spec excludes them)."""
     code = ("import sys; import assist_app.ui.app, assist_app.ui.supervisor_app;"
             "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('PySide6.Qt')}),"
             " 'pyqtgraph' in sys.modules)")
