@@ -4,7 +4,7 @@
     xvfb-run -a .venv/bin/python benchmarks/bench_ui.py --speed 4      # real X server
 
 Plays bundled scenarios at the given speed through the real panel (session threads, engine,
-bridge timer, widgets, pyqtgraph). Meanwhile a 5 ms "heartbeat" timer records how late each tick
+bridge timer, widgets, painted charts). Meanwhile a 5 ms "heartbeat" timer records how late each tick
 fires: that lateness is the event-loop stall an agent would feel (issue 4 asks ≤ 50 ms at 4×).
 Flag latency is the time from a flag event's creation on the analysis thread to the moment its
 alert is on screen (the alert slot ran); frame time is one bridge drain plus the widget updates.

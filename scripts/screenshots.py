@@ -62,6 +62,9 @@ def events_until(result: DemoResult, turn_index: int) -> list[Event]:
 
 
 def save(widget: Any, out: Path, name: str) -> Path:
+    # Twice: a layout request posted while the first round runs (a label re-wrapping) would
+    # otherwise be photographed half done (a gap in the demo bar).
+    QApplication.processEvents()
     QApplication.processEvents()
     path = out / f"{name}.png"
     pix = widget.grab()

@@ -170,11 +170,6 @@ class MainWindow(QMainWindow):
         if self.practice_button.isChecked() != practice:
             self.practice_button.setChecked(practice)
 
-    def fit_charts(self) -> None:
-        """Refit the emotion charts' axes to the current font size."""
-        self.emotion.timeline.fit_axes()
-        self.review.timeline.fit_axes()
-
     def show_live(self) -> None:
         self.stack.setCurrentWidget(self.live_page)
         if self._compact:

@@ -1,34 +1,19 @@
-"""Customer emotion view (label, intensity, cues, pyqtgraph timeline) and conduct meters
+"""Customer emotion view (label, intensity, cues, timeline) and conduct meters
 (agent speaking rate against 180–200 字/分, interruptions, hold reminders)."""
 
 from __future__ import annotations
 
 import html
 
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from assist_app.events import EmotionLabel, EmotionReading
 from assist_app.ui.theme import EMOTION_COLOURS
+from assist_app.ui.timeline import EmotionTimeline
 
-# Plot height of each label: negative feelings up, positive down, so "up" always means "worse".
-_VALENCE = {
-    EmotionLabel.COMPLAINT_ESCALATION: 1.0,
-    EmotionLabel.ANGRY: 1.0,
-    EmotionLabel.ANXIOUS: 0.7,
-    EmotionLabel.NEGATIVE_OTHER: 0.6,
-    EmotionLabel.NEUTRAL: 0.0,
-    EmotionLabel.POSITIVE: -0.8,
-}
-
-
-def emotion_level(reading: EmotionReading) -> float:
-    """The plotted value of a reading: −1 (pleased) … 0 (calm) … +1 (angry / escalating)."""
-    if reading.label is EmotionLabel.NEUTRAL:
-        return 0.0
-    return _VALENCE[reading.label] * max(0.2, min(1.0, reading.intensity))
+# The live panel keeps the last three minutes of the call in view; the review shows all of it.
+LIVE_WINDOW_S = 180.0
 
 
 def cue_line(cues: tuple[str, ...] | list[str]) -> str:
@@ -38,69 +23,6 @@ def cue_line(cues: tuple[str, ...] | list[str]) -> str:
         return ""
     items = "、".join(f"<span style='white-space:nowrap'>{html.escape(c)}</span>" for c in cues)
     return f"线索：{items}"
-
-
-class EmotionTimeline(pg.PlotWidget):  # type: ignore[misc]
-    """The emotion curve over call time; points coloured by label."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="#ffffff")
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
-        self.hideButtons()
-        self.setYRange(-1.05, 1.05, padding=0)
-        self.setMinimumHeight(70)
-        plot = self.getPlotItem()
-        plot.showGrid(x=False, y=True, alpha=0.15)
-        left = plot.getAxis("left")
-        left.setTicks([[(0.75, "激动"), (0.0, "平静"), (-0.75, "满意")]])
-        self.fit_axes()
-        self._band = pg.LinearRegionItem((0.6, 1.05), orientation="horizontal", movable=False,
-                                         brush=pg.mkBrush(194, 69, 59, 22), pen=pg.mkPen(None))
-        self.addItem(self._band)
-        self.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#cbd2d9", width=1)))
-        self._curve = self.plot([], [], pen=pg.mkPen("#7b8794", width=1.5))
-        self._scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen(None))
-        self.addItem(self._scatter)
-        self.points: list[tuple[float, EmotionReading]] = []
-        self._redraw()
-
-    def fit_axes(self) -> None:
-        """Size the axes to the current font: fixed 34×18 px cut the labels off at 16 px (12.13)."""
-        font = QFont(QApplication.font())
-        metrics = QFontMetrics(font)
-        plot = self.getPlotItem()
-        for name in ("left", "bottom"):
-            plot.getAxis(name).setStyle(tickFont=font)
-        plot.getAxis("left").setWidth(metrics.horizontalAdvance("激动") + 12)
-        plot.getAxis("bottom").setHeight(metrics.height() + 6)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
-            self.fit_axes()
-        super().changeEvent(event)
-
-    def reset(self) -> None:
-        self.points.clear()
-        self._redraw()
-
-    def add(self, t: float, reading: EmotionReading) -> None:
-        self.points.append((t, reading))
-        self._redraw()
-
-    def set_points(self, points: list[tuple[float, EmotionReading]]) -> None:
-        self.points = list(points)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        xs = [t for t, _ in self.points]
-        ys = [emotion_level(r) for _, r in self.points]
-        self._curve.setData(xs, ys)
-        self._scatter.setData(
-            [{"pos": (x, y), "brush": pg.mkBrush(EMOTION_COLOURS[r.label])}
-             for x, y, (_, r) in zip(xs, ys, self.points, strict=True)]
-        )
-        self.setXRange(0, max(60.0, (xs[-1] if xs else 0) + 5), padding=0)
 
 
 class EmotionPanel(QFrame):
@@ -130,7 +52,7 @@ class EmotionPanel(QFrame):
         self.cues.setWordWrap(True)
         self.cues.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.cues)
-        self.timeline = EmotionTimeline()
+        self.timeline = EmotionTimeline(window_s=LIVE_WINDOW_S)
         self.timeline.setFixedHeight(88)
         lay.addWidget(self.timeline)
         self.current: EmotionReading | None = None

@@ -94,7 +94,6 @@ class PanelConfig(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, size)
-        self.panel.window.fit_charts()
 
     def _on_pin_toggled(self, on: bool) -> None:
         self.panel.window.set_always_on_top(on)

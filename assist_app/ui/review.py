@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from assist_app.events import EmotionReading, Flag
 from assist_app.store.corrections import UNSUPPORTED, ReviewFeed, ReviewFlag, ReviewLine, mark_live_flags
 from assist_app.store.models import WorkOrder
-from assist_app.ui.meters import EmotionTimeline
 from assist_app.ui.theme import mmss
+from assist_app.ui.timeline import EmotionTimeline
 from assist_app.ui.work_order_form import WorkOrderForm
 
 

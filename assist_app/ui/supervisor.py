@@ -15,7 +15,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -38,6 +37,7 @@ from assist_app.centre import reader
 from assist_app.centre.reader import CentreCalls, LiveWallFeed, SeatTile
 from assist_app.store.report import emotion_zh
 from assist_app.ui.background import BackgroundJobs
+from assist_app.ui.bar_chart import BarChart, BarSeries
 from assist_app.ui.history import HistoryController
 from assist_app.ui.history_view import HistoryDialog
 from assist_app.ui.theme import mmss
@@ -155,13 +155,15 @@ class LiveWall(QWidget):
 class TrendsView(QWidget):
     """Banned phrases per agent per week, QA score distribution, emotion outcomes."""
 
+    SCORE_BINS = tuple(f"{lo}–{lo + 10}" for lo in range(0, 100, 10))
+    WEEK_PALETTE = ("#2f6fb0", "#d98b1e", "#3f9b5a", "#8e2c6e", "#c2453b", "#52606d", "#b26b3f", "#7b8794")
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
         lay = QGridLayout(self)
-        self.banned = pg.PlotWidget(title="禁用语（每周，按坐席）")
-        self.scores = pg.PlotWidget(title="质检得分分布")
-        self.emotions = pg.PlotWidget(title="通话情绪结果（最强情绪）")
+        self.banned = BarChart("禁用语（每周，按坐席）", y_label="次数")
+        self.scores = BarChart("质检得分分布", y_label="通话数", x_label="得分")
+        self.emotions = BarChart("通话情绪结果（最强情绪）", y_label="通话数")
         lay.addWidget(self.banned, 0, 0, 1, 2)
         lay.addWidget(self.scores, 1, 0)
         lay.addWidget(self.emotions, 1, 1)
@@ -169,38 +171,29 @@ class TrendsView(QWidget):
 
     def show_data(self, banned: list[tuple[str, Any, int]], scores: list[float], emotions: dict[str, int]) -> None:
         self.data = {"banned": banned, "scores": scores, "emotions": emotions}
-        self.banned.clear()
         weeks = sorted({w for _, w, _ in banned})
-        agents = sorted({a for a, _, _ in banned})
         totals: dict[str, int] = defaultdict(int)
         for a, _, n in banned:
             totals[a] += n
-        agents = sorted(agents, key=lambda a: -totals[a])[:12]
+        agents = sorted(sorted(totals), key=lambda a: -totals[a])[:12]  # the 12 with the most
         counts = {(a, w): n for a, w, n in banned}
-        width = 0.8 / max(1, len(weeks))
-        palette = ["#2f6fb0", "#d98b1e", "#3f9b5a", "#8e2c6e", "#c2453b", "#52606d", "#b26b3f", "#7b8794"]
-        for j, w in enumerate(weeks):
-            xs = [i - 0.4 + width * (j + 0.5) for i in range(len(agents))]
-            hs = [counts.get((a, w), 0) for a in agents]
-            self.banned.addItem(pg.BarGraphItem(x=xs, height=hs, width=width * 0.9,
-                                                brush=palette[j % len(palette)], name=f"{w:%m-%d} 周"))
-        self.banned.getAxis("bottom").setTicks([[(i, a) for i, a in enumerate(agents)]])
-        self.banned.setLabel("left", "次数")
-        self.scores.clear()
+        self.banned.set_data(agents, [
+            BarSeries(f"{w:%m-%d} 周", tuple(float(counts.get((a, w), 0)) for a in agents),
+                      (self.WEEK_PALETTE[j % len(self.WEEK_PALETTE)],))
+            for j, w in enumerate(weeks)
+        ])
         if scores:
-            import numpy as np
-
-            hist, edges = np.histogram(scores, bins=10, range=(0, 100))
-            self.scores.addItem(pg.BarGraphItem(x=edges[:-1] + 5, height=hist, width=9, brush="#2f6fb0"))
-        self.scores.setLabel("bottom", "得分")
-        self.scores.setLabel("left", "通话数")
-        self.emotions.clear()
+            hist = [0.0] * len(self.SCORE_BINS)
+            for s in scores:  # ten bins of ten points, 100 in the last (as numpy.histogram did)
+                hist[min(len(hist) - 1, max(0, int(s // 10)))] += 1
+            self.scores.set_data(self.SCORE_BINS, [BarSeries("", tuple(hist), ("#2f6fb0",))])
+        else:
+            self.scores.clear()
         labels = [k for k in ("positive", "neutral", "anxious", "negative_other", "angry", "complaint_escalation")
                   if k in emotions]
-        self.emotions.addItem(pg.BarGraphItem(x=list(range(len(labels))), height=[emotions[k] for k in labels],
-                                              width=0.7, brushes=[EMOTION_TILE[k] for k in labels]))
-        self.emotions.getAxis("bottom").setTicks([[(i, emotion_zh(k)) for i, k in enumerate(labels)]])
-        self.emotions.setLabel("left", "通话数")
+        self.emotions.set_data([emotion_zh(k) for k in labels], [
+            BarSeries("", tuple(float(emotions[k]) for k in labels), tuple(EMOTION_TILE[k] for k in labels))
+        ])
 
 
 class SupervisorWindow(QMainWindow):

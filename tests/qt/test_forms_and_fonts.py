@@ -53,9 +53,10 @@ def test_font_size_applies_at_once_and_the_chart_keeps_its_labels(panel: Any) ->
         assert window.suggestions.empty.font().pixelSize() == 16  # no restart needed
         metrics = QFontMetrics(QApplication.font())
         for timeline in (window.emotion.timeline, window.review.timeline):
-            axes = timeline.getPlotItem()
-            assert axes.getAxis("left").width() >= metrics.horizontalAdvance("激动")
-            assert axes.getAxis("bottom").height() >= metrics.height()
+            plot = timeline.plot_rect()  # the data area; the axis labels are drawn around it
+            assert timeline.fontMetrics().height() == metrics.height()  # the chart follows the new size
+            assert plot.left() >= metrics.horizontalAdvance("激动")
+            assert timeline.height() - plot.bottom() >= metrics.height()
     finally:
         controller.apply_settings(replace(controller.settings, font_size=13))
 

@@ -1,4 +1,4 @@
-"""Qt stays at the edge: nothing outside assist_app/ui imports PySide6 or pyqtgraph (STYLE.md)."""
+"""Qt stays at the edge: nothing outside assist_app/ui imports PySide6 (STYLE.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[2] / "assist_app"
-QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph")
+QT_MODULES = ("PySide6", "shiboken6")
 
 
 def _imports(path: Path) -> set[str]:
@@ -38,7 +38,7 @@ def test_core_imports_without_qt_installed_at_runtime() -> None:
 
     code = (
         "import sys; import assist_app.analysis.engine, assist_app.commands.analyze, assist_app.library;"
-        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph')];"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','shiboken6')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -90,7 +90,7 @@ def test_panel_logic_imports_without_qt() -> None:
     modules = ", ".join(f"assist_app.ui.{m}" for m in QT_FREE_UI) + ", assist_app.demo.turns"
     code = (
         f"import sys; import {modules};"
-        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph','shiboken6')];"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','shiboken6')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
