@@ -62,48 +62,70 @@ class SparseRows:
         return cls(ptr, cols_all, vals_all)
 
 
-# prefix -> name -> key: an example's blocks are looked up without building "prefix + name".
-_KEYS: dict[str, dict[str, int]] = {}
-# Names whose keys are remembered (~10 MB at most): the first ones seen, which are mostly the common
-# n-grams (a name seen once is rarely worth keeping, and starting afresh would drop the common ones).
-KEY_CACHE_MAX = 1 << 16
-ROW_CACHE_MAX = 1 << 15  # names whose rows a model remembers, the same way (~5 MB at most)
-EXAMPLE_MAX = 1 << 12
-_cached = [0]
+class NameMemo:
+    """Ints remembered per (prefix, name), a dict per prefix (an example's blocks are looked up
+    without building "prefix + name"). The first ``keep`` names stay for good: they are mostly the
+    common n-grams (a name first seen late is usually a rare one, and starting afresh would drop
+    the common ones). Up to ``recent`` more are kept for a while, then dropped together: an
+    utterance's clauses, and its three models, share most of its names."""
+
+    __slots__ = ("_count", "_keep", "_kept", "_recent", "tables")
+
+    def __init__(self, keep: int, recent: int) -> None:
+        self.tables: dict[str, dict[str, int]] = {}
+        self._keep, self._recent = keep, recent
+        self._count = 0
+        self._kept: dict[str, int] | None = None  # per prefix, how many names stay for good
+
+    def table(self, prefix: str) -> dict[str, int]:
+        table = self.tables.get(prefix)
+        if table is None:
+            table = self.tables[prefix] = {}
+        return table
+
+    def reserve(self, n: int) -> bool:
+        """Room for ``n`` more names, which the caller then adds; False: don't remember them."""
+        if n > self._recent:
+            return False
+        if self._kept is None and self._count + n > self._keep:
+            self._kept = {prefix: len(table) for prefix, table in self.tables.items()}
+            self._keep = self._count
+        if self._kept is not None and self._count + n > self._keep + self._recent:
+            for prefix, table in self.tables.items():
+                for _ in range(len(table) - self._kept.get(prefix, 0)):
+                    table.popitem()  # the latest first: the kept ones were added before them
+            self._count = self._keep
+        self._count += n
+        return True
+
+
+_KEYS = NameMemo(keep=1 << 16, recent=1 << 13)  # ~10 MB at most
+ROW_MEMO = (1 << 15, 1 << 12)  # per model: names whose weight rows it remembers (~5 MB at most)
 
 
 def _blake_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
-def _cache(prefix: str) -> dict[str, int]:
-    cache = _KEYS.get(prefix)
-    if cache is None:
-        cache = _KEYS[prefix] = {}
-    return cache
-
-
 def _key_array(blocks: Sequence[tuple[str, Sequence[str]]]) -> IntArray:
     """The keys of ``prefix + name`` for every name of every (prefix, names) block, in order."""
     found: list[int | None] = []
     for prefix, names in blocks:
-        found += map(_cache(prefix).get, names)
+        found += map(_KEYS.table(prefix).get, names)
     try:
         return np.array(found, dtype=np.int64)
-    except TypeError:  # a None: a name not seen before
+    except TypeError:  # a None: a name not seen lately
         pass
-    # An example's names are remembered; a model's whole vocabulary (loading, training) is not.
-    remember = len(found) <= EXAMPLE_MAX and _cached[0] + len(found) <= KEY_CACHE_MAX
+    remember = _KEYS.reserve(found.count(None))
     at = 0
     for prefix, names in blocks:
-        cache = _cache(prefix)
+        table = _KEYS.table(prefix)
         for i in range(at, at + len(names)):
             if found[i] is None:
                 name = names[i - at]
                 key = found[i] = _blake_key(prefix + name)
                 if remember:
-                    cache[name] = key
-                    _cached[0] += 1
+                    table[name] = key
         at += len(names)
     return np.array(found, dtype=np.int64)
 
@@ -132,10 +154,9 @@ class LinearModel:
     meta: dict[str, Any] = field(default_factory=dict)
     names: tuple[str, ...] = ()
     index_of_label: dict[str, int] = field(init=False, repr=False)
-    # prefix -> name -> weight row (-1: unknown) for names seen lately: most of an utterance's
-    # n-grams are common ones, found here without hashing or searching.
-    _row_cache: dict[str, dict[str, int]] = field(init=False, repr=False, default_factory=dict)
-    _row_cached: int = field(init=False, repr=False, default=0)
+    # prefix -> name -> weight row (-1: unknown): most of an utterance's n-grams are common ones,
+    # found here without hashing or searching.
+    _rows: NameMemo = field(init=False, repr=False, default_factory=lambda: NameMemo(*ROW_MEMO))
 
     def __post_init__(self) -> None:
         self.index_of_label = {lab: i for i, lab in enumerate(self.labels)}
@@ -190,17 +211,13 @@ class LinearModel:
         blocks = feats.blocks
         found: list[int | None] = []
         for prefix, names, _ in blocks:
-            cache = self._row_cache.get(prefix)
-            if cache is None:
-                cache = self._row_cache[prefix] = {}
-            found += map(cache.get, names)
+            found += map(self._rows.table(prefix).get, names)
         counts = [len(names) for _, names, _ in blocks]
         vals = np.repeat(np.asarray([v for _, _, v in blocks], dtype=np.float32), counts)
         try:
             return np.array(found, dtype=np.int64), vals
         except TypeError:  # names not seen lately: look them up by key
             pass
-        # The names not remembered, block by block: found by key, and remembered while there is room.
         missing: list[list[int]] = []  # per block, positions in ``found``
         wanted: list[tuple[str, list[str]]] = []
         at = 0
@@ -210,16 +227,13 @@ class LinearModel:
             wanted.append((prefix, [names[i] for i in miss]))
             at += len(names)
         rows = iter(self.rows_of(_key_array(wanted)).tolist())
-        n_missing = sum(map(len, missing))
-        remember = self._row_cached + n_missing <= ROW_CACHE_MAX
+        remember = self._rows.reserve(sum(map(len, missing)))
         for (prefix, names), miss in zip(wanted, missing, strict=True):
-            cache = self._row_cache[prefix]
+            table = self._rows.table(prefix)
             for i, name in zip(miss, names, strict=True):
                 found[i] = row = next(rows)
                 if remember:
-                    cache[name] = row
-        if remember:
-            self._row_cached += n_missing
+                    table[name] = row
         return np.array(found, dtype=np.int64), vals
 
     def encode(self, feats: Features) -> tuple[IntArray, FloatArray]:

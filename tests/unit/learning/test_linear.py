@@ -19,7 +19,14 @@ from assist_app.analysis.learned.features import (
     unit_blocks,
 )
 from assist_app.analysis.learned.layer import LearnedLayer, check_folder
-from assist_app.analysis.learned.linear import LinearModel, ModelFileError, SparseRows, predict_rows, train_softmax
+from assist_app.analysis.learned.linear import (
+    LinearModel,
+    ModelFileError,
+    NameMemo,
+    SparseRows,
+    predict_rows,
+    train_softmax,
+)
 from assist_app.textnorm import normalize
 
 
@@ -134,3 +141,33 @@ def test_max_span_takes_the_strongest_run() -> None:
 
 def test_the_same_model_writes_the_same_bytes(tmp_path: Path) -> None:
     assert _model().save(tmp_path / "a.npz") == _model().save(tmp_path / "b.npz")
+
+
+def test_name_memo_keeps_the_first_names_and_lets_later_ones_go() -> None:
+    memo = NameMemo(keep=4, recent=3)
+    assert memo.reserve(3)
+    memo.table("").update({"的": 1, "我": 2, "你": 3})
+    assert memo.reserve(2)  # over ``keep``: these two are the first recent ones
+    memo.table("a:").update({"的": 4, "好": 5})
+    assert memo.reserve(2)  # over ``keep + recent``: the recent ones go, the first three stay
+    assert memo.table("") == {"的": 1, "我": 2, "你": 3} and memo.table("a:") == {}
+    memo.table("a:").update({"吗": 6, "呢": 7})
+    assert not memo.reserve(4)  # more than ``recent`` at once (a model's vocabulary): not remembered
+
+
+def test_remembered_rows_give_the_same_scores_as_a_fresh_look_up() -> None:
+    names = [f"g{i}" for i in range(40)]
+    weights = np.arange(80, dtype=np.float32).reshape(40, 2) / 80
+    model = LinearModel.from_names("banned", ("ok", "shirk"), names, weights, np.zeros(2, np.float32))
+    examples = [Features([("", [f"g{i}", f"g{i + 1}", "unknown"], 0.5), ("p:", ["g3"], 1.0)]) for i in range(30)]
+    model._rows = NameMemo(keep=8, recent=6)  # small, so that remembered rows are let go on the way
+    fresh = [LinearModel.from_names("banned", ("ok", "shirk"), names, weights, np.zeros(2, np.float32))
+             for _ in examples]
+    for _ in range(3):  # cold, warm, and again after the recent names were let go
+        for ex, new in zip(examples, fresh, strict=True):
+            idx, val = model.encode(ex)
+            idx2, val2 = new.encode(ex)
+            assert idx.tolist() == idx2.tolist() and val.tolist() == val2.tolist()
+        assert np.array_equal(model.proba_many(examples), fresh[0].proba_many(examples))
+    idx, _ = model.encode(Features([("", ["g5", "g6"], 1.0)]))
+    assert idx.tolist() == sorted(model.lookup(["g5", "g6"]).tolist())
