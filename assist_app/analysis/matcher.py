@@ -25,10 +25,10 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
-from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
 from assist_app.library.patterns import GAP_MAX, parse_pattern
+from assist_app.resources import resources_dir
 from assist_app.textnorm import NormText
 
 P = TypeVar("P")
@@ -58,18 +58,48 @@ def _syllable_code(syllable: str) -> str:
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_FIRST = 0x3400
+_READINGS_FILE = "pinyin/readings.txt"
+
+
+@lru_cache(maxsize=1)
+def _readings() -> tuple[array[int], tuple[str, ...]]:
+    """Per code point from U+3400, the index of its toneless syllable (0: no reading), and the
+    syllables (index 0 unused).
+
+    From ``resources/pinyin/readings.txt``, pypinyin's single-character readings written out by
+    ``scripts/build_pinyin_table.py``: importing pypinyin itself for them cost ~11 MB of RSS
+    (issue 15); this takes ~60 KB. ``tests/unit/analysis/test_pinyin_table.py`` checks every
+    character against pypinyin.
+    """
+    index = array("H", bytes(2 * (0xA000 - _HAN_FIRST)))
+    syllables = [""]
+    path = resources_dir() / _READINGS_FILE
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        syllable, chars = line.split("\t")
+        for ch in chars:
+            index[ord(ch) - _HAN_FIRST] = len(syllables)
+        syllables.append(syllable)
+    return index, tuple(syllables)
+
+
+def _reading(ch: str) -> str | None:
+    """The toneless pinyin of one character, or None (not Han, or without a reading)."""
+    if not _HAN.match(ch):
+        return None
+    index, syllables = _readings()
+    i = index[ord(ch) - _HAN_FIRST]
+    return syllables[i] if i else None
 
 
 @lru_cache(maxsize=65536)
 def char_sound(ch: str) -> str:
     """The folded toneless syllable of one normalised character ("zi" for 知 and 资); a character
     without a reading (not Han, or unknown to pypinyin) stands for itself."""
-    if not _HAN.match(ch):
-        return ch
-    py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
-    if not py or not py[0] or not py[0][0]:
-        return ch
-    return _fold(py[0][0])
+    reading = _reading(ch)
+    return ch if reading is None else _fold(reading)
 
 
 @lru_cache(maxsize=65536)
@@ -103,10 +133,8 @@ class Match(Generic[P]):
 @lru_cache(maxsize=65536)
 def strict_pinyin(ch: str) -> str:
     """Toneless pinyin without near-homophone folding (non-Han characters as themselves)."""
-    if not _HAN.match(ch):
-        return ch
-    py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
-    return py[0][0] if py and py[0] and py[0][0] else ch
+    reading = _reading(ch)
+    return ch if reading is None else reading
 
 
 def _strict(text: str) -> tuple[str, ...]:
