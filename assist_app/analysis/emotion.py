@@ -12,11 +12,13 @@ wins over anger when both apply (DESIGN.md §5).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import pickle
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -75,23 +77,35 @@ def build_tokenizer(library: ScriptLibrary) -> Segmenter:
     return tok
 
 
+def library_layer(words: frozenset[str], known: Callable[[str], bool]) -> dict[str, int]:
+    """What ``add_word(w, freq=2000)`` for every library word sets on a segmenter whose dictionary
+    holds the keys ``known`` accepts: each word at 2000, and each prefix of one that is neither a
+    word nor known at 0 (jieba's mark for "a longer word starts here")."""
+    layer = dict.fromkeys(words, 2000)
+    for w in words:
+        for end in range(1, len(w)):
+            prefix = w[:end]
+            if prefix not in layer and not known(prefix):
+                layer[prefix] = 0
+    return layer
+
+
 class SharedSegmenter:
     """One segmenter shared by every kit the app builds, re-keyed to a library's words.
 
     A kit per library reload used to keep a tokenizer of its own (issue 15: ~70 MB each before
-    ``segmenter.CompactFreq``, ~7 MB since). ``for_library`` undoes the previous library's added words
-    (original frequencies and total restored; a word that was absent stays at frequency 0, which
-    jieba treats as absent) and adds the new library's, so segmentation is that of a fresh
-    ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on the
-    previous library's kit segments with the new library's words from then on.
+    ``segmenter.CompactFreq``, ~7 MB since). ``for_library`` replaces the previous library's words
+    (the dictionary's ``set_layer``: jieba's own entries are never changed, so nothing needs
+    restoring) and sets the total to jieba's plus the new words', so segmentation is that of a
+    fresh ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on
+    the previous library's kit segments with the new library's words from then on.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tok: Segmenter | None = None
         self._base_total = 0
-        self._saved: dict[str, int] = {}  # words added for the current library → frequency before
-        self._words: frozenset[str] = frozenset()
+        self._words_digest = b""  # of the current library's words (the words themselves are not kept)
         self._library: ScriptLibrary | None = None
 
     def for_library(self, library: ScriptLibrary) -> Segmenter:
@@ -99,20 +113,17 @@ class SharedSegmenter:
             if self._tok is not None and library is self._library:
                 return self._tok
         words = _library_words(library)
+        digest = hashlib.blake2b("\n".join(sorted(words)).encode("utf-8"), digest_size=16).digest()
         with self._lock:
             self._library = library
             if self._tok is None:
                 self._tok = default_segmenter()
                 self._base_total = self._tok.total
             tok = self._tok
-            if words != self._words:
-                for w, freq in self._saved.items():
-                    tok.FREQ[w] = freq
-                tok.total = self._base_total
-                self._saved = {w: tok.FREQ.get(w, 0) for w in words}
-                for w in sorted(words):
-                    tok.add_word(w, freq=2000)
-                self._words = words
+            if digest != self._words_digest:
+                tok.FREQ.set_layer(library_layer(words, tok.FREQ.in_dictionary))
+                tok.total = self._base_total + 2000 * len(words)
+                self._words_digest = digest
             return tok
 
 
