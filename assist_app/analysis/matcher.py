@@ -150,15 +150,17 @@ class PatternSet(Generic[P]):
     the shipped library expands to ~30,000 variants, and the object-per-item layout took ~26 MB
     for the banned phrases alone). Segment ``sid`` is ``_texts[_seg_at[sid]:_seg_at[sid + 1]]``
     and its sound codes the same slice of ``_codes`` (one code per character); variant ``vid``
-    has segments ``_var_segs[_var_at[vid]:_var_at[vid + 1]]``; the automaton stores key number
+    has segments ``_var_segs[_var_at[vid]:_var_at[vid + 1]]`` and comes from pattern and payload
+    number ``_var_entry[vid]``; the automaton stores key number
     ``k`` (``STORE_INTS``, no Python object per key), whose length is ``_key_len[k]`` and whose
     targets are ``(_tgt_sid[t], _tgt_off[t])`` for ``t`` in ``_tgt_at[k]:_tgt_at[k + 1]`` (offset
     in the segment, ``-1``: a one-character segment).
     """
 
     def __init__(self, entries: Iterable[tuple[str, P]]) -> None:
-        self._payloads: list[P] = []
+        self._payloads: list[P] = []  # per entry (pattern, payload)
         self._patterns: list[str] = []
+        self._var_entry = array("i")  # per variant: its entry
         self._anchors = bytearray()  # per variant: 1 anchored at the start, 2 at the end
         self._var_segs = array("i")
         self._var_at = array("i", [0])
@@ -182,6 +184,9 @@ class PatternSet(Generic[P]):
         seg_codes: list[str] = []
         seg_index: dict[str, int] = {}
         for pattern, payload in entries:
+            entry = len(self._payloads)
+            self._payloads.append(payload)
+            self._patterns.append(pattern)
             for v in parse_pattern(pattern):
                 for s in v.segments:
                     sid = seg_index.get(s)
@@ -191,56 +196,47 @@ class PatternSet(Generic[P]):
                         seg_codes.append(sound_codes(s))
                     self._var_segs.append(sid)
                 self._var_at.append(len(self._var_segs))
-                self._payloads.append(payload)
-                self._patterns.append(pattern)
+                self._var_entry.append(entry)
                 self._anchors.append((1 if v.anchor_start else 0) | (2 if v.anchor_end else 0))
         return texts, seg_codes
 
     def _index_first_segments(self, n_seg: int) -> None:
         """Variants by their first segment, in variant order: ``_first_vids[_first_at[sid]:_first_at[sid + 1]]``."""
-        firsts = [self._var_segs[self._var_at[vid]] for vid in range(len(self._payloads))]
-        counts = [0] * (n_seg + 1)
-        for sid in firsts:
-            counts[sid + 1] += 1
-        for i in range(n_seg):
-            counts[i + 1] += counts[i]
-        self._first_at = array("i", counts)
-        slots = list(counts[:-1])
-        first_vids = [0] * len(firsts)
-        for vid, sid in enumerate(firsts):
-            first_vids[slots[sid]] = vid
-            slots[sid] += 1
-        self._first_vids = array("i", first_vids)
+        var_segs, var_at = self._var_segs, self._var_at
+        firsts = array("i", (var_segs[var_at[vid]] for vid in range(len(self._var_entry))))
+        self._first_at, self._first_vids = _group(firsts, n_seg)
 
     def _build_automaton(self, texts: list[str], seg_codes: list[str]) -> bool:
         """The automaton over the segments' sound codes (whole, and halves for fuzzy matching);
         False when there is nothing to find."""
-        keys: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code key -> (seg id, offset in seg)
+        # Key numbers in order of first use; (key, seg id, offset in seg) rows in flat arrays, not a
+        # list of tuples per key (issue 15: ~5 MB of short-lived objects for the banned phrases).
+        keys: dict[str, int] = {}
+        row_key, row_sid, row_off = array("i"), array("i"), array("i")
         for sid, (text, codes) in enumerate(zip(texts, seg_codes, strict=True)):
             if len(text) == 1:
-                keys[codes].append((sid, -1))  # verified as the exact character below
-                continue
-            keys[codes].append((sid, 0))
-            if len(codes) >= FUZZY_MIN_LEN:
+                rows = [(codes, -1)]  # verified as the exact character below
+            elif len(codes) >= FUZZY_MIN_LEN:
                 half = len(codes) // 2
-                keys[codes[:half]].append((sid, 0))
-                keys[codes[half:]].append((sid, half))
+                rows = [(codes, 0), (codes[:half], 0), (codes[half:], half)]
+            else:
+                rows = [(codes, 0)]
+            for key, offset in rows:
+                row_key.append(keys.setdefault(key, len(keys)))
+                row_sid.append(sid)
+                row_off.append(offset)
+        # Targets grouped by key, each key's in the order they were added.
+        self._tgt_at, order = _group(row_key, len(keys))
+        self._tgt_sid = array("i", (row_sid[r] for r in order))
+        self._tgt_off = array("i", (row_off[r] for r in order))
+        self._key_len = array("i", (len(key) for key in keys))
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self._key_len = array("i")
-        self._tgt_at = array("i", [0])
-        self._tgt_sid = array("i")
-        self._tgt_off = array("i")
-        for k, (key, targets) in enumerate(keys.items()):
+        for key, k in keys.items():
             self._automaton.add_word(key, k)
-            self._key_len.append(len(key))
-            for sid, offset in targets:
-                self._tgt_sid.append(sid)
-                self._tgt_off.append(offset)
-            self._tgt_at.append(len(self._tgt_sid))
         return bool(keys)
 
     def __len__(self) -> int:
-        return len(self._payloads)
+        return len(self._var_entry)
 
     def _segment_hits(self, norm: str, codes: str) -> dict[int, dict[tuple[int, int], int]]:
         """seg id -> {(start, end): quality} for every occurrence (see ``Match.quality``)."""
@@ -311,7 +307,8 @@ class PatternSet(Generic[P]):
         first_at, first_vids, var_at, var_segs = self._first_at, self._first_vids, self._var_at, self._var_segs
         for first_sid, occs in ranked.items():
             for vid in first_vids[first_at[first_sid] : first_at[first_sid + 1]]:
-                payload, pattern, anchors = self._payloads[vid], self._patterns[vid], self._anchors[vid]
+                entry = self._var_entry[vid]
+                payload, pattern, anchors = self._payloads[entry], self._patterns[entry], self._anchors[vid]
                 ids = var_segs[var_at[vid] : var_at[vid + 1]]
                 for (s0, e0), q0 in occs:
                     if anchors & 1 and s0 != 0:
@@ -358,6 +355,22 @@ class PatternSet(Generic[P]):
             if found is not None:
                 return found
         return None
+
+
+def _group(groups: array[int], n: int) -> tuple[array[int], array[int]]:
+    """Items ``0..len(groups)-1`` grouped by ``groups[i]`` (each in ``0..n-1``), keeping their order
+    within a group: returns ``at`` and ``items``, group ``g`` being ``items[at[g]:at[g + 1]]``."""
+    at = array("i", bytes(4 * (n + 1)))
+    for g in groups:
+        at[g + 1] += 1
+    for g in range(n):
+        at[g + 1] += at[g]
+    slots = array("i", at[:-1])
+    items = array("i", bytes(4 * len(groups)))
+    for i, g in enumerate(groups):
+        items[slots[g]] = i
+        slots[g] += 1
+    return at, items
 
 
 _NUMERALS = frozenset("零一二三四五六七八九0123456789")
