@@ -61,7 +61,7 @@ def package_dir(name: str) -> Traversable:
     return resources.files(name)
 
 
-def _key(text: str) -> int:
+def text_key(text: str) -> int:
     """A 64-bit key for ``text``. Not ``hash(text)`` alone: CPython hashes a string's internal bytes,
     so a two-byte-per-character string and a Latin-1 one of twice the length can hash alike
     ("偂" and "BP" did); the length tells them apart."""
@@ -90,14 +90,14 @@ class CompactFreq:
         (with the values they replaced, to restore them on a reload) they took ~9 MB, as two arrays
         0.5 MB. One assignment, so a thread cutting meanwhile sees the old layer or the new one.
         """
-        pairs = sorted((_key(k), v) for k, v in entries.items())
+        pairs = sorted((text_key(k), v) for k, v in entries.items())
         hashes = array("q", [h for h, _ in pairs])
         if any(hashes[i] == hashes[i + 1] for i in range(len(hashes) - 1)):
             raise ValueError("two layer keys share a 64-bit key")
         self._layer = (hashes, array("i", [v for _, v in pairs]))
 
     def _base(self, key: str) -> int | None:
-        h = _key(key)
+        h = text_key(key)
         hashes, freqs = self._layer
         i = bisect_left(hashes, h)
         if i < len(hashes) and hashes[i] == h:
@@ -109,7 +109,7 @@ class CompactFreq:
 
     def in_dictionary(self, key: str) -> bool:
         """True if ``key`` is in jieba's dictionary itself (word or prefix), whatever was added."""
-        return _found(self._hashes, _key(key))
+        return _found(self._hashes, text_key(key))
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
@@ -163,9 +163,9 @@ def _entries(fh: IO[bytes]) -> Iterator[tuple[int, int, int]]:
             freq = int(freq_s)
         except ValueError as exc:
             raise ValueError(f"invalid dictionary entry at line {lineno}: {line}") from exc
-        yield _key(word), freq, 1
+        yield text_key(word), freq, 1
         for end in range(1, len(word)):
-            yield _key(word[:end]), 0, 0
+            yield text_key(word[:end]), 0, 0
 
 
 def load_compact(fh: IO[bytes]) -> tuple[CompactFreq, int]:
