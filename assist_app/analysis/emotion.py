@@ -12,7 +12,6 @@ wins over anger when both apply (DESIGN.md §5).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import pickle
@@ -20,7 +19,6 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,19 +78,6 @@ def build_tokenizer(library: ScriptLibrary) -> Segmenter:
     return tok
 
 
-def library_layer(words: frozenset[str], known: Callable[[str], bool]) -> dict[str, int]:
-    """What ``add_word(w, freq=2000)`` for every library word sets on a segmenter whose dictionary
-    holds the keys ``known`` accepts: each word at 2000, and each prefix of one that is neither a
-    word nor known at 0 (jieba's mark for "a longer word starts here")."""
-    layer = dict.fromkeys(words, 2000)
-    for w in words:
-        for end in range(1, len(w)):
-            prefix = w[:end]
-            if prefix not in layer and not known(prefix):
-                layer[prefix] = 0
-    return layer
-
-
 class SharedSegmenter:
     """One segmenter shared by every kit the app builds, re-keyed to a library's words.
 
@@ -108,7 +93,7 @@ class SharedSegmenter:
         self._lock = threading.Lock()
         self._tok: Segmenter | None = None
         self._base_total = 0
-        self._words_digest = b""  # of the current library's words (the words themselves are not kept)
+        self._words_joined = ""  # the current library's words, sorted, one string (not 22,000 objects)
         self._library: ScriptLibrary | None = None
 
     def for_library(self, library: ScriptLibrary) -> Segmenter:
@@ -116,17 +101,17 @@ class SharedSegmenter:
             if self._tok is not None and library is self._library:
                 return self._tok
         words = _library_words(library)
-        digest = hashlib.blake2b("\n".join(sorted(words)).encode("utf-8"), digest_size=16).digest()
+        joined = "\n".join(sorted(words))
         with self._lock:
             self._library = library
             if self._tok is None:
                 self._tok = default_segmenter()
                 self._base_total = self._tok.total
             tok = self._tok
-            if digest != self._words_digest:
-                tok.FREQ.set_layer(library_layer(words, tok.FREQ.in_dictionary))
+            if joined != self._words_joined:
+                tok.FREQ.set_layer(words, 2000)
                 tok.total = self._base_total + 2000 * len(words)
-                self._words_digest = digest
+                self._words_joined = joined
             return tok
 
 

@@ -32,7 +32,7 @@ import math
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -61,6 +61,9 @@ def package_dir(name: str) -> Traversable:
     return resources.files(name)
 
 
+_BIG = 0xFFFF
+
+
 def text_key(text: str) -> int:
     """A 64-bit key for ``text``. Not ``hash(text)`` alone: CPython hashes a string's internal bytes,
     so a two-byte-per-character string and a Latin-1 one of twice the length can hash alike
@@ -73,28 +76,42 @@ class CompactFreq:
     library's words, ``set_layer``) and an overlay of single changes (``__setitem__``); a key is
     looked up in the overlay, then the layer, then jieba's dictionary."""
 
-    __slots__ = ("_freqs", "_hashes", "_layer", "_overlay")
+    __slots__ = ("_big", "_freqs", "_hashes", "_layer", "_overlay")
 
     def __init__(self, hashes: np.ndarray, freqs: np.ndarray) -> None:
         # ``array`` rather than numpy for the look-up: ``bisect`` on it is ~3x faster than
         # ``np.searchsorted`` for one key at a time.
         self._hashes = array("q", hashes.astype(np.int64).tobytes())  # sorted, unique
-        self._freqs = array("i", freqs.astype(np.int32).tobytes())
+        # 16 bits per frequency: all but 82 of jieba's 349,046 words are below 65,535, which marks
+        # "look in ``_big``" (1 MB less than 32 bits).
+        freqs = freqs.astype(np.int64)
+        self._freqs = array("H", np.minimum(freqs, _BIG).astype(np.uint16).tobytes())
+        self._big = {int(i): int(freqs[i]) for i in np.flatnonzero(freqs >= _BIG)}
         self._layer: tuple[array[int], array[int]] = (array("q"), array("i"))
         self._overlay: dict[str, int] = {}  # words set one by one after loading (add_word)
 
-    def set_layer(self, entries: Mapping[str, int]) -> None:
-        """Replace the layer with ``entries`` (the previous layer's keys go back to jieba's values).
+    def set_layer(self, words: Collection[str], freq: int) -> None:
+        """Replace the layer (the previous layer's keys go back to jieba's values) with what
+        ``add_word(w, freq)`` for each of ``words`` would set: each word at ``freq``, and each
+        prefix of one that is neither a word nor in jieba's dictionary at 0 (jieba's mark for
+        "a longer word starts here").
 
         Issue 15: a library adds ~22,000 words and ~20,000 prefixes; as ``str`` keys of a dict
         (with the values they replaced, to restore them on a reload) they took ~9 MB, as two arrays
-        0.5 MB. One assignment, so a thread cutting meanwhile sees the old layer or the new one.
+        0.5 MB, built from keys without keeping the prefixes. One assignment, so a thread cutting
+        meanwhile sees the old layer or the new one.
         """
-        pairs = sorted((text_key(k), v) for k, v in entries.items())
-        hashes = array("q", [h for h, _ in pairs])
-        if any(hashes[i] == hashes[i + 1] for i in range(len(hashes) - 1)):
-            raise ValueError("two layer keys share a 64-bit key")
-        self._layer = (hashes, array("i", [v for _, v in pairs]))
+        hashes = self._hashes
+        word_keys = np.unique(np.fromiter((text_key(w) for w in words), dtype=np.int64, count=len(words)))
+        prefix_keys = np.fromiter(
+            (h for w in words for end in range(1, len(w)) if not _found(hashes, h := text_key(w[:end]))),
+            dtype=np.int64,
+        )
+        prefix_keys = np.setdiff1d(prefix_keys, word_keys)  # sorted, unique, no word
+        keys = np.concatenate([word_keys, prefix_keys])
+        values = np.concatenate([np.full(len(word_keys), freq, dtype=np.int32), np.zeros(len(prefix_keys), np.int32)])
+        order = np.argsort(keys, kind="stable")
+        self._layer = (array("q", keys[order].tobytes()), array("i", values[order].tobytes()))
 
     def _base(self, key: str) -> int | None:
         h = text_key(key)
@@ -104,12 +121,9 @@ class CompactFreq:
             return freqs[i]
         i = bisect_left(self._hashes, h)
         if i < len(self._hashes) and self._hashes[i] == h:
-            return self._freqs[i]
+            freq = self._freqs[i]
+            return self._big[i] if freq == _BIG else freq
         return None
-
-    def in_dictionary(self, key: str) -> bool:
-        """True if ``key`` is in jieba's dictionary itself (word or prefix), whatever was added."""
-        return _found(self._hashes, text_key(key))
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
