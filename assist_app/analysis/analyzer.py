@@ -65,13 +65,17 @@ class AnalysisKit:
     ) -> AnalysisKit:
         """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off.
         ``tokenizer``: a segmenter already keyed to ``library`` (else one of its own is built)."""
+        # The emotion model first: building its lexicon holds ~27,000 words for a moment, and
+        # Python's heap keeps the size of its highest point; with little else built yet that
+        # point is lower (issue 15: ~3 MB).
+        emotion = EmotionModel(library, load_dutir(), tokenizer or build_tokenizer(library))
         layer = default_layer() if learned is True else (learned or None)
         return cls(
             library=library,
             banned=BannedPhraseDetector(library),
             phases=PhaseClassifier(library),
             situations=SituationDetector(library),
-            emotion=EmotionModel(library, load_dutir(), tokenizer or build_tokenizer(library)),
+            emotion=emotion,
             conduct=ConductPatterns(library.conduct),
             learned=layer,
         )

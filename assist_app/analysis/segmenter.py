@@ -32,7 +32,7 @@ import math
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -90,28 +90,32 @@ class CompactFreq:
         self._layer: tuple[array[int], array[int]] = (array("q"), array("i"))
         self._overlay: dict[str, int] = {}  # words set one by one after loading (add_word)
 
-    def set_layer(self, words: Collection[str], freq: int) -> None:
+    def set_layer(self, words: Iterable[str], freq: int) -> int:
         """Replace the layer (the previous layer's keys go back to jieba's values) with what
         ``add_word(w, freq)`` for each of ``words`` would set: each word at ``freq``, and each
         prefix of one that is neither a word nor in jieba's dictionary at 0 (jieba's mark for
-        "a longer word starts here").
+        "a longer word starts here"). ``words`` may repeat; returns how many distinct ones.
 
         Issue 15: a library adds ~22,000 words and ~20,000 prefixes; as ``str`` keys of a dict
         (with the values they replaced, to restore them on a reload) they took ~9 MB, as two arrays
-        0.5 MB, built from keys without keeping the prefixes. One assignment, so a thread cutting
-        meanwhile sees the old layer or the new one.
+        0.5 MB, built from keys without keeping the words or prefixes. One assignment, so a thread
+        cutting meanwhile sees the old layer or the new one.
         """
         hashes = self._hashes
-        word_keys = np.unique(np.fromiter((text_key(w) for w in words), dtype=np.int64, count=len(words)))
-        prefix_keys = np.fromiter(
-            (h for w in words for end in range(1, len(w)) if not _found(hashes, h := text_key(w[:end]))),
-            dtype=np.int64,
-        )
-        prefix_keys = np.setdiff1d(prefix_keys, word_keys)  # sorted, unique, no word
-        keys = np.concatenate([word_keys, prefix_keys])
-        values = np.concatenate([np.full(len(word_keys), freq, dtype=np.int32), np.zeros(len(prefix_keys), np.int32)])
+        word_keys, prefix_keys = array("q"), array("q")
+        for w in words:
+            word_keys.append(text_key(w))
+            for end in range(1, len(w)):
+                h = text_key(w[:end])
+                if not _found(hashes, h):
+                    prefix_keys.append(h)
+        unique_words = np.unique(np.frombuffer(word_keys, dtype=np.int64))
+        prefixes = np.setdiff1d(np.frombuffer(prefix_keys, dtype=np.int64), unique_words)  # sorted, unique
+        keys = np.concatenate([unique_words, prefixes])
+        values = np.concatenate([np.full(len(unique_words), freq, dtype=np.int32), np.zeros(len(prefixes), np.int32)])
         order = np.argsort(keys, kind="stable")
         self._layer = (array("q", keys[order].tobytes()), array("i", values[order].tobytes()))
+        return len(unique_words)
 
     def _base(self, key: str) -> int | None:
         h = text_key(key)
