@@ -77,19 +77,16 @@ from assist_app.library import load_library
 step("analysis imports (OpenCC, rapidfuzz, ahocorasick, PyYAML, the modules)")
 lib = load_library()
 step("script library (loaded and validated)")
-dutir = emotion.load_dutir()
-step("DUTIR lexicon (words, while building)")
 tok = analyzer._segmenter.for_library(lib)
-step("segmenter (jieba's dictionary)")
-parts = [BannedPhraseDetector(lib)]
+step("segmenter (jieba's dictionary + the library's words)")
+parts = [emotion.EmotionModel(lib, emotion.load_dutir(), tok)]
+step("emotion model (DUTIR lexicon, cues; built first, as the kit does)")
+parts.append(BannedPhraseDetector(lib))
 step("banned-phrase detector")
 parts.append(PhaseClassifier(lib))
 step("phase classifier")
 parts.append(SituationDetector(lib))
 step("situations")
-parts.append(emotion.EmotionModel(lib, dutir, tok))
-del dutir
-step("emotion model (cues, lexicon)")
 parts.append(ConductPatterns(lib.conduct))
 step("conduct patterns")
 layer = default_layer()
