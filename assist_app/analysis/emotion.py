@@ -157,7 +157,7 @@ class Lexicon:
     share a handful of distinct readings, stored once each.
     """
 
-    __slots__ = ("_at", "_hashes", "_reading", "_readings", "_words")
+    __slots__ = ("_at", "_hashes", "_lengths", "_reading", "_readings", "_words")
 
     def __init__(self, entries: dict[str, Reading]) -> None:
         words = list(entries)
@@ -172,8 +172,11 @@ class Lexicon:
             self._at.append(self._at[-1] + len(words[i]))
             self._reading.append(readings.setdefault(entries[words[i]], len(readings)))
         self._readings = tuple(readings)
+        self._lengths = frozenset(len(w) for w in words)  # most tokens are one character: no look-up
 
     def get(self, word: str) -> Reading | None:
+        if len(word) not in self._lengths:
+            return None
         h = text_key(word)
         i = bisect_left(self._hashes, h)
         while i < len(self._hashes) and self._hashes[i] == h:

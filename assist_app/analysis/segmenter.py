@@ -62,6 +62,7 @@ def package_dir(name: str) -> Traversable:
 
 
 _BIG = 0xFFFF
+_LAYER_BITS = 1 << 20
 
 
 def text_key(text: str) -> int:
@@ -87,7 +88,7 @@ class CompactFreq:
         freqs = freqs.astype(np.int64)
         self._freqs = array("H", np.minimum(freqs, _BIG).astype(np.uint16).tobytes())
         self._big = {int(i): int(freqs[i]) for i in np.flatnonzero(freqs >= _BIG)}
-        self._layer: tuple[array[int], array[int]] = (array("q"), array("i"))
+        self._layer: tuple[array[int], array[int], bytes] = (array("q"), array("i"), bytes(_LAYER_BITS // 8))
         self._overlay: dict[str, int] = {}  # words set one by one after loading (add_word)
 
     def set_layer(self, words: Iterable[str], freq: int) -> int:
@@ -114,15 +115,21 @@ class CompactFreq:
         keys = np.concatenate([unique_words, prefixes])
         values = np.concatenate([np.full(len(unique_words), freq, dtype=np.int32), np.zeros(len(prefixes), np.int32)])
         order = np.argsort(keys, kind="stable")
-        self._layer = (array("q", keys[order].tobytes()), array("i", values[order].tobytes()))
+        # A bit per low 20 bits of a key: most look-ups miss the layer and skip its bisect.
+        low = keys & (_LAYER_BITS - 1)
+        bits = np.zeros(_LAYER_BITS // 8, dtype=np.uint8)
+        np.bitwise_or.at(bits, low >> 3, (1 << (low & 7)).astype(np.uint8))
+        self._layer = (array("q", keys[order].tobytes()), array("i", values[order].tobytes()), bits.tobytes())
         return len(unique_words)
 
     def _base(self, key: str) -> int | None:
         h = text_key(key)
-        hashes, freqs = self._layer
-        i = bisect_left(hashes, h)
-        if i < len(hashes) and hashes[i] == h:
-            return freqs[i]
+        hashes, freqs, bits = self._layer
+        low = h & (_LAYER_BITS - 1)
+        if bits[low >> 3] >> (low & 7) & 1:
+            i = bisect_left(hashes, h)
+            if i < len(hashes) and hashes[i] == h:
+                return freqs[i]
         i = bisect_left(self._hashes, h)
         if i < len(self._hashes) and self._hashes[i] == h:
             freq = self._freqs[i]
@@ -163,8 +170,8 @@ class CompactFreq:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self._hashes, self._freqs, *self._layer)
-        return sum(len(a) * a.itemsize for a in arrays)
+        arrays = (self._hashes, self._freqs, *self._layer[:2])
+        return sum(len(a) * a.itemsize for a in arrays) + len(self._layer[2])
 
 
 def _found(hashes: array[int], h: int) -> bool:
