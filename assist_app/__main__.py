@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from assist_app import __version__, lean_imports  # noqa: F401  (lean_imports: before any command module)
+from assist_app import __version__
 from assist_app.commands import analyze as analyze_cmd
 from assist_app.commands import centre as centre_cmd
 from assist_app.commands import demo as demo_cmd

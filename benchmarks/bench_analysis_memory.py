@@ -1,7 +1,8 @@
 """Memory of the analysis side (issue 15): RSS added by the script library, its analysis kit
-(patterns, DUTIR lexicon, segmenter on jieba's dictionary, learned layer) and pypinyin, in a fresh process each,
-with and without the app's single-character pinyin mode, and after library reloads; then the
-same build step by step in one process (the app's pinyin mode), RSS added by each part.
+(patterns, pinyin table, DUTIR lexicon, segmenter on jieba's dictionary, learned layer) and one
+call, in a fresh process, and after library reloads; the RSS of a process that has imported the
+``assist-app`` entry point (every command module); then the same build step by step in one
+process, RSS added by each part.
 
     .venv/bin/python benchmarks/bench_analysis_memory.py [--reloads 3]
 """
@@ -23,10 +24,7 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-if {lean}:
-    import assist_app.lean_imports  # what the app's entry point does first
-else:
-    import assist_app
+import assist_app
 base = rss()
 from assist_app.analysis.analyzer import kit_for
 from assist_app.analysis.engine import GuidanceEngine
@@ -52,12 +50,16 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-import assist_app.lean_imports
+import assist_app
+from assist_app.procutil import malloc_trim
 steps = []
 last = rss()
 def step(name):
+    # Freed heap handed back after each step (kit_for does so once, after a build), so a step's
+    # temporaries do not show up as a later step being cheap.
     global last
     gc.collect()
+    malloc_trim()
     now = rss()
     steps.append((name, now - last))
     last = now
@@ -72,22 +74,19 @@ from assist_app.analysis.phase import PhaseClassifier
 from assist_app.analysis.suggest import SituationDetector
 from assist_app.events import FinalText, Speaker
 from assist_app.library import load_library
-step("analysis imports (pypinyin, OpenCC, rapidfuzz, ahocorasick; jieba where imported)")
+step("analysis imports (OpenCC, rapidfuzz, ahocorasick, PyYAML, the modules)")
 lib = load_library()
 step("script library (loaded and validated)")
-dutir = emotion.load_dutir()
-step("DUTIR lexicon (words, while building)")
 tok = analyzer._segmenter.for_library(lib)
-step("segmenter (jieba's dictionary)")
-parts = [BannedPhraseDetector(lib)]
+step("segmenter (jieba's dictionary + the library's words)")
+parts = [emotion.EmotionModel(lib, emotion.load_dutir(), tok)]
+step("emotion model (DUTIR lexicon, cues; built first, as the kit does)")
+parts.append(BannedPhraseDetector(lib))
 step("banned-phrase detector")
 parts.append(PhaseClassifier(lib))
 step("phase classifier")
 parts.append(SituationDetector(lib))
 step("situations")
-parts.append(emotion.EmotionModel(lib, dutir, tok))
-del dutir
-step("emotion model (cues, lexicon)")
 parts.append(ConductPatterns(lib.conduct))
 step("conduct patterns")
 layer = default_layer()
@@ -102,12 +101,19 @@ print(json.dumps(steps, ensure_ascii=False))
 """
 
 
-def probe(lean: bool, reloads: int) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
-    env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run([sys.executable, "-c", PROBE.format(lean=lean, reloads=reloads)], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=True, timeout=300)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+ENTRY = """
+import assist_app.__main__
+for line in open("/proc/self/status"):
+    if line.startswith("VmRSS:"):
+        print(int(line.split()[1]) / 1024)
+"""
+
+
+def _run(code: str) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=300)
+    return out.stdout.strip().splitlines()[-1]
 
 
 def main() -> int:
@@ -115,18 +121,13 @@ def main() -> int:
     ap.add_argument("--reloads", type=int, default=3)
     args = ap.parse_args()
     print(f"load avg {os.getloadavg()[0]:.2f}\n")
-    print(f"| pinyin mode | RSS added by library + kit + one call | after {args.reloads} library reloads |")
-    print("|---|---|---|")
-    for lean in (False, True):
-        r = probe(lean, args.reloads)
-        name = "single character (app entry point)" if lean else "with phrase dictionary"
-        print(f"| {name} | {r['kit']:.0f} MB | {r['reloaded']:.0f} MB |")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
-    env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run([sys.executable, "-c", STEPS], env=env, cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=300)
-    print("\n| step (one process, app pinyin mode) | RSS added |\n|---|---|")
-    for name, mb in json.loads(out.stdout.strip().splitlines()[-1]):
+    r = json.loads(_run(PROBE.format(reloads=args.reloads)))
+    print("| measure | RSS |\n|---|---|")
+    print(f"| library + kit + one call (added to the process) | {r['kit']:.0f} MB |")
+    print(f"| ... after {args.reloads} library reloads | {r['reloaded']:.0f} MB |")
+    print(f"| a process that imported `assist_app.__main__` (total) | {float(_run(ENTRY)):.0f} MB |")
+    print("\n| step (one process) | RSS added |\n|---|---|")
+    for name, mb in json.loads(_run(STEPS)):
         print(f"| {name} | {mb:+.1f} MB |")
     return 0
 

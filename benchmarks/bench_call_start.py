@@ -29,7 +29,6 @@ CHILD = r"""
 import json, os, sys, threading, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
-import assist_app.lean_imports
 from assist_app.asr.engine import VoskEngine
 from assist_app.audio import capture as capture_mod
 opened = []

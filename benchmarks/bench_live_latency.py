@@ -49,7 +49,6 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assist_app import lean_imports  # noqa: E402,F401  (single-character pinyin, as the app)
 from assist_app.analysis.engine import GuidanceEngine, PhraseSettings  # noqa: E402
 from assist_app.asr.engine import LIVE_BLOCK_S, LIVE_DECODER, VoskEngine, parse_final, parse_partial  # noqa: E402
 from assist_app.asr.warm import WarmRecognizerPool, load_warmup_clip  # noqa: E402

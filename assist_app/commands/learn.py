@@ -16,17 +16,22 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assist_app.analysis.analyzer import AnalysisKit, CallAnalyzer
 from assist_app.analysis.learned.layer import LearnedLayer
 from assist_app.analysis.learned.linear import ModelFileError
 from assist_app.analysis.learned.store import default_layer, forget, user_dir
 from assist_app.events import FlagKind, Utterance
-from assist_app.learning.builtin import NOISE_RATE, shipped_corpus
-from assist_app.learning.corpus import OK, Dialogue, library_dialogues, noisy_copies, read_labelled_jsonl
-from assist_app.learning.train import build_models, write_folder
-from assist_app.learning.tuning import macro_f1
 from assist_app.library import LibraryError, load_library
+
+if TYPE_CHECKING:
+    from assist_app.learning.corpus import Dialogue
+
+# ``assist_app.learning`` is imported where it is used, not here: every ``assist-app`` command
+# imports this module to register ``learn``, and the training code pulls in jieba (with
+# ``pkg_resources``) and pypinyin with its phrase dictionary, ~30 MB that no other command needs
+# (issue 15).
 
 CENTRE_WEIGHT = 3.0
 TOLERANCE = 0.02  # a task may lose this much without the new models counting as worse
@@ -54,6 +59,9 @@ def split_holdout(dialogues: Sequence[Dialogue], share: float) -> tuple[list[Dia
 
 def score(kit: AnalysisKit, dialogues: Sequence[Dialogue]) -> dict[str, float]:
     """Banned-phrase F1 (utterance level), emotion macro-F1 and phase accuracy on labelled turns."""
+    from assist_app.learning.corpus import OK
+    from assist_app.learning.tuning import macro_f1
+
     tp = fp = fn = 0
     emo: list[tuple[str, str]] = []
     phase: list[tuple[str, str]] = []
@@ -86,6 +94,10 @@ def _worse(new: dict[str, float], old: dict[str, float]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from assist_app.learning.builtin import NOISE_RATE, shipped_corpus
+    from assist_app.learning.corpus import OK, library_dialogues, noisy_copies, read_labelled_jsonl
+    from assist_app.learning.train import build_models, write_folder
+
     if not args.labels.is_file():
         print(f"找不到标注文件：{args.labels}", file=sys.stderr)
         return 2

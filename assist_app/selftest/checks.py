@@ -49,16 +49,19 @@ def check_learned(ctx: SelfTestContext) -> str:
 
 
 def check_textnorm(_ctx: SelfTestContext) -> str:
-    from assist_app.analysis.matcher import sound_codes
+    from assist_app.analysis.matcher import strict_pinyin
     from assist_app.textnorm import to_simplified
 
     simplified = to_simplified("請問有什麼可以幫助您")
     if simplified != "请问有什么可以帮助您":
         raise CheckFailed(f"OpenCC 繁简转换结果不对 (OpenCC t2s wrong): {simplified}")
-    codes = sound_codes("投诉")
-    if not codes:
-        raise CheckFailed("pypinyin 没有给出拼音 (pypinyin returned nothing)")
-    return "OpenCC 繁→简、pypinyin 拼音可用"
+    try:
+        readings = [strict_pinyin(ch) for ch in "投诉"]
+    except OSError as exc:
+        raise CheckFailed(f"拼音表无法读取 (pinyin table unreadable): {exc}") from exc
+    if readings != ["tou", "su"]:
+        raise CheckFailed(f"拼音表结果不对 (pinyin table wrong): {readings}")
+    return "OpenCC 繁→简、拼音表可用"
 
 
 def check_jieba(_ctx: SelfTestContext) -> str:

@@ -9,7 +9,7 @@ import weakref
 from pathlib import Path
 
 from assist_app.analysis import analyzer
-from assist_app.analysis.emotion import SharedSegmenter, build_tokenizer
+from assist_app.analysis.emotion import SharedSegmenter, _library_words, build_tokenizer
 from assist_app.analysis.engine import GuidanceEngine
 from assist_app.library import load_library
 from assist_app.library.model import ScriptLibrary
@@ -69,3 +69,16 @@ def test_shared_segmenter_cuts_like_a_fresh_tokenizer(mini_library: ScriptLibrar
         for text in SENTENCES:
             assert list(tok.cut(text)) == list(fresh.cut(text)), (library.root, text)
         assert tok.total == fresh.total
+
+
+def test_shared_segmenter_holds_every_library_word_as_add_word_would(shipped_library: ScriptLibrary,
+                                                                     mini_library: ScriptLibrary) -> None:
+    shared = SharedSegmenter()
+    shared.for_library(mini_library)
+    tok = shared.for_library(shipped_library)  # re-keyed: the mini library's words are gone
+    fresh = build_tokenizer(shipped_library)
+    words = _library_words(shipped_library) | _library_words(mini_library)
+    assert len(words) > 20_000
+    keys = {w[:end] for w in words for end in range(1, len(w) + 1)}
+    assert all(tok.FREQ.get(k) == fresh.FREQ.get(k) for k in keys)
+    assert len(tok.FREQ) == len(fresh.FREQ)

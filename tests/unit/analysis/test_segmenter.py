@@ -76,3 +76,14 @@ def test_analysis_does_not_import_jieba() -> None:
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, False, False]
+
+
+def test_every_key_of_jiebas_dictionary_has_jiebas_value() -> None:
+    # Including the 82 words at 65,535 or more (frequencies are stored in 16 bits plus exceptions).
+    jieba.setLogLevel(logging.WARNING)
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    ours = default_segmenter()
+    assert len(ours.FREQ) == len(reference.FREQ)
+    assert all(ours.FREQ.get(key) == value for key, value in reference.FREQ.items())
+    assert max(reference.FREQ.values()) > 65_535 and ours.FREQ["的"] == reference.FREQ["的"]
