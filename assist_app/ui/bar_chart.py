@@ -16,7 +16,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-BACKGROUND = QColor("#ffffff")
+from assist_app.ui.painted import PaintedWidget
+
 AXIS = QColor("#9aa5b1")
 TEXT = QColor("#52606d")
 TITLE = QColor("#1f2933")
@@ -57,7 +58,7 @@ def nice_step(top: float, max_ticks: int) -> float:
     return max(1.0, 10 * magnitude)
 
 
-class BarChart(QWidget):
+class BarChart(PaintedWidget):
     """A titled, grouped bar chart of counts."""
 
     EMPTY_TEXT = "暂无数据"
@@ -159,15 +160,8 @@ class BarChart(QWidget):
             return True
         return super().event(event)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
-            self.update()
-        super().changeEvent(event)
-
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), BACKGROUND)
+        painter = self.begin_paint()
         fm = self.fontMetrics()
         painter.setFont(self._title_font())
         painter.setPen(TITLE)

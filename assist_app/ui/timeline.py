@@ -11,11 +11,12 @@ keeps the last few minutes in view and scrolls, the review shows the whole call.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QHelpEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QHelpEvent, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from assist_app.events import EmotionLabel, EmotionReading
 from assist_app.formatting import clock
+from assist_app.ui.painted import BACKGROUND, PaintedWidget
 from assist_app.ui.theme import EMOTION_COLOURS
 
 # Plot height of each label: negative feelings up, positive down, so "up" always means "worse".
@@ -37,7 +38,6 @@ TIME_STEPS_S = (5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600)
 DOT_RADIUS = 4.0
 HIT_RADIUS = 8.0  # how near the pointer must be to a dot for its tooltip
 
-BACKGROUND = QColor("#ffffff")
 AXIS = QColor("#9aa5b1")
 TEXT = QColor("#52606d")
 GRID = QColor("#eef0f2")
@@ -53,7 +53,7 @@ def emotion_level(reading: EmotionReading) -> float:
     return _VALENCE[reading.label] * max(0.2, min(1.0, reading.intensity))
 
 
-class EmotionTimeline(QWidget):
+class EmotionTimeline(PaintedWidget):
     """The emotion curve over call time; dots coloured by label.
 
     ``window_s`` is how many seconds stay in view: ``None`` shows the whole call (the review), a
@@ -156,15 +156,8 @@ class EmotionTimeline(QWidget):
             return True
         return super().event(event)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
-            self.update()  # margins follow the font
-        super().changeEvent(event)
-
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), BACKGROUND)
+        painter = self.begin_paint()
         rect = self.plot_rect()
         fm = self.fontMetrics()
         # agitated band, level grid and the calm baseline
