@@ -88,12 +88,17 @@ class NameMemo:
         if n > self._recent:
             return False
         if self._kept is None and self._count + n > self._keep:
-            self._kept = {prefix: len(table) for prefix, table in self.tables.items()}
+            # Snapshots of ``tables``: another thread (the second pass) may add a prefix meanwhile.
+            self._kept = {prefix: len(table) for prefix, table in list(self.tables.items())}
             self._keep = self._count
         if self._kept is not None and self._count + n > self._keep + self._recent:
-            for prefix, table in self.tables.items():
-                for _ in range(len(table) - self._kept.get(prefix, 0)):
-                    table.popitem()  # the latest first: the kept ones were added before them
+            for prefix, table in list(self.tables.items()):
+                kept = self._kept.get(prefix, 0)
+                while len(table) > kept:  # the latest first: the kept ones were added before them
+                    try:
+                        table.popitem()
+                    except KeyError:  # emptied by another thread meanwhile
+                        break
             self._count = self._keep
         self._count += n
         return True
