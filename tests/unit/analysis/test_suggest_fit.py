@@ -86,3 +86,28 @@ def test_phrase_gates_are_validated_with_file_entry_and_field(tmp_path: Path) ->
     assert any(p.startswith(f"{where}.requires[0]: unknown requirement 'checked'") for p in problems), problems
     assert f"{where}.only_in[0]: unknown situation 'blackout'" in problems, problems
     assert any(p.startswith(f"{where}.not_in:") for p in problems), problems
+
+
+def test_said_phrase_prefilter_keeps_every_phrase_partial_ratio_would_find() -> None:
+    """Only phrases sharing too few characters to reach ``partial_ratio`` 90 are skipped: on the
+    library's own phrases, halves of them, and them inside longer turns, the prefiltered check
+    marks exactly what checking every short-enough phrase marks (and does mark some)."""
+    from rapidfuzz import fuzz, process
+
+    from assist_app.analysis.suggest import PhraseSettings, _phrase_index
+
+    _, index = _phrase_index(load_library(), PhraseSettings())
+    texts = {t for p in index.texts for t in (p, p[: len(p) // 2 + 2], p[2:], "嗯" + p + "好的", p[::-1])}
+    marked = 0
+    for text in texts:
+        if len(text) < 4:
+            continue
+        short = [i for i, t in enumerate(index.texts) if len(t) <= len(text) * 1.25]
+        every = {short[k] for _, _, k in process.extract_iter(
+            text, [index.texts[i] for i in short], scorer=fuzz.partial_ratio, score_cutoff=90)}
+        kept = index.inside_candidates(text)
+        found = {kept[k] for _, _, k in process.extract_iter(
+            text, [index.texts[i] for i in kept], scorer=fuzz.partial_ratio, score_cutoff=90)}
+        assert found == every, text
+        marked += bool(found)
+    assert marked > len(index.texts)  # the check finds phrases, so the equality says something
