@@ -128,7 +128,7 @@ class Features:
     A block is (prefix, names, value): its features are ``prefix + name``. Names within a block are
     distinct and prefixes keep blocks apart, so an example never repeats a feature. Training reads
     the (name, value) pairs; the models find blocks by key without building the prefixed names
-    (``linear.LinearModel.encode_features``), and two blocks may share one list of names.
+    (``linear.LinearModel.feature_rows``), and two blocks may share one list of names.
     """
 
     blocks: list[tuple[str, list[str], float]] = field(default_factory=list)
