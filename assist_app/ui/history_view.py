@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -42,40 +41,19 @@ from assist_app.store.display import (
     preset_range,
 )
 from assist_app.ui.review import ReviewView, score_colour
-from assist_app.ui.theme import EMOTION_COLOURS, FLAG_HIGHLIGHT, SPEAKER_COLOURS, mmss
+from assist_app.ui.theme import EMOTION_COLOURS
+from assist_app.ui.transcript import FLAG_STYLE, TranscriptBrowser, bubble, marked_html, speaker_head
 
 COLUMNS = ("开始时间", "时长", "坐席", "评分", "最高情绪", "提示", "状态", "类型")
-SPEAKER_ZH = {"agent": "坐席", "customer": "客户"}
-FOUND_HIGHLIGHT = "#fff1b8"
+FOUND_STYLE = "background:#fff1b8"
 
 
-def _marked_html(text: str, flagged: tuple[tuple[int, int], ...], found: tuple[tuple[int, int], ...]) -> str:
-    marks = sorted([(s, e, "flag") for s, e in flagged] + [(s, e, "found") for s, e in found])
-    out: list[str] = []
-    pos = 0
-    for s, e, kind in marks:
-        s = max(s, pos)
-        if s >= e:
-            continue
-        out.append(html.escape(text[pos:s]))
-        style = (f"background:{FLAG_HIGHLIGHT};color:#8a1f17;font-weight:bold" if kind == "flag"
-                 else f"background:{FOUND_HIGHLIGHT}")
-        out.append(f"<span style='{style}'>{html.escape(text[s:e])}</span>")
-        pos = e
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
-
-
-class StoredTranscript(QTextBrowser):
+class StoredTranscript(TranscriptBrowser):
     """A stored call's transcript: agent right, customer left, flagged words marked in red and
     search terms in yellow."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("section")
-        self.setOpenLinks(False)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.document().setDocumentMargin(6)
         self.entries: list[TranscriptEntry] = []
 
     def show_entries(self, entries: list[TranscriptEntry]) -> None:
@@ -88,17 +66,14 @@ class StoredTranscript(QTextBrowser):
         for i, e in enumerate(entries):
             if e.found and first_found < 0:
                 first_found = i
-            colour = SPEAKER_COLOURS.get(e.speaker, "#52606d")
-            align = "right" if e.speaker == "agent" else "left"
-            parts.append(
-                f"<p align='{align}' style='margin:0 0 6px 0'><a name='u{i}'></a>"
-                f"<span style='color:{colour};font-weight:bold'>{SPEAKER_ZH.get(e.speaker, '')}</span>"
-                f" <span style='color:#9aa5b1'>{mmss(e.t)}{'（精校）' if e.corrected else ''}</span>"
-                f"<br>{_marked_html(e.text, e.flagged, e.found)}"
+            marks = [(s, t, FLAG_STYLE) for s, t in e.flagged] + [(s, t, FOUND_STYLE) for s, t in e.found]
+            parts.append(bubble(
+                e.speaker,
+                f"<a name='u{i}'></a>{speaker_head(e.speaker, e.t, '（精校）' if e.corrected else '')}"
+                f"<br>{marked_html(e.text, marks)}"
                 + (f"<br><span style='color:#9aa5b1;font-size:small'>实时识别：{html.escape(e.first_pass)}</span>"
-                   if e.corrected and e.first_pass else "")
-                + "</p>"
-            )
+                   if e.corrected and e.first_pass else ""),
+            ))
         self.setHtml("".join(parts))
         if first_found >= 0:
             self.scrollToAnchor(f"u{first_found}")

@@ -4,6 +4,7 @@ flagged words highlighted in place."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QSize, Qt
@@ -24,31 +25,57 @@ class _Entry:
     spans: list[tuple[int, int]] = field(default_factory=list)
 
 
-def render_entry(entry: _Entry) -> str:
-    colour = SPEAKER_COLOURS.get(entry.speaker, "#52606d")
-    head = (f"<span style='color:{colour};font-weight:bold'>{SPEAKER_ZH.get(entry.speaker, '')}</span>"
-            f" <span style='color:#9aa5b1'>{mmss(entry.t)}</span><br>")
-    text = entry.text
-    body: list[str] = []
-    marks = sorted((max(0, s), min(len(text), e)) for s, e in entry.spans if e > s)
+FLAG_STYLE = f"background:{FLAG_HIGHLIGHT};color:#8a1f17;font-weight:bold"
+
+
+def marked_html(text: str, marks: Iterable[tuple[int, int, str]]) -> str:
+    """``text`` escaped for HTML, each (start, end, css) mark in a styled span. Marks go by start,
+    then end, then as listed; where they overlap, the earlier one keeps the characters."""
+    out: list[str] = []
     pos = 0
-    for s, e in marks:
-        if s < pos:
-            s = pos
+    for s, e, style in sorted(marks, key=lambda m: (m[0], m[1])):
+        s = max(s, pos)
         if s >= e:
             continue
-        body.append(html.escape(text[pos:s]))
-        body.append(f"<span style='background:{FLAG_HIGHLIGHT};color:#8a1f17;font-weight:bold'>"
-                    f"{html.escape(text[s:e])}</span>")
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<span style='{style}'>{html.escape(text[s:e])}</span>")
         pos = e
-    body.append(html.escape(text[pos:]))
-    joined = "".join(body)
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def speaker_head(speaker: str, t: float, note: str = "") -> str:
+    """The speaker's name in their colour, then the call time (and ``note``) in grey."""
+    colour = SPEAKER_COLOURS.get(speaker, "#52606d")
+    return (f"<span style='color:{colour};font-weight:bold'>{SPEAKER_ZH.get(speaker, '')}</span>"
+            f" <span style='color:#9aa5b1'>{mmss(t)}{note}</span>")
+
+
+def bubble(speaker: str, inner: str) -> str:
+    """One utterance's paragraph: the agent's on the right, the customer's on the left."""
+    align = "right" if speaker == "agent" else "left"
+    return f"<p align='{align}' style='margin:0 0 6px 0'>{inner}</p>"
+
+
+def render_entry(entry: _Entry) -> str:
+    body = marked_html(entry.text, ((s, e, FLAG_STYLE) for s, e in entry.spans))
     if not entry.final:
-        joined = f"<span style='color:#9aa5b1;font-style:italic'>{joined}…</span>"
-    return head + joined
+        body = f"<span style='color:#9aa5b1;font-style:italic'>{body}…</span>"
+    return speaker_head(entry.speaker, entry.t) + "<br>" + body
 
 
-class TranscriptView(QTextBrowser):
+class TranscriptBrowser(QTextBrowser):
+    """A transcript as one rich-text document, wrapped to the panel's width."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("section")
+        self.setOpenLinks(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.document().setDocumentMargin(6)
+
+
+class TranscriptView(TranscriptBrowser):
     """Keeps one provisional entry per speaker; a final replaces that speaker's provisional one.
 
     One rich-text document (not a label per turn): Qt wraps and sizes it correctly at any panel
@@ -57,10 +84,6 @@ class TranscriptView(QTextBrowser):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("section")
-        self.setOpenLinks(False)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.document().setDocumentMargin(6)
         self._entries: list[_Entry] = []
         self._pending: dict[str, _Entry] = {}
         self._empty_text = "通话内容会实时显示在这里。"
@@ -139,11 +162,7 @@ class TranscriptView(QTextBrowser):
         if not self._entries:
             body = f"<p style='color:#9aa5b1'>{self._empty_text}</p>"
         else:
-            parts = []
-            for e in self._entries:
-                align = "right" if e.speaker == "agent" else "left"
-                parts.append(f"<p align='{align}' style='margin:0 0 6px 0'>{render_entry(e)}</p>")
-            body = "".join(parts)
+            body = "".join(bubble(e.speaker, render_entry(e)) for e in self._entries)
         self.setHtml(body)
         if self._stick:
             bar.setValue(bar.maximum())
