@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,35 @@ class NameMemo:
         self._count += n
         return True
 
+    def find(self, blocks: Sequence[tuple[str, Sequence[str]]],
+             compute: Callable[[list[tuple[str, list[str]]]], list[int]]) -> IntArray:
+        """The int of every name of every (prefix, names) block, in order. The names not remembered
+        are passed to ``compute`` together, block by block, and remembered while there is room."""
+        found: list[int | None] = []
+        for prefix, names in blocks:
+            found += map(self.table(prefix).get, names)
+        try:
+            return np.array(found, dtype=np.int64)
+        except TypeError:  # a None: a name not met lately
+            pass
+        missing: list[list[int]] = []  # per block, positions in ``found``
+        wanted: list[tuple[str, list[str]]] = []
+        at = 0
+        for prefix, names in blocks:
+            miss = [i for i in range(len(names)) if found[at + i] is None]
+            missing.append([at + i for i in miss])
+            wanted.append((prefix, [names[i] for i in miss]))
+            at += len(names)
+        values = iter(compute(wanted))
+        remember = self.reserve(sum(map(len, missing)))
+        for (prefix, names), miss in zip(wanted, missing, strict=True):
+            table = self.table(prefix)
+            for i, name in zip(miss, names, strict=True):
+                found[i] = value = next(values)
+                if remember:
+                    table[name] = value
+        return np.array(found, dtype=np.int64)
+
 
 # Sizes by measurement (bench: the training corpus and dev/heldout calls analysed twice): larger
 # memos (64k keys, 32k rows a model) were no faster on varied text, 5 % faster on one call
@@ -117,25 +146,7 @@ def _blake_key(name: str) -> int:
 
 def _key_array(blocks: Sequence[tuple[str, Sequence[str]]]) -> IntArray:
     """The keys of ``prefix + name`` for every name of every (prefix, names) block, in order."""
-    found: list[int | None] = []
-    for prefix, names in blocks:
-        found += map(_KEYS.table(prefix).get, names)
-    try:
-        return np.array(found, dtype=np.int64)
-    except TypeError:  # a None: a name not seen lately
-        pass
-    remember = _KEYS.reserve(found.count(None))
-    at = 0
-    for prefix, names in blocks:
-        table = _KEYS.table(prefix)
-        for i in range(at, at + len(names)):
-            if found[i] is None:
-                name = names[i - at]
-                key = found[i] = _blake_key(prefix + name)
-                if remember:
-                    table[name] = key
-        at += len(names)
-    return np.array(found, dtype=np.int64)
+    return _KEYS.find(blocks, lambda wanted: [_blake_key(prefix + n) for prefix, names in wanted for n in names])
 
 
 def feature_key(name: str) -> int:
@@ -217,32 +228,11 @@ class LinearModel:
     def feature_rows(self, feats: Features) -> tuple[IntArray, FloatArray]:
         """Each feature's weight row (-1: unknown to the model) and value, in the example's order."""
         blocks = feats.blocks
-        found: list[int | None] = []
-        for prefix, names, _ in blocks:
-            found += map(self._rows.table(prefix).get, names)
         counts = [len(names) for _, names, _ in blocks]
         vals = np.repeat(np.asarray([v for _, _, v in blocks], dtype=np.float32), counts)
-        try:
-            return np.array(found, dtype=np.int64), vals
-        except TypeError:  # names not seen lately: look them up by key
-            pass
-        missing: list[list[int]] = []  # per block, positions in ``found``
-        wanted: list[tuple[str, list[str]]] = []
-        at = 0
-        for prefix, names, _ in blocks:
-            miss = [i for i in range(len(names)) if found[at + i] is None]
-            missing.append([at + i for i in miss])
-            wanted.append((prefix, [names[i] for i in miss]))
-            at += len(names)
-        rows = iter(self.rows_of(_key_array(wanted)).tolist())
-        remember = self._rows.reserve(sum(map(len, missing)))
-        for (prefix, names), miss in zip(wanted, missing, strict=True):
-            table = self._rows.table(prefix)
-            for i, name in zip(miss, names, strict=True):
-                found[i] = row = next(rows)
-                if remember:
-                    table[name] = row
-        return np.array(found, dtype=np.int64), vals
+        rows = self._rows.find([(prefix, names) for prefix, names, _ in blocks],
+                               lambda wanted: self.rows_of(_key_array(wanted)).tolist())
+        return rows, vals
 
     def encode(self, feats: Features) -> tuple[IntArray, FloatArray]:
         """Known features of one example as (indices, values) in index order; unknown names are
