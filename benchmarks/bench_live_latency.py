@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,22 +137,65 @@ def speak(text: str, root: Path, cache: dict[str, np.ndarray]) -> np.ndarray:
 
 
 @dataclass
+class Voices:
+    """What each side says and how it sounds: espeak-ng Korean, or recorded clips (``--speech``)."""
+
+    kind: str
+    lines: dict[Speaker, list[str]]
+    audio_of: Callable[[str], np.ndarray]
+
+
+def espeak_voices(root: Path, cache: dict[str, np.ndarray]) -> Voices:
+    return Voices("espeak-ng Korean", {Speaker.AGENT: AGENT_LINES, Speaker.CUSTOMER: CUSTOMER_LINES},
+                  lambda text: speak(text, root, cache))
+
+
+def recorded_voices(folder: Path) -> Voices:
+    """Clips of real speech: ``folder/transcripts.tsv`` (file, transcript, ``corpus:speaker_…`` id;
+    a header line) and the 16 kHz mono WAVs in ``folder/clips``. The first speaker (by id) is the
+    agent, the second the customer (``benchmarks/zeroth_clips.py`` makes such a folder)."""
+    by_speaker: dict[str, list[tuple[str, Path]]] = {}
+    rows = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    for row in rows:
+        name, text, source = row.split("\t")
+        speaker = source.split(":", 1)[-1].split("_", 1)[0]
+        by_speaker.setdefault(speaker, []).append((text.strip().rstrip("."), folder / "clips" / name))
+    if len(by_speaker) < 2:
+        raise SystemExit(f"{folder}: need clips of two speakers, found {sorted(by_speaker)}")
+    agent, customer = (by_speaker[k] for k in sorted(by_speaker)[:2])
+    paths = dict(agent + customer)
+    cache: dict[str, np.ndarray] = {}
+
+    def audio_of(text: str) -> np.ndarray:
+        if text not in cache:
+            x, rate = sf.read(paths[text], dtype="float32")
+            if rate != RATE or x.ndim != 1:
+                raise SystemExit(f"{paths[text]}: need 16 kHz mono, got {rate} Hz, shape {x.shape}")
+            cache[text] = x
+        return cache[text]
+
+    return Voices(f"recorded speech from {folder.name} (speakers {', '.join(sorted(by_speaker)[:2])})",
+                  {Speaker.AGENT: [t for t, _ in agent], Speaker.CUSTOMER: [t for t, _ in customer]}, audio_of)
+
+
+@dataclass
 class Call:
     path: Path
     turns: list[tuple[Speaker, str, float, float]]  # speaker, text, start, end (call seconds)
     duration: float
 
 
-def build_call(k: int, root: Path, cache: dict[str, np.ndarray]) -> Call:
+def build_call(k: int, root: Path, voices: Voices) -> Call:
     """Call ``k``: three agent and three customer lines, alternating, agent first; calls differ."""
     left: list[np.ndarray] = [np.zeros(int(0.5 * RATE), np.float32)]
     right: list[np.ndarray] = [np.zeros(int(0.5 * RATE), np.float32)]
     turns = []
     t = 0.5
     for i in range(TURNS_PER_SIDE):
-        for speaker, lines in ((Speaker.AGENT, AGENT_LINES), (Speaker.CUSTOMER, CUSTOMER_LINES)):
+        for speaker in (Speaker.AGENT, Speaker.CUSTOMER):
+            lines = voices.lines[speaker]
             text = lines[(TURNS_PER_SIDE * k + i) % len(lines)]
-            x = speak(text, root, cache)
+            x = voices.audio_of(text)
             gap = np.zeros(int(GAP_S * RATE), np.float32)
             silent = np.zeros(len(x), np.float32)
             left += [x if speaker is Speaker.AGENT else silent, gap]
@@ -227,12 +271,14 @@ def sweep_one(engine: VoskEngine, audio: np.ndarray, block_s: float, ref: list[s
     }
 
 
-def run_sweep(model: Path, root: Path, cache: dict[str, np.ndarray]) -> None:
-    lines = [x for pair in zip(AGENT_LINES, CUSTOMER_LINES, strict=True) for x in pair]
+def run_sweep(model: Path, voices: Voices) -> None:
+    agent, customer = voices.lines[Speaker.AGENT], voices.lines[Speaker.CUSTOMER]
+    lines = [x for pair in zip(agent, customer, strict=False) for x in pair]
+    lines += agent[len(customer):] + customer[len(agent):]
     gap = np.zeros(int(GAP_S * RATE), np.float32)
-    audio = np.concatenate([np.concatenate([speak(t, root, cache), gap]) for t in lines])
+    audio = np.concatenate([np.concatenate([voices.audio_of(t), gap]) for t in lines])
     ref = " ".join(lines).split()
-    print(f"sweep audio: {len(audio) / RATE:.1f} s, {len(lines)} utterances, {len(ref)} words; "
+    print(f"sweep audio ({voices.kind}): {len(audio) / RATE:.1f} s, {len(lines)} utterances, {len(ref)} words; "
           f"load avg {os.getloadavg()[0]:.2f}\n")
     print("| frames-per-chunk | endpoint rule2/rule3 trailing silence | block | word shown p50 / p95 (audio s) "
           "| words only in the final | CPU s per audio s (1 channel) | finals | CER |")
@@ -296,6 +342,7 @@ class CallResult:
     load: float
     cpu_share: float
     word_lat: list[float] = field(default_factory=list)
+    word_lat_by: dict[Speaker, list[float]] = field(default_factory=lambda: {sp: [] for sp in Speaker})
     final_only: int = 0
     flag_lat: list[float] = field(default_factory=list)
     flag_final_lat: list[float] = field(default_factory=list)  # flags raised on a final
@@ -361,6 +408,7 @@ def real_call(arm: str, factory: Any, call: Call, library: Any, block_s: float) 
             shown = p.wall if p is not None else f.wall
             out.final_only += p is None
             out.word_lat.append(shown - (t0 + w.end))
+            out.word_lat_by[f.speaker].append(shown - (t0 + w.end))
     for fl in flags:
         f = next((f for f in finals if f.speaker is fl.speaker and f.t >= fl.t - 1e-6), None)
         word = flagged_word(fl, f) if f else None
@@ -389,6 +437,7 @@ def summarize(results: list[CallResult], arm: str) -> dict[str, Any]:
         "load": [round(r.load, 2) for r in rs],
         "cpu": statistics.mean(r.cpu_share for r in rs),
         "words": words,
+        "words_by": {sp.value: [x for r in rs for x in r.word_lat_by[sp]] for sp in Speaker},
         "final_only": sum(r.final_only for r in rs) / max(1, len(words)),
         "flags": flags,
         "flags_final": [x for r in rs for x in r.flag_final_lat],
@@ -400,13 +449,13 @@ def summarize(results: list[CallResult], arm: str) -> dict[str, Any]:
     }
 
 
-def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict[str, np.ndarray],
+def run_calls(model: Path, n_calls: int, block_s: float, root: Path, voices: Voices,
               out_json: Path | None) -> None:
     t0 = time.perf_counter()
     old_engine = VoskEngine(model)  # the model's own decoder settings, as before issue 15
     old_load = time.perf_counter() - t0
     new_engine = VoskEngine(model, decoder=LIVE_DECODER)
-    calls = [build_call(k, root, cache) for k in range(n_calls)]
+    calls = [build_call(k, root, voices) for k in range(n_calls)]
     library = load_library(marker_library(root, new_engine, calls))
     t1 = time.perf_counter()
     pool = WarmRecognizerPool(new_engine.new_recognizer, size=2, warmup_pcm=load_warmup_clip(),
@@ -429,7 +478,7 @@ def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} CPUs; Python {platform.python_version()}; "
           f"model {model.name} ({model})")
     print(f"calls: {n_calls} × {len(arms)} set-ups, {statistics.mean(c.duration for c in calls):.1f} s each "
-          f"(6 turns, espeak-ng Korean); load average during the calls: "
+          f"(6 turns, {voices.kind}); load average during the calls: "
           f"{min(r.load for r in results):.2f}–{max(r.load for r in results):.2f} "
           f"(mean {statistics.mean(r.load for r in results):.2f})")
     print(f"model load {old_load:.2f} s (what every GUI call paid before); warming 2 recognizers "
@@ -451,6 +500,9 @@ def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict
         print(f"{arm}: first flags {[round(x, 2) for x in s['first']]}; flags raised on a final "
               f"{[round(x, 2) for x in s['flags_final']]}; flags left unpaired {s['unpaired']}; "
               f"call start → first audio block handled max {max(s['capture']):.3f} s")
+        sides = "; ".join(f"{side}: p50 {pct(xs, 50):.2f} / p95 {pct(xs, 95):.2f} s (n {len(xs)})"
+                          for side, xs in s["words_by"].items())
+        print(f"{arm}: all words by side ({voices.kind}): {sides}")
     print(f"warm pool: created {pool.created}, cold acquires {pool.cold_acquires}")
     if out_json:
         out_json.write_text(json.dumps(summary, indent=1, default=str))
@@ -460,11 +512,11 @@ def run_calls(model: Path, n_calls: int, block_s: float, root: Path, cache: dict
 
 
 def run_soak(model: Path, minutes: float, speed: float, recycle_min: float, block_s: float, root: Path,
-             cache: dict[str, np.ndarray]) -> None:
+             voices: Voices) -> None:
     rss0 = rss_mb()
     engine = VoskEngine(model, decoder=LIVE_DECODER)
     rss_model = rss_mb()
-    calls = [build_call(k, root, cache) for k in range(8)]
+    calls = [build_call(k, root, voices) for k in range(8)]
     library = load_library(library_dir())
     pool = WarmRecognizerPool(engine.new_recognizer, size=2, warmup_pcm=load_warmup_clip(),
                               recycle_after_s=recycle_min * 60)
@@ -510,6 +562,8 @@ def main() -> int:
     ap.add_argument("--recycle", type=float, default=20.0, help="soak: minutes of audio per recognizer")
     ap.add_argument("--arenas", type=int, default=0, help="cap glibc malloc arenas first (0: glibc default)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--speech", type=Path, default=None,
+                    help="folder of recorded clips (transcripts.tsv + clips/) instead of espeak-ng Korean")
     args = ap.parse_args()
     if args.arenas:
         print(f"malloc arenas capped at {args.arenas}: {limit_malloc_arenas(args.arenas)}")
@@ -520,12 +574,13 @@ def main() -> int:
     cache: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        voices = recorded_voices(args.speech) if args.speech else espeak_voices(root, cache)
         if args.sweep:
-            run_sweep(args.model, root, cache)
+            run_sweep(args.model, voices)
         elif args.soak:
-            run_soak(args.model, args.soak, args.speed, args.recycle, args.block_ms / 1000, root, cache)
+            run_soak(args.model, args.soak, args.speed, args.recycle, args.block_ms / 1000, root, voices)
         else:
-            run_calls(args.model, args.calls, args.block_ms / 1000, root, cache, args.json)
+            run_calls(args.model, args.calls, args.block_ms / 1000, root, voices, args.json)
     return 0
 
 
