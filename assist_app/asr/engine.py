@@ -190,8 +190,9 @@ def _model_view(model_dir: Path, overrides: Mapping[str, str]) -> Path | None:
 class VoskEngine:
     """Loads one Vosk model and makes recognizers for it (thread-safe to share the model).
 
-    ``decoder``: ``model.conf`` options to override (e.g. ``LIVE_DECODER``); the model folder is
-    never written to, Vosk reads a temporary view of it that is deleted once the model is loaded.
+    ``decoder``: ``model.conf`` options to override (e.g. ``LIVE_DECODER``). The model folder is
+    never written to: Vosk reads a temporary view of it (those settings, and a lookahead model's
+    ``Gr.fst`` without its duplicate word table) that is deleted once the model is loaded.
     """
 
     def __init__(self, model_dir: Path, *, decoder: Mapping[str, str] | None = None) -> None:
