@@ -148,11 +148,16 @@ def duplicate_input_symbols(path: Path) -> FstLayout | None:
     (i0, i1), (o0, o1) = layout.isymbols, layout.osymbols
     if i1 - i0 != o1 - o0:
         return None
-    with path.open("rb") as stream:
-        stream.seek(i0)
-        first = stream.read(i1 - i0)
-        second = stream.read(o1 - o0)
-    return layout if first == second else None
+    with path.open("rb") as first, path.open("rb") as second:  # compared a block at a time
+        first.seek(i0)
+        second.seek(o0)
+        left = i1 - i0
+        while left > 0:
+            n = min(left, _COPY_CHUNK)
+            if first.read(n) != second.read(n):
+                return None
+            left -= n
+    return layout
 
 
 def write_without_input_symbols(src: Path, dst: Path, layout: FstLayout) -> None:
