@@ -355,7 +355,6 @@ class CallResult:
     arm: str
     load: float
     cpu_share: float
-    word_lat: list[float] = field(default_factory=list)
     word_lat_by: dict[Speaker, list[float]] = field(default_factory=lambda: {sp: [] for sp in Speaker})
     final_only: int = 0
     flag_lat: list[float] = field(default_factory=list)
@@ -367,6 +366,11 @@ class CallResult:
     ref_chars: int = 0
     capture_start_s: float = 0.0
     unpaired: int = 0  # flags whose word the final no longer has
+
+    @property
+    def word_lat(self) -> list[float]:
+        """All words of the call, both sides."""
+        return [x for xs in self.word_lat_by.values() for x in xs]
 
 
 def flagged_word(fl: FlagRaised, final: FinalText) -> WordTiming | None:
@@ -421,7 +425,6 @@ def real_call(arm: str, factory: Any, call: Call, library: Any, block_s: float) 
             p = next((p for p in mine if len(p.text.split()) > i and p.text.split()[i] == w.word), None)
             shown = p.wall if p is not None else f.wall
             out.final_only += p is None
-            out.word_lat.append(shown - (t0 + w.end))
             out.word_lat_by[f.speaker].append(shown - (t0 + w.end))
     for fl in flags:
         f = next((f for f in finals if f.speaker is fl.speaker and f.t >= fl.t - 1e-6), None)

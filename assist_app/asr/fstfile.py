@@ -76,37 +76,37 @@ class _Reader:
             raise FstFormatError(f"implausible string length {n}")
         return self.take(n)
 
-
-def _skip_symbol_table(reader: _Reader, stream: BinaryIO) -> None:
-    if reader.int32() != SYMBOL_TABLE_MAGIC:
-        raise FstFormatError("symbol table magic number not found")
-    reader.string()  # name
-    reader.int64()  # available key
-    size = reader.int64()
-    if size < 0:
-        raise FstFormatError(f"negative symbol table size {size}")
-    # Entries are walked in bulk: read a block, step over (length, symbol, key) records in it.
-    buffer = b""
-    offset = 0
-    for _ in range(size):
-        if len(buffer) - offset < 4:
-            buffer = buffer[offset:] + stream.read(_COPY_CHUNK)
-            offset = 0
-        if len(buffer) - offset < 4:
-            raise FstFormatError("file ends inside a symbol table")
-        n = int.from_bytes(buffer[offset : offset + 4], "little", signed=True)
-        if n < 0 or n > 1 << 20:
-            raise FstFormatError(f"implausible symbol length {n}")
-        need = 4 + n + 8
-        if len(buffer) - offset < need:
-            buffer = buffer[offset:] + stream.read(max(_COPY_CHUNK, need))
-            offset = 0
-            if len(buffer) < need:
+    def skip_symbol_table(self) -> None:
+        """Step over one symbol table, leaving the stream right after it."""
+        if self.int32() != SYMBOL_TABLE_MAGIC:
+            raise FstFormatError("symbol table magic number not found")
+        self.string()  # name
+        self.int64()  # available key
+        size = self.int64()
+        if size < 0:
+            raise FstFormatError(f"negative symbol table size {size}")
+        # Entries are walked in bulk: read a block, step over (length, symbol, key) records in it.
+        buffer = b""
+        offset = 0
+        for _ in range(size):
+            if len(buffer) - offset < 4:
+                buffer = buffer[offset:] + self._stream.read(_COPY_CHUNK)
+                offset = 0
+            if len(buffer) - offset < 4:
                 raise FstFormatError("file ends inside a symbol table")
-        offset += need
-        reader.pos += need
-    # Put the stream back right after the table (the block read may have gone past it).
-    stream.seek(reader.pos)
+            n = int.from_bytes(buffer[offset : offset + 4], "little", signed=True)
+            if n < 0 or n > 1 << 20:
+                raise FstFormatError(f"implausible symbol length {n}")
+            need = 4 + n + 8
+            if len(buffer) - offset < need:
+                buffer = buffer[offset:] + self._stream.read(max(_COPY_CHUNK, need))
+                offset = 0
+                if len(buffer) < need:
+                    raise FstFormatError("file ends inside a symbol table")
+            offset += need
+            self.pos += need
+        # Put the stream back right after the table (the block read may have gone past it).
+        self._stream.seek(self.pos)
 
 
 def read_layout(path: Path) -> FstLayout:
@@ -126,7 +126,7 @@ def read_layout(path: Path) -> FstLayout:
         for bit in (HAS_ISYMBOLS, HAS_OSYMBOLS):
             if flags & bit:
                 start = reader.pos
-                _skip_symbol_table(reader, stream)
+                reader.skip_symbol_table()
                 tables.append((start, reader.pos))
             else:
                 tables.append(None)
